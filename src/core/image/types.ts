@@ -1,0 +1,35 @@
+/** @module Image types shared by decoding, resizing and preprocessing. */
+
+/** Image formats the decoder accepts, named by their usual MIME subtype. */
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'bmp';
+
+/** An 8-bit RGB image: `data` is row-major, 3 bytes per pixel, no padding. */
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/** How to resize to the model's input size. `nearest` is what Keras `load_img` does by default. */
+export type ResampleMode = 'nearest' | 'bilinear';
+
+/**
+ * EXIF orientation handling. `apply` turns the pixels the way viewers show the photo;
+ * `ignore` keeps the stored pixel order, as Keras `load_img` (PIL without `exif_transpose`) does.
+ */
+export type OrientationMode = 'apply' | 'ignore';
+
+/** Why an image could not be used. The HTTP layer maps each code to one status. */
+export type ImageErrorCode =
+  | 'unsupported_format' // magic bytes match no accepted format -> 415
+  | 'malformed' //          truncated / corrupt data -> 400
+  | 'too_many_pixels'; //   header dimensions over the limit, found before decoding -> 413
+
+export class ImageError extends Error {
+  readonly code: ImageErrorCode;
+  constructor(code: ImageErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ImageError';
+    this.code = code;
+  }
+}
