@@ -1,45 +1,66 @@
-/** @module A model is data: this manifest says how to feed it and what it returns. */
+/**
+ * @module A model is data: this manifest says how to feed it and what it returns.
+ * The schema is the single source of truth; manifests are parsed (not cast) wherever they are read.
+ */
+import { z } from 'zod';
 
-export interface ModelFile {
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex sha256');
+
+export const modelFileSchema = z.object({
   /** File name, relative to the model's folder. */
-  readonly path: string;
-  readonly bytes: number;
-  /** Lower-case hex sha256 of the file, checked when the model is loaded. */
-  readonly sha256: string;
-}
+  path: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a plain file name'),
+  bytes: z.number().int().nonnegative(),
+  /** Checked when the model is loaded. */
+  sha256,
+});
 
-export interface PreprocessSpec {
-  /** Input size the image is resized to (Keras `target_size`), height then width. */
-  readonly height: number;
-  readonly width: number;
-  readonly resample: 'nearest' | 'bilinear';
+const triple = z.tuple([z.number(), z.number(), z.number()]);
+
+export const preprocessSchema = z.object({
+  /** Input size the image is resized to (Keras `target_size`). */
+  height: z.number().int().positive(),
+  width: z.number().int().positive(),
+  resample: z.enum(['nearest', 'bilinear']),
   /** Channel order of the tensor. Keras "caffe" mode is BGR. */
-  readonly channelOrder: 'RGB' | 'BGR';
+  channelOrder: z.enum(['RGB', 'BGR']),
   /** value = (pixel * scale - mean[c]) / std[c], with mean/std given in `channelOrder`. */
-  readonly scale: number;
-  readonly mean: readonly [number, number, number];
-  readonly std: readonly [number, number, number];
+  scale: z.number().positive(),
+  mean: triple,
+  std: triple,
   /** Tensor layout of the model input. */
-  readonly layout: 'NHWC' | 'NCHW';
-}
+  layout: z.enum(['NHWC', 'NCHW']),
+});
 
-export interface ModelManifest {
+export const modelManifestSchema = z.object({
   /** Stable identifier, e.g. `vgg16-synthetic`. Vectors of different ids never mix. */
-  readonly id: string;
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/),
   /** Bumped whenever weights or graph change the vectors. */
-  readonly version: string;
-  readonly architecture: string;
-  readonly description: string;
-  readonly weights: 'imagenet' | 'synthetic';
-  readonly quantization: 'fp32' | 'int8';
+  version: z.string().min(1),
+  architecture: z.string().min(1),
+  description: z.string(),
+  weights: z.enum(['imagenet', 'synthetic']),
+  quantization: z.enum(['fp32', 'int8']),
   /** Length of the output vector. */
-  readonly dims: number;
+  dims: z.number().int().positive(),
   /** Multiply-accumulates per image, for GMAC/s figures. */
-  readonly macs: number;
-  readonly input: { readonly name: string; readonly shape: readonly number[] };
-  readonly output: { readonly name: string };
-  readonly preprocess: PreprocessSpec;
+  macs: z.number().nonnegative(),
+  input: z.object({ name: z.string().min(1), shape: z.array(z.number().int().positive()).min(1) }),
+  output: z.object({ name: z.string().min(1) }),
+  preprocess: preprocessSchema,
   /** The ONNX graph, then its external-data files (each under the 25 MiB static-asset limit). */
-  readonly graph: ModelFile;
-  readonly externalData: readonly ModelFile[];
+  graph: modelFileSchema,
+  externalData: z.array(modelFileSchema),
+});
+
+export type ModelFile = z.infer<typeof modelFileSchema>;
+export type PreprocessSpec = z.infer<typeof preprocessSchema>;
+export type ModelManifest = z.infer<typeof modelManifestSchema>;
+
+/** Parses a manifest from JSON data, with an error naming every bad field. */
+export function parseManifest(data: unknown, origin = 'manifest'): ModelManifest {
+  const result = modelManifestSchema.safeParse(data);
+  if (!result.success) {
+    throw new Error(`${origin}: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return result.data;
 }

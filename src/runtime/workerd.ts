@@ -1,0 +1,29 @@
+/**
+ * @module The workerd runtime: onnxruntime-web's WASM SIMD build and the image codecs, each `.wasm`
+ * imported as a module (workerd compiles them at upload; compiling bytes at run time is forbidden).
+ */
+import jpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
+// @ts-expect-error wasm-bindgen ships a .d.ts of the instance's exports; wrangler gives the module itself.
+import pngWasm from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm';
+import webpWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
+import * as ort from 'onnxruntime-web/wasm';
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
+import { initCodecs } from '../core/image/codecs.ts';
+import { loadModelFiles, type ModelFileSource } from '../core/model/load.ts';
+import type { ModelManifest } from '../core/model/manifest.ts';
+import type { FeatureSession } from '../core/model/session.ts';
+import { precompiledWasmBinary } from './ort/precompiled-wasm.ts';
+import { createOrtSession } from './ort/session.ts';
+
+initCodecs({ jpeg: jpegWasm, png: pngWasm, webp: webpWasm });
+
+// Workers have no threads; the "threaded" build runs single-threaded and never starts a Worker.
+ort.env.wasm.numThreads = 1;
+ort.env.wasm.proxy = false;
+ort.env.wasm.wasmBinary = precompiledWasmBinary(ortWasm);
+
+/** Loads and verifies the model files, then creates the session; the file bytes are dropped after. */
+export async function createWorkerdSession(manifest: ModelManifest, source: ModelFileSource): Promise<FeatureSession> {
+  const files = await loadModelFiles(manifest, source);
+  return createOrtSession(ort, manifest, files, { executionProviders: ['wasm'] });
+}

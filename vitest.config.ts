@@ -1,0 +1,46 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+// Tests never reach the internet: no request.cf download, no telemetry.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
+process.env.WRANGLER_SEND_METRICS = 'false';
+
+/** A project that runs test files inside workerd, with the Worker built from wrangler.toml. */
+function workerdProject(name: string, include: string[], bindings: Record<string, string>) {
+  return {
+    plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings } })],
+    test: {
+      name,
+      include,
+      globalSetup: ['test/setup/prepare-models.ts', 'test/setup/provide-fixtures.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 300_000,
+    },
+  };
+}
+
+export default defineConfig({
+  test: {
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
+    projects: [
+      {
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/worker/**', 'node_modules/**'],
+          globalSetup: ['test/setup/prepare-models.ts'],
+          testTimeout: 120_000,
+        },
+      },
+      // The fast narrow model, with small limits so every limit is reachable in a test.
+      workerdProject('workerd', ['test/worker/**/*.test.ts'], {
+        MODEL_ID: 'vgg16-narrow-synthetic',
+        MAX_BODY_BYTES: String(4 * 1024 * 1024),
+        MAX_PIXELS: String(10_000_000),
+        MAX_BATCH: '3',
+      }),
+    ],
+  },
+});
