@@ -6,13 +6,13 @@ process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
 process.env.WRANGLER_SEND_METRICS = 'false';
 
 /** A project that runs test files inside workerd, with the Worker built from wrangler.toml. */
-function workerdProject(name: string, include: string[], bindings: Record<string, string>) {
+function workerdProject(name: string, include: string[], bindings: Record<string, string>, setup: string[] = []) {
   return {
     plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings } })],
     test: {
       name,
       include,
-      globalSetup: ['test/setup/prepare-models.ts', 'test/setup/provide-fixtures.ts'],
+      globalSetup: ['test/setup/prepare-models.ts', 'test/setup/provide-fixtures.ts', ...setup],
       testTimeout: 120_000,
       hookTimeout: 300_000,
     },
@@ -29,7 +29,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/worker/**', 'node_modules/**'],
+          exclude: ['test/worker/**', 'test/worker-full/**', 'node_modules/**'],
           globalSetup: ['test/setup/prepare-models.ts'],
           testTimeout: 120_000,
         },
@@ -41,6 +41,10 @@ export default defineConfig({
         MAX_PIXELS: String(10_000_000),
         MAX_BATCH: '3',
       }),
+      // Full-size VGG16 against onnxruntime-node: the parity the API promises.
+      workerdProject('workerd-full', ['test/worker-full/**/*.test.ts'], { MODEL_ID: 'vgg16-synthetic' }, [
+        'test/setup/provide-reference-vectors.ts',
+      ]),
     ],
   },
 });

@@ -26,10 +26,14 @@ const base64Image = z
   .transform((value) => value.replace(/^data:[^,]*;base64,/, ''))
   .refine((value) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(value.replace(/\s+/g, '')), 'is not valid base64');
 
-const jsonBody = z.union([
-  z.object({ image: base64Image }).strict(),
-  z.object({ images: z.array(base64Image).min(1, 'must hold at least one image') }).strict(),
-]);
+const jsonBody = z
+  .object({
+    image: base64Image.optional(),
+    images: z.array(base64Image).min(1, 'must hold at least one image').optional(),
+  })
+  .refine((body) => (body.image === undefined) !== (body.images === undefined), {
+    message: 'give exactly one of "image" (a base64 string) or "images" (a list of them)',
+  });
 
 function tooManyImages(count: number, maxBatch: number): never {
   throw problem(413, {
@@ -102,11 +106,12 @@ async function fromJson(c: Context, maxBatch: number): Promise<ImageBatch> {
       accepted: ACCEPTED_BODIES,
     });
   }
-  const strings = 'image' in parsed.data ? [parsed.data.image] : parsed.data.images;
+  const { image, images = [] } = parsed.data;
+  const strings = image === undefined ? images : [image];
   if (strings.length > maxBatch) tooManyImages(strings.length, maxBatch);
   return {
     images: strings.map((s) => decodeBase64(s.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/'))),
-    batch: !('image' in parsed.data),
+    batch: image === undefined,
   };
 }
 

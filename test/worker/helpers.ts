@@ -1,0 +1,60 @@
+/** Helpers for tests that run inside workerd and reach the Worker through its default export. */
+import { exports } from 'cloudflare:workers';
+import { expect, inject } from 'vitest';
+
+export const BASE = 'https://edge-features.test';
+
+export function fixture(name: string): Uint8Array<ArrayBuffer> {
+  const base64 = inject('fixtures')[name];
+  if (base64 === undefined) throw new Error(`no fixture ${name}`);
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+export function call(path: string, init?: RequestInit): Promise<Response> {
+  return exports.default.fetch(new Request(`${BASE}${path}`, init));
+}
+
+export function postImage(bytes: Uint8Array<ArrayBuffer>, type: string, query = ''): Promise<Response> {
+  return call(`/v1/embed${query}`, { method: 'POST', body: bytes, headers: { 'content-type': type } });
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  [member: string]: unknown;
+}
+
+/** Asserts a problem+json answer with the given status and returns its body. */
+export async function expectProblem(response: Response, status: number): Promise<Problem> {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toBe('application/problem+json');
+  const body = (await response.json()) as Problem;
+  expect(body.status).toBe(status);
+  expect(body.title.length).toBeGreaterThan(0);
+  expect(body.detail.length).toBeGreaterThan(0);
+  expect(body.type).toMatch(/^https:\/\/edge-features\.dev\/problems\/[a-z-]+$/);
+  expect(JSON.stringify(body)).not.toMatch(/\bat .*\.(ts|js):\d+/); // no stack traces
+  return body;
+}
+
+export interface EmbedAnswer {
+  model: { id: string; version: string; dims: number; quantization: string; sha256: string };
+  dims: number;
+  vector?: number[];
+  vectors?: number[][];
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
