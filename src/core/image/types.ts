@@ -33,3 +33,20 @@ export class ImageError extends Error {
     this.code = code;
   }
 }
+
+/** EXIF orientation tag value, 1 (as stored) .. 8. Formats without EXIF report 1. */
+export type ExifOrientation = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
+
+/** What the header says, read before any pixel is decoded. Width and height are as stored (before orientation). */
+export interface ImageInfo {
+  readonly format: ImageFormat;
+  readonly width: number;
+  readonly height: number;
+  readonly orientation: ExifOrientation;
+}
+
+export interface DecodeOptions {
+  /** Largest width * height (as stored in the header) that will be decoded; more => `too_many_pixels`. */
+  readonly maxPixels: number;
+  readonly orientation: OrientationMode;
+}

@@ -1,0 +1,52 @@
+/** @module Format, stored size and EXIF orientation from the header alone (image-size), before any decoding. */
+
+import { imageSize } from 'image-size';
+import { sniffFormat } from './sniff.ts';
+import { ImageError, type ExifOrientation, type ImageFormat, type ImageInfo } from './types.ts';
+
+/** image-size's type names for the formats we accept. */
+const IMAGE_SIZE_TYPE: Readonly<Record<ImageFormat, string>> = {
+  jpeg: 'jpg',
+  png: 'png',
+  webp: 'webp',
+  gif: 'gif',
+  bmp: 'bmp',
+};
+
+function isOrientation(value: unknown): value is ExifOrientation {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 8;
+}
+
+/** OS/2 1.x BMPs (12-byte core header) store 16-bit sizes, which image-size misreads as 32-bit. */
+function bmpCoreHeaderSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (bytes.length < 26 || bytes[14] !== 12 || bytes[15] !== 0 || bytes[16] !== 0 || bytes[17] !== 0) {
+    return undefined;
+  }
+  return { width: bytes[18]! | (bytes[19]! << 8), height: bytes[20]! | (bytes[21]! << 8) };
+}
+
+/**
+ * Reads the header. Throws `ImageError('unsupported_format')` when the magic bytes match no accepted format,
+ * `ImageError('malformed')` when they do but the header cannot be read or gives an empty size.
+ */
+export function probeImage(bytes: Uint8Array): ImageInfo {
+  const format = sniffFormat(bytes);
+  if (format === undefined) {
+    throw new ImageError('unsupported_format', 'not a JPEG, PNG, WebP, GIF or BMP image');
+  }
+  let result: ReturnType<typeof imageSize>;
+  try {
+    result = imageSize(bytes);
+  } catch (cause) {
+    throw new ImageError('malformed', `unreadable ${format} header`, { cause });
+  }
+  if (result.type !== IMAGE_SIZE_TYPE[format]) {
+    throw new ImageError('malformed', `unreadable ${format} header`);
+  }
+  const { width, height } = (format === 'bmp' && bmpCoreHeaderSize(bytes)) || result;
+  if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width <= 0 || height <= 0) {
+    throw new ImageError('malformed', `${format} header gives an empty or invalid size`);
+  }
+  const orientation = isOrientation(result.orientation) ? result.orientation : 1;
+  return { format, width, height, orientation };
+}
