@@ -6,7 +6,7 @@ import { createExtractor, type FeatureExtractor } from './core/extractor.ts';
 import { createApp } from './http/app.ts';
 import { DEFAULT_LIMITS, type Limits } from './http/limits.ts';
 import { DEFAULT_MODEL_ID, MODELS, findModel } from './models.ts';
-import { createWorkerdSession } from './runtime/workerd.ts';
+import { createWorkerdSession, runtimeStats } from './runtime/workerd.ts';
 import type { Hono } from 'hono';
 
 export interface Env {
@@ -58,7 +58,7 @@ function buildApp(env: Env): Hono {
         throw error;
       },
     ));
-  return createApp({ model, models: MODELS, extractor: getExtractor, limits });
+  return createApp({ model, models: MODELS, extractor: getExtractor, limits, stats: () => ({ ...runtimeStats() }) });
 }
 
 let app: Hono | undefined;

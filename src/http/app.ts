@@ -15,11 +15,13 @@ export interface AppOptions {
   /** Resolves the extractor, loading the model on first use. */
   readonly extractor: () => Promise<FeatureExtractor>;
   readonly limits: Limits;
+  /** Runtime figures for /healthz (memory); the runtime decides what it can tell. */
+  readonly stats?: () => Record<string, number>;
 }
 
 export function createApp(options: AppOptions): Hono {
   return new Hono()
-    .route('/healthz', healthRoutes({ serving: options.model }))
+    .route('/healthz', healthRoutes({ serving: options.model, stats: options.stats }))
     .route('/v1/models', modelRoutes({ serving: options.model, available: options.models }))
     .route('/v1/embed', embedRoutes(options))
     .notFound(notFound)

@@ -12,7 +12,7 @@ import { initCodecs } from '../core/image/codecs.ts';
 import { loadModelFiles, type ModelFileSource } from '../core/model/load.ts';
 import type { ModelManifest } from '../core/model/manifest.ts';
 import type { FeatureSession } from '../core/model/session.ts';
-import { precompiledWasmBinary } from './ort/precompiled-wasm.ts';
+import { ortWasmMemoryBytes, precompiledWasmBinary } from './ort/precompiled-wasm.ts';
 import { createOrtSession } from './ort/session.ts';
 
 initCodecs({ jpeg: jpegWasm, png: pngWasm, webp: webpWasm });
@@ -26,4 +26,14 @@ ort.env.wasm.wasmBinary = precompiledWasmBinary(ortWasm);
 export async function createWorkerdSession(manifest: ModelManifest, source: ModelFileSource): Promise<FeatureSession> {
   const files = await loadModelFiles(manifest, source);
   return createOrtSession(ort, manifest, files, { executionProviders: ['wasm'] });
+}
+
+export interface RuntimeStats {
+  /** onnxruntime's WebAssembly memory (its high-water mark); absent before the model loads. */
+  readonly wasmMemoryBytes?: number;
+}
+
+export function runtimeStats(): RuntimeStats {
+  const wasmMemoryBytes = ortWasmMemoryBytes();
+  return wasmMemoryBytes === undefined ? {} : { wasmMemoryBytes };
 }

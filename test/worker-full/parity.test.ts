@@ -18,3 +18,8 @@ it('the Worker (onnxruntime-web in workerd) matches onnxruntime-node on full-siz
   console.log(`full-size VGG16 workerd vs onnxruntime-node: max abs diff ${diff.toExponential(2)}`);
   expect(diff).toBeLessThan(1e-4);
 });
+
+it('reports the wasm memory holding the full-size model (its fp32 weights alone are 58.9 MB)', async () => {
+  const health = (await (await call('/healthz')).json()) as { runtime: { wasmMemoryBytes: number } };
+  expect(health.runtime.wasmMemoryBytes).toBeGreaterThan(58_900_000);
+});

@@ -260,9 +260,14 @@ describe('model and health endpoints', () => {
     expect(models.find((m) => m.id === 'vgg16-synthetic')).toMatchObject({ dims: 512 });
   });
 
-  it('GET /healthz names the serving model', async () => {
+  it('GET /healthz names the serving model and, once it has run, its wasm memory', async () => {
+    await embedVector(await postImage(fixture('chelsea.png'), 'image/png'));
     const response = await call('/healthz');
-    expect(await response.json()).toEqual({ status: 'ok', model: { id: MODEL, version: '1' } });
+    const body = (await response.json()) as { status: string; model: unknown; runtime: { wasmMemoryBytes: number } };
+    expect(body).toMatchObject({ status: 'ok', model: { id: MODEL, version: '1' } });
+    // WebAssembly pages are 64 KiB; onnxruntime starts with 16 MiB (the full-size test checks growth).
+    expect(body.runtime.wasmMemoryBytes % 65536).toBe(0);
+    expect(body.runtime.wasmMemoryBytes).toBeGreaterThanOrEqual(16 * 2 ** 20);
   });
 
   it('404 problem for unknown routes', async () => {

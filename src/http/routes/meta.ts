@@ -16,8 +16,9 @@ export function modelRoutes(options: { serving: ModelManifest; available: readon
   });
 }
 
-export function healthRoutes(options: { serving: ModelManifest }) {
+export function healthRoutes(options: { serving: ModelManifest; stats?: (() => Record<string, number>) | undefined }) {
   return new Hono().get('/', function health(c) {
-    return c.json({ status: 'ok', model: { id: options.serving.id, version: options.serving.version } });
+    const model = { id: options.serving.id, version: options.serving.version };
+    return c.json({ status: 'ok', model, runtime: options.stats?.() ?? {} });
   });
 }

@@ -19,6 +19,23 @@ function isMarker(source: unknown): boolean {
 
 type Instantiate = typeof WebAssembly.instantiate;
 let installedFor: WebAssembly.Module | undefined;
+let memory: WebAssembly.Memory | undefined;
+
+/** The instance's linear memory (imported or exported), once instantiated. */
+function findMemory(imports: WebAssembly.Imports | undefined, instance: WebAssembly.Instance): WebAssembly.Memory | undefined {
+  for (const namespace of Object.values(imports ?? {})) {
+    for (const value of Object.values(namespace)) if (value instanceof WebAssembly.Memory) return value;
+  }
+  return Object.values(instance.exports).find((value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory);
+}
+
+/**
+ * Bytes of onnxruntime's WebAssembly memory: its high-water mark, since wasm memory never shrinks.
+ * Undefined before the first session is created.
+ */
+export function ortWasmMemoryBytes(): number | undefined {
+  return memory?.buffer.byteLength;
+}
 
 /** Installs the hook (once per isolate) and returns the value to put in `env.wasm.wasmBinary`. */
 export function precompiledWasmBinary(module: WebAssembly.Module): ArrayBuffer {
@@ -28,7 +45,10 @@ export function precompiledWasmBinary(module: WebAssembly.Module): ArrayBuffer {
     const original: Instantiate = WebAssembly.instantiate.bind(WebAssembly);
     const hooked = (source: unknown, imports?: WebAssembly.Imports): Promise<unknown> =>
       isMarker(source)
-        ? original(module, imports).then((instance) => ({ instance, module }))
+        ? original(module, imports).then((instance) => {
+            memory = findMemory(imports, instance);
+            return { instance, module };
+          })
         : (original as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(source, imports);
     WebAssembly.instantiate = hooked as Instantiate;
   }
