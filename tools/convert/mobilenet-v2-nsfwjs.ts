@@ -66,7 +66,7 @@ export function findFeatureVectorNode(nodes: readonly TfjsNodeDef[]): TfjsNodeDe
   return hits[0]!;
 }
 
-const DESCRIPTION =
+export const MOBILENET_V2_NSFWJS_DESCRIPTION =
   'MobileNetV2 1.4 (224) image feature vector: the TF-Hub imagenet/mobilenet_v2_140_224/feature_vector layers ' +
   '(frozen ImageNet weights, uint8-quantized as shipped in the nsfwjs npm package, MIT, model mobilenet_v2_mid) ' +
   'converted from the TF.js graph to ONNX fp32 up to the global average pool; 224x224 NHWC RGB in [0, 1], 1792-d output.';
@@ -98,7 +98,7 @@ export function buildMobilenetV2Nsfwjs(options: MobilenetBuildOptions = {}): Bui
     graph: conversion.graph,
     producerName: 'edge-features/tools/convert',
     producerVersion: MOBILENET_V2_NSFWJS_VERSION,
-    docString: DESCRIPTION,
+    docString: MOBILENET_V2_NSFWJS_DESCRIPTION,
     metadata: {
       id: MOBILENET_V2_NSFWJS_ID,
       version: MOBILENET_V2_NSFWJS_VERSION,
@@ -111,7 +111,7 @@ export function buildMobilenetV2Nsfwjs(options: MobilenetBuildOptions = {}): Bui
     id: MOBILENET_V2_NSFWJS_ID,
     version: MOBILENET_V2_NSFWJS_VERSION,
     architecture: 'mobilenet-v2-1.4',
-    description: DESCRIPTION,
+    description: MOBILENET_V2_NSFWJS_DESCRIPTION,
     weights: 'imagenet',
     quantization: 'fp32',
     dims: MOBILENET_V2_NSFWJS_DIMS,

@@ -1,22 +1,28 @@
 /**
  * Builds a model's ONNX graph and external-data files and checks them against the committed manifest.
  *
- *   npx node tools/model/build.ts --model vgg16-narrow-synthetic|vgg16-synthetic|all
+ *   npx node tools/model/build.ts --model <id>|all   (ids: see recipes.ts; `all` = every model buildable offline)
  *       [--out public/models]      where <out>/<id>/model.onnx and model.data.N are written
  *       [--manifest-dir models]    where the committed <id>.json manifests live
  *       [--check]                  build in memory and compare with the committed manifest; write nothing
- *       [--write-manifest]         write the files, then (re)write the committed manifest from them
+ *       [--write-manifest]         write the files, then (re)write the manifest from them and models/index.json
  *
  * Without --write-manifest the build must reproduce the committed manifest exactly (file sha256 and sizes,
  * every other field): any difference is listed on stderr and the exit status is 1. The manifest JSON goes to
  * stdout. Exit status 2: bad arguments.
+ *
+ * `vgg16-imagenet` and `vgg16-imagenet-int8` read Keras's weights file (`npm run model:fetch`, needs internet);
+ * `npm run model:build` builds them with --write-manifest, since their manifests cannot be committed here.
+ * The -int8 models are the same weights statically quantised (tools/model/quantize.ts): their build
+ * calibrates activation ranges by running the fp32 model in onnxruntime-node on models/calibration/.
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeFileAtomic } from './files.ts';
-import { buildModel, diffManifests, manifestJson, readManifest, writeModel } from './model-manifest.ts';
-import { findRecipe, MODEL_RECIPES } from './recipes.ts';
+import { buildModelAsync, diffManifests, manifestJson, readManifest, writeModel } from './model-manifest.ts';
+import { buildableOffline, findRecipe, MODEL_RECIPES } from './recipes.ts';
+import { REGISTRY_FILE, writeRegistry } from './registry.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -45,7 +51,7 @@ async function main(): Promise<number> {
   }
   const ids = args.model ?? usage('--model is required');
   if (args.check && args['write-manifest']) usage('--check and --write-manifest exclude each other');
-  const recipes = ids.includes('all') ? MODEL_RECIPES : ids.map((id) => {
+  const recipes = ids.includes('all') ? MODEL_RECIPES.filter(buildableOffline) : ids.map((id) => {
     try {
       return findRecipe(id);
     } catch (error) {
@@ -58,7 +64,7 @@ async function main(): Promise<number> {
   let failed = false;
   for (const recipe of recipes) {
     const started = performance.now();
-    const built = buildModel(recipe);
+    const built = await buildModelAsync(recipe);
     const buildMs = performance.now() - started;
     const outDir = join(outRoot, recipe.id);
     if (!args.check) await writeModel(outDir, built);
@@ -66,7 +72,8 @@ async function main(): Promise<number> {
     const totalBytes = [built.manifest.graph, ...built.manifest.externalData].reduce((s, f) => s + f.bytes, 0);
     process.stderr.write(
       `${recipe.id}: built in ${buildMs.toFixed(0)} ms, ${built.manifest.externalData.length} data file(s), ` +
-        `${totalBytes} bytes${args.check ? ' (not written: --check)' : ` -> ${outDir}`}\n`,
+        `${totalBytes} bytes${built.ranges === undefined ? '' : `, int8 (${built.ranges.method})`}` +
+        `${args.check ? ' (not written: --check)' : ` -> ${outDir}`}\n`,
     );
     if (args['write-manifest']) {
       await writeFileAtomic(manifestPath, manifestJson(built.manifest));
@@ -88,6 +95,10 @@ async function main(): Promise<number> {
       }
     }
     process.stdout.write(manifestJson(built.manifest));
+  }
+  if (args['write-manifest']) {
+    const registered = await writeRegistry(manifestDir);
+    process.stderr.write(`wrote ${join(manifestDir, REGISTRY_FILE)} (${registered.map((m) => m.id).join(', ')})\n`);
   }
   return failed ? 1 : 0;
 }

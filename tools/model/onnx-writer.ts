@@ -102,6 +102,15 @@ export interface DataFile {
   readonly bytes: Uint8Array;
 }
 
+export interface SerializeOptions extends ExternalDataOptions {
+  /**
+   * Initializers of at most this many bytes are stored inside the .onnx (raw_data) instead of external
+   * data: quantisation scales and zero points are a few bytes each, and external data would pad every one
+   * of them to `alignment`. Default 0: everything goes to external data.
+   */
+  readonly inlineMaxBytes?: number;
+}
+
 export interface SerializedModel {
   /** The .onnx file. */
   readonly model: Uint8Array;
@@ -170,24 +179,42 @@ function checkGraph(graph: GraphSpec): void {
   }
 }
 
+function tensorBytes(data: TensorData): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
 /**
  * Serialises the model. Every initializer goes to external data (in the order given), laid out by
- * planExternalData; the .onnx file then holds only the graph structure and the tensor references.
+ * planExternalData, except those `options.inlineMaxBytes` keeps inside the .onnx file; the .onnx file then
+ * holds the graph structure, the tensor references and those small tensors.
  */
-export function serializeModel(spec: ModelSpec, options: ExternalDataOptions = {}): SerializedModel {
+export function serializeModel(spec: ModelSpec, options: SerializeOptions = {}): SerializedModel {
   const { graph } = spec;
   checkGraph(graph);
+  const inlineMaxBytes = options.inlineMaxBytes ?? 0;
+  const sizes = graph.initializers.map(checkInitializer);
+  const isInline = sizes.map((bytes) => bytes <= inlineMaxBytes);
+  const external = graph.initializers.filter((_, i) => !isInline[i]);
   const plan = planExternalData(
-    graph.initializers.map((init) => ({ name: init.name, byteLength: checkInitializer(init) })),
+    external.map((init) => ({ name: init.name, byteLength: init.data.byteLength })),
     options,
   );
 
   const dataFiles = plan.files.map((file) => ({ path: file.path, bytes: new Uint8Array(file.bytes) }));
+  let externalIndex = 0;
   const initializers: Onnx.ITensorProto[] = graph.initializers.map((init, i) => {
-    const place = plan.placements[i];
+    if (isInline[i]) {
+      return {
+        name: init.name,
+        dims: [...init.dims],
+        dataType: ELEMENT_TYPES[elementTypeOf(init.data)].code,
+        rawData: tensorBytes(init.data).slice(),
+      };
+    }
+    const place = plan.placements[externalIndex++];
     const file = place === undefined ? undefined : dataFiles[place.fileIndex];
     if (place === undefined || file === undefined) throw new Error(`internal: no placement for ${init.name}`);
-    file.bytes.set(new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength), place.offset);
+    file.bytes.set(tensorBytes(init.data), place.offset);
     return {
       name: init.name,
       dims: [...init.dims],

@@ -1,8 +1,11 @@
 /**
  * @module Deterministic synthetic VGG16 weights, in Keras layout (HWIO kernels).
  *
- * Kernels: He-uniform, U(-sqrt(6 / fan_in), +sqrt(6 / fan_in)) with fan_in = 3 * 3 * in (Keras
- * `he_uniform`), which keeps activations at a steady scale through the ReLUs. Biases: U(-0.1, 0.1).
+ * Kernels: He-uniform, U(-g * sqrt(6 / fan_in), +g * sqrt(6 / fan_in)) with fan_in = 3 * 3 * in (Keras
+ * `he_uniform`) and a gain g = 0.75 per layer. Pure He keeps activations at the input's scale through the
+ * ReLUs, so caffe inputs (about +-100) gave features in the hundreds; the real ImageNet VGG16 gives features
+ * of about 0-10, and the gain brings the synthetic ones to that scale so that numerical comparisons
+ * (parity, quantisation error) are judged at realistic magnitudes. Biases: U(-0.1, 0.1).
  * Each layer has its own stream seeded from (seed, layer name), so layers do not depend on each other.
  * Only integer operations, exact scalings, IEEE multiply/add and Math.sqrt are used: the bytes are the
  * same on every machine.
@@ -11,13 +14,15 @@ import { mulberry32, seedFromString } from './prng.ts';
 import { vgg16Layers, type KerasConvWeights, type Vgg16Config } from './vgg16.ts';
 
 export const BIAS_LIMIT = 0.1;
+/** Per-layer scale on the He-uniform limit (see above). */
+export const KERNEL_GAIN = 0.75;
 
 export function syntheticVgg16Weights(config: Vgg16Config, seed: number): Map<string, KerasConvWeights> {
   const weights = new Map<string, KerasConvWeights>();
   for (const layer of vgg16Layers(config)) {
     const rng = mulberry32(seedFromString(layer.name, seed));
     const fanIn = 3 * 3 * layer.inChannels;
-    const limit = Math.sqrt(6 / fanIn);
+    const limit = KERNEL_GAIN * Math.sqrt(6 / fanIn);
     const kernel = new Float32Array(3 * 3 * layer.inChannels * layer.outChannels);
     for (let i = 0; i < kernel.length; i++) kernel[i] = rng.symmetric(limit);
     const bias = new Float32Array(layer.outChannels);

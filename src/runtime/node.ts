@@ -1,0 +1,29 @@
+/**
+ * @module The Node runtime (tools, tests, benchmarks): the same codec `.wasm` files the Worker imports,
+ * compiled from node_modules, since Node may compile WebAssembly at run time.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { initCodecs, type CodecModules } from '../core/image/codecs.ts';
+
+const require = createRequire(import.meta.url);
+
+function compile(specifier: string): WebAssembly.Module {
+  return new WebAssembly.Module(readFileSync(require.resolve(specifier)));
+}
+
+let modules: CodecModules | undefined;
+
+export function nodeCodecModules(): CodecModules {
+  modules ??= {
+    jpeg: compile('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
+    png: compile('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'),
+    webp: compile('@jsquash/webp/codec/dec/webp_dec.wasm'),
+  };
+  return modules;
+}
+
+/** Makes `decodeImage` usable in this process. */
+export function initNodeCodecs(): void {
+  initCodecs(nodeCodecModules());
+}
