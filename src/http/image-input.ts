@@ -19,7 +19,8 @@ export interface ImageBatch {
   readonly batch: boolean;
 }
 
-const base64Image = z
+/** A base64 image string (bare or a data URL), as JSON bodies carry it. */
+export const base64Image = z
   .string()
   .min(1, 'must not be empty')
   // Accept data URLs from browsers as well as bare base64.
@@ -35,6 +36,11 @@ const jsonBody = z
     message: 'give exactly one of "image" (a base64 string) or "images" (a list of them)',
   });
 
+/** The bytes of a string that passed {@link base64Image} (standard or URL-safe alphabet). */
+export function decodeBase64Image(value: string): Uint8Array {
+  return decodeBase64(value.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/'));
+}
+
 function tooManyImages(count: number, maxBatch: number): never {
   throw problem(413, {
     kind: 'batch-too-large',
@@ -44,12 +50,12 @@ function tooManyImages(count: number, maxBatch: number): never {
   });
 }
 
-function emptyBody(): never {
+function emptyBody(accepted: readonly string[] = ACCEPTED_BODIES): never {
   throw problem(400, {
     kind: 'empty-body',
     title: 'The request has no image',
     detail: 'The request body is empty.',
-    accepted: ACCEPTED_BODIES,
+    accepted,
   });
 }
 
@@ -57,46 +63,8 @@ function mediaType(c: Context): string {
   return (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-async function fromMultipart(c: Context, field: string, maxBatch: number): Promise<ImageBatch> {
-  let form: FormData;
-  try {
-    form = await c.req.raw.formData();
-  } catch {
-    throw problem(400, {
-      kind: 'malformed-multipart',
-      title: 'The multipart body could not be parsed',
-      detail: 'The body is not valid multipart/form-data (check the boundary and that the upload completed).',
-      accepted: ACCEPTED_BODIES,
-    });
-  }
-  const files = form.getAll(field).filter((entry): entry is File => typeof entry !== 'string');
-  if (files.length === 0) {
-    throw problem(422, {
-      kind: 'invalid-field',
-      title: `No file field "${field}"`,
-      detail: `The multipart body has no file in the field "${field}".`,
-      field,
-      accepted: ACCEPTED_BODIES,
-    });
-  }
-  if (files.length > maxBatch) tooManyImages(files.length, maxBatch);
-  const images = await Promise.all(files.map(async (file) => new Uint8Array(await file.arrayBuffer())));
-  if (images.some((image) => image.byteLength === 0)) emptyBody();
-  return { images, batch: images.length > 1 };
-}
-
-async function fromJson(c: Context, maxBatch: number): Promise<ImageBatch> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw problem(400, {
-      kind: 'malformed-json',
-      title: 'The JSON body could not be parsed',
-      detail: 'The body is not valid JSON.',
-      accepted: ACCEPTED_BODIES,
-    });
-  }
+/** The images of a JSON body: `{"image": "<base64>"}` or `{"images": [...]}`. */
+export function imagesFromJson(body: unknown, maxBatch: number): ImageBatch {
   const parsed = jsonBody.safeParse(body);
   if (!parsed.success) {
     throw problem(422, {
@@ -109,26 +77,83 @@ async function fromJson(c: Context, maxBatch: number): Promise<ImageBatch> {
   const { image, images = [] } = parsed.data;
   const strings = image === undefined ? images : [image];
   if (strings.length > maxBatch) tooManyImages(strings.length, maxBatch);
-  return {
-    images: strings.map((s) => decodeBase64(s.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/'))),
-    batch: image === undefined,
-  };
+  return { images: strings.map(decodeBase64Image), batch: image === undefined };
 }
 
-/** Reads the request's images; throws a problem for anything but the accepted forms. */
-export async function readImages(c: Context, options: { field: string; maxBatch: number }): Promise<ImageBatch> {
+/** A request body in one of the accepted forms, read but not yet interpreted. */
+export type RequestBody =
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array }
+  | { readonly kind: 'form'; readonly form: FormData }
+  | { readonly kind: 'json'; readonly value: unknown };
+
+/**
+ * Reads the body as raw image bytes, multipart form data or JSON, with the same problems as
+ * `readImages` for anything else (415), an empty body (400) or a body that does not parse (400).
+ * `accepted` is what the problems list as the endpoint's accepted forms.
+ */
+export async function readBody(c: Context, accepted: readonly string[] = ACCEPTED_BODIES): Promise<RequestBody> {
   const type = mediaType(c);
   if (type.startsWith('image/') || type === 'application/octet-stream') {
     const bytes = new Uint8Array(await c.req.arrayBuffer());
-    if (bytes.byteLength === 0) emptyBody();
-    return { images: [bytes], batch: false };
+    if (bytes.byteLength === 0) emptyBody(accepted);
+    return { kind: 'bytes', bytes };
   }
-  if (type === 'multipart/form-data') return fromMultipart(c, options.field, options.maxBatch);
-  if (type === 'application/json') return fromJson(c, options.maxBatch);
+  if (type === 'multipart/form-data') {
+    try {
+      return { kind: 'form', form: await c.req.raw.formData() };
+    } catch {
+      throw problem(400, {
+        kind: 'malformed-multipart',
+        title: 'The multipart body could not be parsed',
+        detail: 'The body is not valid multipart/form-data (check the boundary and that the upload completed).',
+        accepted,
+      });
+    }
+  }
+  if (type === 'application/json') {
+    try {
+      return { kind: 'json', value: await c.req.json() };
+    } catch {
+      throw problem(400, { kind: 'malformed-json', title: 'The JSON body could not be parsed', detail: 'The body is not valid JSON.', accepted });
+    }
+  }
   throw problem(415, {
     kind: 'unsupported-media-type',
     title: 'Unsupported request content type',
     detail: type ? `Content-Type ${type} is not accepted here.` : 'The request has no Content-Type.',
-    accepted: ACCEPTED_BODIES,
+    accepted,
   });
+}
+
+/** The files of one multipart field (at least one, at most `maxFiles`), as bytes. */
+export async function formFiles(form: FormData, field: string, maxFiles: number, accepted: readonly string[] = ACCEPTED_BODIES): Promise<Uint8Array[]> {
+  const files = form.getAll(field).filter((entry): entry is File => typeof entry !== 'string');
+  if (files.length === 0) {
+    throw problem(422, {
+      kind: 'invalid-field',
+      title: `No file field "${field}"`,
+      detail: `The multipart body has no file in the field "${field}".`,
+      field,
+      accepted,
+    });
+  }
+  if (files.length > maxFiles) tooManyImages(files.length, maxFiles);
+  const images = await Promise.all(files.map(async (file) => new Uint8Array(await file.arrayBuffer())));
+  if (images.some((image) => image.byteLength === 0)) emptyBody(accepted);
+  return images;
+}
+
+/** Reads the request's images; throws a problem for anything but the accepted forms. */
+export async function readImages(c: Context, options: { field: string; maxBatch: number }): Promise<ImageBatch> {
+  const body = await readBody(c);
+  switch (body.kind) {
+    case 'bytes':
+      return { images: [body.bytes], batch: false };
+    case 'form': {
+      const images = await formFiles(body.form, options.field, options.maxBatch);
+      return { images, batch: images.length > 1 };
+    }
+    case 'json':
+      return imagesFromJson(body.value, options.maxBatch);
+  }
 }

@@ -1,0 +1,295 @@
+/**
+ * @module How the KV store writes an item, and the score bounds its search uses.
+ *
+ * Each item is one KV key whose
+ * - VALUE is JSON text (bulk `get` of 100 keys only returns text/JSON): the vector as base64
+ *   float32 little-endian, the metadata and a write token;
+ * - KV METADATA (<= 1024 bytes of JSON, returned by `list()` with the key at no extra cost) holds the
+ *   write token, the vector's norm, an int8 code of the vector (per-vector scale) with the exact
+ *   norm of its quantisation error, and the user metadata when it fits.
+ * - Vectors wider than {@link INLINE_CODE_MAX_DIMS} (MobileNetV2's 1792) have a code too large for
+ *   1024 bytes: it is split over "code part" keys `<item key>/<j>` (j = 0..p-1; ids cannot contain
+ *   "/"), each holding ~700 code bytes in its KV metadata and the item's write token. They are the
+ *   item's own keys, written with it and deleted with it; a search uses them only when every part
+ *   carries the item's current token (else it reads the value, so a half-written item is still
+ *   ranked exactly).
+ *
+ * The int8 code makes search exact without reading every value: for a query q and an item x with
+ * code c and scale s, x = s·c + e with ‖e‖ known, so q·x lies within s(q·c) ± min(‖q‖‖e‖, ‖q‖₁·s/2).
+ * Items whose upper bound cannot reach the k-th best lower bound are provably outside the top k;
+ * only the rest have their float32 values read and scored exactly.
+ */
+import type { Metric } from '../core/vector/metrics.ts';
+import type { Metadata } from './types.ts';
+import { utf8Length } from './validate.ts';
+
+export const KV_METADATA_LIMIT = 1024;
+
+/** What `list()` returns beside each key (short names: every byte counts against 1024). */
+export interface KvListMetadata {
+  /** Write token: changes on every write, so a cached vector is known current when it matches. */
+  readonly t: string;
+  /** ‖x‖ of the float32 vector, computed in float64. */
+  readonly n: number;
+  /** int8 code scale (max |x_i| / 127), its error norm ‖x − s·c‖ and the code as base64. */
+  readonly s?: number;
+  readonly e?: number;
+  readonly q?: string;
+  /** The user metadata, when it fits; absent and `x: 1` when it lives only in the value. */
+  readonly m?: Metadata;
+  readonly x?: 1;
+  /** Number of code part keys (wide vectors): the code `q` is their parts, concatenated. */
+  readonly p?: number;
+}
+
+/** The KV metadata of a code part key. */
+export interface KvPartMetadata {
+  readonly t: string;
+  readonly q: string;
+}
+
+/** Widest vector whose int8 code (base64) stays in the item key's own metadata. */
+export const INLINE_CODE_MAX_DIMS = 600;
+/** Code bytes per part key: a multiple of 3, so the parts' base64 strings concatenate. */
+export const PART_CODE_BYTES = 699;
+
+/** How many code part keys an item of `dims` dimensions has (0: the code is inline). */
+export function codeParts(dims: number): number {
+  return dims <= INLINE_CODE_MAX_DIMS ? 0 : Math.ceil(dims / PART_CODE_BYTES);
+}
+
+/** The value, as JSON text. */
+export interface KvValue {
+  /** Format version. */
+  readonly f: 1;
+  readonly t: string;
+  /** base64 float32 little-endian. */
+  readonly v: string;
+  readonly m: Metadata;
+}
+
+// ---- base64 (no intermediate binary strings; works in workerd, Node and browsers) ----
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const LOOKUP = new Uint8Array(256).fill(255);
+for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
+
+export function toBase64(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
+  }
+  if (i < bytes.length) {
+    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8);
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + (i + 1 < bytes.length ? ALPHABET[(n >> 6) & 63]! : '=') + '=';
+  }
+  return out;
+}
+
+/** Decodes base64 into `out` (which must be large enough); returns the byte count, or -1 if malformed. */
+export function fromBase64Into(text: string, out: Uint8Array): number {
+  let length = text.length;
+  while (length > 0 && text.charCodeAt(length - 1) === 61) length--; // '='
+  let o = 0;
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < length; i++) {
+    const v = LOOKUP[text.charCodeAt(i) & 255]!;
+    if (v === 255 || text.charCodeAt(i) > 255) return -1;
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (o >= out.length) return -1;
+      out[o++] = (acc >> bits) & 255;
+    }
+  }
+  return o;
+}
+
+export function fromBase64(text: string): Uint8Array {
+  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
+  const n = fromBase64Into(text, out);
+  if (n < 0) throw new Error('malformed base64');
+  return out.subarray(0, n);
+}
+
+// ---- float32 vectors ----
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+export function encodeFloat32(vector: Float32Array): string {
+  const bytes = new Uint8Array(vector.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < vector.length; i++) view.setFloat32(i * 4, vector[i]!, true);
+  return toBase64(bytes);
+}
+
+export function decodeFloat32(text: string, dims: number): Float32Array {
+  const bytes = new Uint8Array(dims * 4);
+  if (fromBase64Into(text, bytes) !== dims * 4) throw new Error(`stored vector is not ${dims} float32 values`);
+  if (LITTLE_ENDIAN) return new Float32Array(bytes.buffer);
+  const view = new DataView(bytes.buffer);
+  return Float32Array.from({ length: dims }, (_, i) => view.getFloat32(i * 4, true));
+}
+
+// ---- int8 codes ----
+
+export interface Int8Code {
+  readonly scale: number;
+  readonly code: Int8Array;
+  /** ‖x − scale·code‖, in float64. */
+  readonly errorNorm: number;
+}
+
+export function quantize(vector: Float32Array): Int8Code {
+  let maxAbs = 0;
+  for (const v of vector) maxAbs = Math.max(maxAbs, Math.abs(v));
+  const code = new Int8Array(vector.length);
+  if (maxAbs === 0) return { scale: 0, code, errorNorm: 0 };
+  const scale = maxAbs / 127;
+  let err2 = 0;
+  for (let i = 0; i < vector.length; i++) {
+    const c = Math.max(-127, Math.min(127, Math.round(vector[i]! / scale)));
+    code[i] = c;
+    const d = vector[i]! - scale * c;
+    err2 += d * d;
+  }
+  return { scale, code, errorNorm: Math.sqrt(err2) };
+}
+
+export function vectorNorm(vector: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < vector.length; i++) sum += vector[i]! * vector[i]!;
+  return Math.sqrt(sum);
+}
+
+/** What an item writes to KV besides its value: its own key's metadata and its code parts'. */
+export interface KvListEntries {
+  readonly item: KvListMetadata;
+  readonly parts: KvPartMetadata[];
+}
+
+/**
+ * The list metadata for an item: the code inline (up to 600 dims) or in part keys (wider), and the
+ * user metadata when it still fits in 1024 bytes (else `x: 1`, read from the value when needed).
+ */
+export function listEntries(token: string, vector: Float32Array, metadata: Metadata): KvListEntries {
+  const norm = vectorNorm(vector);
+  const { scale, code, errorNorm } = quantize(vector);
+  const bytes = new Uint8Array(code.buffer, code.byteOffset, code.byteLength);
+  const fits = (m: KvListMetadata) => utf8Length(JSON.stringify(m)) <= KV_METADATA_LIMIT;
+  const hasMetadata = Object.keys(metadata).length > 0;
+  const p = codeParts(vector.length);
+  const parts: KvPartMetadata[] = [];
+  for (let j = 0; j < p; j++) parts.push({ t: token, q: toBase64(bytes.subarray(j * PART_CODE_BYTES, (j + 1) * PART_CODE_BYTES)) });
+  const base: KvListMetadata = p === 0 ? { t: token, n: norm, s: scale, e: errorNorm, q: toBase64(bytes) } : { t: token, n: norm, s: scale, e: errorNorm, p };
+  if (!hasMetadata) return { item: base, parts };
+  const withMetadata = { ...base, m: metadata };
+  return { item: fits(withMetadata) ? withMetadata : { ...base, x: 1 }, parts };
+}
+
+/** The item key's list metadata alone (see {@link listEntries}). */
+export function listMetadata(token: string, vector: Float32Array, metadata: Metadata): KvListMetadata {
+  return listEntries(token, vector, metadata).item;
+}
+
+export function newToken(): string {
+  const random = new Uint8Array(6);
+  crypto.getRandomValues(random);
+  return `${Date.now().toString(36)}.${Array.from(random, (b) => b.toString(36).padStart(2, '0')).join('')}`;
+}
+
+// ---- the query side ----
+
+/** A query prepared once for the whole scan. */
+export interface PreparedQuery {
+  readonly metric: Metric;
+  readonly values: Float64Array;
+  readonly norm: number;
+  readonly l1: number;
+}
+
+export function prepareQuery(vector: Float32Array, metric: Metric): PreparedQuery {
+  const values = Float64Array.from(vector);
+  let l1 = 0;
+  for (const v of values) l1 += Math.abs(v);
+  return { metric, values, norm: vectorNorm(values), l1 };
+}
+
+/**
+ * q·c for an int8 code given as base64, decoded on the fly (4 characters = 3 codes), without a
+ * buffer: the inner loop of every search. NaN when the text is not a code of q's length.
+ */
+export function codeDot(values: Float64Array, text: string): number {
+  const dims = values.length;
+  const groups = Math.floor(dims / 3);
+  const rest = dims - groups * 3;
+  if (text.length !== Math.ceil(dims / 3) * 4) return Number.NaN;
+  let acc = 0;
+  let chars = 0; // OR of every char code: > 127 means non-ASCII
+  let sextets = 0; // OR of every lookup: >= 64 means not base64
+  let t = 0;
+  let i = 0;
+  for (let g = 0; g < groups; g++, t += 4, i += 3) {
+    const c0 = text.charCodeAt(t);
+    const c1 = text.charCodeAt(t + 1);
+    const c2 = text.charCodeAt(t + 2);
+    const c3 = text.charCodeAt(t + 3);
+    chars |= c0 | c1 | c2 | c3;
+    const l0 = LOOKUP[c0 & 127]!;
+    const l1 = LOOKUP[c1 & 127]!;
+    const l2 = LOOKUP[c2 & 127]!;
+    const l3 = LOOKUP[c3 & 127]!;
+    sextets |= l0 | l1 | l2 | l3;
+    const n = (l0 << 18) | (l1 << 12) | (l2 << 6) | l3;
+    acc += values[i]! * ((n << 8) >> 24) + values[i + 1]! * ((n << 16) >> 24) + values[i + 2]! * ((n << 24) >> 24);
+  }
+  if (rest > 0) {
+    const c0 = text.charCodeAt(t);
+    const c1 = text.charCodeAt(t + 1);
+    const c2 = rest === 2 ? text.charCodeAt(t + 2) : 65; // 'A' stands in for padding
+    chars |= c0 | c1 | c2;
+    const l0 = LOOKUP[c0 & 127]!;
+    const l1 = LOOKUP[c1 & 127]!;
+    const l2 = LOOKUP[c2 & 127]!;
+    sextets |= l0 | l1 | l2;
+    const n = (l0 << 18) | (l1 << 12) | (l2 << 6);
+    acc += values[i]! * ((n << 8) >> 24);
+    if (rest === 2) acc += values[i + 1]! * ((n << 16) >> 24);
+  }
+  return chars > 127 || sextets > 63 ? Number.NaN : acc;
+}
+
+/** [lo, hi] of an item's goodness (larger is nearer; euclidean distances negated), or null if the code is unusable. */
+export function scoreBounds(query: PreparedQuery, md: KvListMetadata): [number, number] | null {
+  const { q, s, e } = md;
+  if (q === undefined || s === undefined || e === undefined || typeof md.n !== 'number') return null;
+  const acc = codeDot(query.values, q);
+  if (Number.isNaN(acc)) return null;
+  const approx = s * acc;
+  // Floating-point slack: the exact score is itself computed in float64 from float32 values.
+  const slack = 1e-9 * (query.norm * md.n + 1);
+  const delta = Math.min(query.norm * e, query.l1 * s * 0.5) + slack;
+  const dotLo = approx - delta;
+  const dotHi = approx + delta;
+  switch (query.metric) {
+    case 'dot':
+      return [dotLo, dotHi];
+    case 'cosine': {
+      const denominator = query.norm * md.n;
+      if (denominator === 0) return [0, 0];
+      return [Math.max(-1, dotLo / denominator) - 1e-12, Math.min(1, dotHi / denominator) + 1e-12];
+    }
+    case 'euclidean': {
+      // ‖q − x‖² = ‖q‖² + ‖x‖² − 2q·x; the expansion cancels badly near 0, hence the relative slack.
+      const base = query.norm * query.norm + md.n * md.n;
+      const slack2 = 1e-9 * base + 1e-12;
+      const far = Math.sqrt(Math.max(0, base - 2 * dotLo + slack2));
+      const near = Math.sqrt(Math.max(0, base - 2 * dotHi - slack2));
+      return [-far, -near];
+    }
+  }
+}

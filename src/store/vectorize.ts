@@ -1,0 +1,243 @@
+/**
+ * @module The Vectorize store: Cloudflare's distributed ANN index, for production-sized collections.
+ *
+ * Mapping (the binding's limits shape every choice):
+ * - Vectorize ids are unique per INDEX (ids take no namespace) and at most 64 bytes, so an item's
+ *   vector id is a hash of (model, namespace, id): 22 base64url characters. The item id itself is
+ *   kept in the vector's metadata as `_id` (item ids are <= 64 bytes, so even an `indexed` metadata
+ *   read returns it whole).
+ * - The Vectorize namespace is `<namespace>@<model tag>` (tag = 12 characters of a hash of the model
+ *   id and version): a query names it, so vectors of another model — even one with the same number
+ *   of dimensions, e.g. after a weights update — never appear in results.
+ * - Results need `_id`, so queries ask for `returnMetadata: 'all'`: topK is then at most 20 (the
+ *   binding's limit with values or all metadata); queryById spends one of those on the item itself.
+ * - The metric is fixed when the index is created (`wrangler vectorize create --metric`): the store
+ *   offers only that one. Vectorize's `dot-product` scores are negated dot products (lower is nearer);
+ *   this store turns them back into dot products so every store reports scores the same way.
+ * - An index holds at most 1536 dimensions: MobileNetV2's 1792-d vectors cannot go to Vectorize.
+ * - Mutations are asynchronous: an upsert answers with a mutation id and becomes visible to
+ *   `getByIds`/`query` seconds later. The binding cannot list vectors, so `list` is unsupported.
+ */
+import type { Metric } from '../core/vector/metrics.ts';
+import { compareMatches } from './rank.ts';
+import {
+  DEFAULT_NAMESPACE,
+  StoreError,
+  type Item,
+  type ItemInput,
+  type ListPage,
+  type Match,
+  type Metadata,
+  type QueryOptions,
+  type QueryResult,
+  type StoreCapabilities,
+  type StoreModel,
+  type VectorStore,
+  type WriteResult,
+} from './types.ts';
+import { checkDistinct, checkId, checkMetadata, checkNamespace, checkQuery, checkVector } from './validate.ts';
+
+/** The slice of the Workers `Vectorize` binding (V2) this store uses. */
+export type VectorizeBinding = Pick<Vectorize, 'describe' | 'query' | 'queryById' | 'upsert' | 'deleteByIds' | 'getByIds'>;
+
+export const VECTORIZE_MAX_TOPK = 20;
+/** An index holds vectors of at most this many dimensions. */
+export const VECTORIZE_MAX_DIMS = 1536;
+export const VECTORIZE_MAX_UPSERT = 1000;
+
+const ID_KEY = '_id';
+const MODEL_KEY = '_model';
+
+const METRIC_NAMES: Record<Metric, VectorizeDistanceMetric> = { cosine: 'cosine', euclidean: 'euclidean', dot: 'dot-product' };
+
+export function vectorizeMetric(metric: Metric): VectorizeDistanceMetric {
+  return METRIC_NAMES[metric];
+}
+
+async function hash(text: string, chars: number): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  let binary = '';
+  for (const byte of digest) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').slice(0, chars);
+}
+
+function userMetadata(metadata: Record<string, unknown> | undefined): Metadata {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(metadata ?? {})) if (!key.startsWith('_')) out[key] = value;
+  return out as Metadata;
+}
+
+export interface VectorizeStoreOptions {
+  /** The metric the index was created with. */
+  readonly metric: Metric;
+}
+
+export class VectorizeStore implements VectorStore {
+  readonly model: StoreModel;
+  readonly capabilities: StoreCapabilities;
+  readonly #index: VectorizeBinding;
+  readonly #metric: Metric;
+  #modelTag: Promise<string> | undefined;
+  #checked: Promise<void> | undefined;
+
+  constructor(index: VectorizeBinding, model: StoreModel, options: VectorizeStoreOptions) {
+    if (model.dims > VECTORIZE_MAX_DIMS) {
+      throw new StoreError(
+        'misconfigured',
+        `${model.id}@${model.version} makes ${model.dims}-d vectors; a Vectorize index holds at most ${VECTORIZE_MAX_DIMS} ` +
+          'dimensions: serve a narrower model (VGG16: 512) or use the KV store',
+      );
+    }
+    this.#index = index;
+    this.model = model;
+    this.#metric = options.metric;
+    this.capabilities = {
+      kind: 'vectorize',
+      exact: false,
+      metrics: [options.metric],
+      maxTopK: VECTORIZE_MAX_TOPK,
+      maxTopKById: VECTORIZE_MAX_TOPK - 1,
+      maxUpsertBatch: VECTORIZE_MAX_UPSERT,
+      list: false,
+      consistency: 'eventual',
+    };
+  }
+
+  /** Checks once per isolate that the index was made for this model's dimensions. */
+  #checkIndex(): Promise<void> {
+    return (this.#checked ??= this.#index.describe().then(
+      (info) => {
+        const dims = (info as { dimensions?: number }).dimensions;
+        if (dims !== undefined && dims !== this.model.dims) {
+          throw new StoreError(
+            'misconfigured',
+            `the Vectorize index has ${dims} dimensions; ${this.model.id}@${this.model.version} makes ${this.model.dims}`,
+          );
+        }
+      },
+      (error: unknown) => {
+        this.#checked = undefined;
+        throw error;
+      },
+    ));
+  }
+
+  #tag(): Promise<string> {
+    return (this.#modelTag ??= hash(`${this.model.id}@${this.model.version}`, 12));
+  }
+
+  async #namespace(namespace: string): Promise<string> {
+    return `${namespace}@${await this.#tag()}`;
+  }
+
+  async #vectorId(namespace: string, id: string): Promise<string> {
+    return hash(`${this.model.id}@${this.model.version}\n${namespace}\n${id}`, 22);
+  }
+
+  async upsert(items: readonly ItemInput[]): Promise<WriteResult> {
+    if (items.length > VECTORIZE_MAX_UPSERT) {
+      throw new StoreError('limit', `at most ${VECTORIZE_MAX_UPSERT} items per upsert`, { limit: VECTORIZE_MAX_UPSERT });
+    }
+    checkDistinct(items);
+    for (const item of items) {
+      checkId(item.id);
+      checkNamespace(item.namespace ?? DEFAULT_NAMESPACE);
+      checkVector(item.vector, this.model);
+      checkMetadata(item.metadata ?? {});
+    }
+    await this.#checkIndex();
+    const vectors: VectorizeVector[] = await Promise.all(
+      items.map(async (item) => {
+        const namespace = item.namespace ?? DEFAULT_NAMESPACE;
+        return {
+          id: await this.#vectorId(namespace, item.id),
+          namespace: await this.#namespace(namespace),
+          values: Array.from(item.vector),
+          metadata: { ...(item.metadata ?? {}), [ID_KEY]: item.id, [MODEL_KEY]: `${this.model.id}@${this.model.version}` },
+        };
+      }),
+    );
+    const { mutationId } = await this.#index.upsert(vectors);
+    return { ids: items.map((item) => item.id), mutationId };
+  }
+
+  async get(id: string, options: { namespace?: string } = {}): Promise<Item | null> {
+    const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+    checkId(id);
+    checkNamespace(namespace);
+    const [found] = await this.#index.getByIds([await this.#vectorId(namespace, id)]);
+    // The vector id hashes model, namespace and id: a hit is this item.
+    if (!found || found.metadata?.[ID_KEY] !== id) return null;
+    return {
+      id,
+      namespace,
+      vector: Float32Array.from(found.values),
+      metadata: userMetadata(found.metadata),
+      model: { id: this.model.id, version: this.model.version },
+    };
+  }
+
+  async delete(ids: readonly string[], options: { namespace?: string } = {}): Promise<WriteResult> {
+    const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+    checkNamespace(namespace);
+    ids.forEach(checkId);
+    if (ids.length === 0) return { ids: [] };
+    const vectorIds = await Promise.all(ids.map((id) => this.#vectorId(namespace, id)));
+    const { mutationId } = await this.#index.deleteByIds(vectorIds);
+    return { ids: [...ids], mutationId };
+  }
+
+  async list(): Promise<ListPage> {
+    throw new StoreError(
+      'unsupported',
+      'the Vectorize binding cannot list vectors; use `wrangler vectorize list-vectors <index>` or the KV store',
+    );
+  }
+
+  #options(options: QueryOptions, namespace: string, topK: number): VectorizeQueryOptions {
+    return {
+      topK,
+      namespace,
+      returnMetadata: 'all',
+      returnValues: options.returnValues === true,
+      ...(options.filter && { filter: options.filter as VectorizeVectorMetadataFilter }),
+    };
+  }
+
+  #matches(raw: VectorizeMatches, options: QueryOptions, exclude: string | undefined): Match[] {
+    const matches: Match[] = [];
+    for (const match of raw.matches) {
+      const id = match.metadata?.[ID_KEY];
+      if (typeof id !== 'string' || id === exclude) continue;
+      matches.push({
+        id,
+        score: this.#metric === 'dot' ? -match.score : match.score,
+        ...(options.returnMetadata !== false && { metadata: userMetadata(match.metadata) }),
+        ...(options.returnValues && match.values && { values: Float32Array.from(match.values) }),
+      });
+    }
+    return matches.sort(compareMatches(this.#metric)).slice(0, options.topK);
+  }
+
+  async query(vector: Float32Array, options: QueryOptions): Promise<QueryResult> {
+    const { namespace } = checkQuery(this.capabilities, options, false);
+    checkVector(vector, this.model);
+    await this.#checkIndex();
+    const raw = await this.#index.query(Array.from(vector), this.#options(options, await this.#namespace(namespace), options.topK));
+    const matches = this.#matches(raw, options, undefined);
+    return { matches, stats: { operations: 1, scanned: raw.matches.length, fetched: 0 } };
+  }
+
+  async queryById(id: string, options: QueryOptions): Promise<QueryResult | null> {
+    const { namespace } = checkQuery(this.capabilities, options, true);
+    checkId(id);
+    await this.#checkIndex();
+    const vectorId = await this.#vectorId(namespace, id);
+    const [found] = await this.#index.getByIds([vectorId]);
+    if (!found || found.metadata?.[ID_KEY] !== id) return null;
+    // One more than asked: the item itself is (almost always) its own nearest neighbour.
+    const raw = await this.#index.queryById(vectorId, this.#options(options, await this.#namespace(namespace), options.topK + 1));
+    const matches = this.#matches(raw, options, id);
+    return { matches, stats: { operations: 2, scanned: raw.matches.length, fetched: 0 } };
+  }
+}

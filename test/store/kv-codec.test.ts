@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { score, type Metric } from '../../src/core/vector/metrics.ts';
+import { goodness } from '../../src/store/rank.ts';
+import {
+  KV_METADATA_LIMIT,
+  codeParts,
+  decodeFloat32,
+  listEntries,
+  encodeFloat32,
+  fromBase64,
+  listMetadata,
+  prepareQuery,
+  quantize,
+  scoreBounds,
+  toBase64,
+} from '../../src/store/kv-codec.ts';
+import { random, randomVector } from '../support/store-contract.ts';
+
+describe('KV item encoding', () => {
+  it('base64 matches the platform encoder for every length', () => {
+    const next = random(1);
+    for (let n = 0; n < 70; n++) {
+      const bytes = Uint8Array.from({ length: n }, () => Math.floor(next() * 256));
+      const text = toBase64(bytes);
+      expect(text).toBe(Buffer.from(bytes).toString('base64'));
+      expect(Array.from(fromBase64(text))).toEqual(Array.from(bytes));
+    }
+    expect(() => fromBase64('ab$d')).toThrow(/malformed/);
+  });
+
+  it('round-trips float32 vectors bit for bit', () => {
+    const v = Float32Array.from([0, -0, 1.5, -3.25e-12, 3.4e38, Number.MIN_VALUE, 0.1]);
+    const back = decodeFloat32(encodeFloat32(v), v.length);
+    expect(Array.from(back)).toEqual(Array.from(v));
+    expect(() => decodeFloat32(encodeFloat32(v), v.length + 1)).toThrow();
+  });
+
+  it('quantises to int8 with the stated error norm', () => {
+    const next = random(2);
+    const v = randomVector(512, next);
+    const { scale, code, errorNorm } = quantize(v);
+    let err2 = 0;
+    v.forEach((x, i) => (err2 += (x - scale * code[i]!) ** 2));
+    expect(errorNorm).toBeCloseTo(Math.sqrt(err2), 12);
+    expect(Math.max(...Array.from(code, Math.abs))).toBe(127);
+    expect(errorNorm / Math.hypot(...v)).toBeLessThan(0.01);
+    expect(quantize(new Float32Array(4))).toEqual({ scale: 0, code: new Int8Array(4), errorNorm: 0 });
+  });
+
+  it('keeps list metadata within 1024 bytes, preferring the code over user metadata', () => {
+    const v512 = randomVector(512, random(3));
+    const small = listMetadata('t', v512, { a: 1 });
+    expect(small.q).toBeDefined();
+    expect(small.m).toEqual({ a: 1 });
+    const big = listMetadata('t', v512, { text: 'x'.repeat(400) });
+    expect(big).toMatchObject({ x: 1 });
+    expect(big.q).toBeDefined();
+    const v1792 = randomVector(1792, random(4));
+    const wide = listEntries('t', v1792, { a: 1 });
+    expect(wide.item.q).toBeUndefined();
+    expect(wide.item).toMatchObject({ p: 3, m: { a: 1 } });
+    expect(wide.parts).toHaveLength(3);
+    // The parts' base64 strings concatenate to the code of the whole vector.
+    const { code } = quantize(v1792);
+    expect(wide.parts.map((p) => p.q).join('')).toBe(toBase64(new Uint8Array(code.buffer)));
+    expect(codeParts(512)).toBe(0);
+    expect(codeParts(600)).toBe(0);
+    expect(codeParts(601)).toBe(1);
+    expect(codeParts(1792)).toBe(3);
+    for (const md of [small, big, wide.item, ...wide.parts]) {
+      expect(new TextEncoder().encode(JSON.stringify(md)).byteLength).toBeLessThanOrEqual(KV_METADATA_LIMIT);
+    }
+    const v600 = Float32Array.from({ length: 600 }, () => -3.4e38 * Math.random());
+    expect(new TextEncoder().encode(JSON.stringify(listMetadata('2147483647999.abcdefghijkl', v600, {}))).byteLength).toBeLessThanOrEqual(KV_METADATA_LIMIT);
+  });
+
+  for (const metric of ['cosine', 'euclidean', 'dot'] as Metric[]) {
+    it(`bounds the exact ${metric} score for every item (random, clustered, near-identical, zero)`, () => {
+      const next = random(metric.length * 7);
+      for (let trial = 0; trial < 400; trial++) {
+        const dims = [8, 64, 512][trial % 3]!;
+        const x = trial % 50 === 0 ? new Float32Array(dims) : randomVector(dims, next, trial % 2 === 0);
+        const q =
+          trial % 5 === 0 ? Float32Array.from(x, (v) => v + (next() - 0.5) * 1e-6) : trial % 7 === 0 ? Float32Array.from(x) : randomVector(dims, next, trial % 3 === 0);
+        const md = listMetadata('t', x, {});
+        const bounds = scoreBounds(prepareQuery(q, metric), md)!;
+        const exact = goodness(metric, score(metric, q, x));
+        expect(bounds[0], `${trial}`).toBeLessThanOrEqual(exact);
+        expect(bounds[1], `${trial}`).toBeGreaterThanOrEqual(exact);
+        if (metric === 'cosine' && dims === 512 && Math.hypot(...x) > 0) expect(bounds[1] - bounds[0]).toBeLessThan(0.05);
+      }
+    });
+  }
+});
+
+describe('codeDot (the fused decode-and-multiply of the search loop)', () => {
+  it('equals decoding then multiplying, for every length mod 3, and refuses non-codes', async () => {
+    const { codeDot } = await import('../../src/store/kv-codec.ts');
+    const next = random(21);
+    for (const dims of [1, 2, 3, 4, 5, 63, 64, 512, 1000]) {
+      const code = Int8Array.from({ length: dims }, () => Math.floor(next() * 255) - 127);
+      const values = Float64Array.from({ length: dims }, () => next() * 2 - 1);
+      const text = toBase64(new Uint8Array(code.buffer));
+      let expected = 0;
+      code.forEach((c, i) => (expected += values[i]! * c));
+      expect(codeDot(values, text)).toBeCloseTo(expected, 9);
+      expect(codeDot(values, text.slice(0, -4))).toBeNaN();
+      expect(codeDot(values, `é${text.slice(1)}`)).toBeNaN();
+      expect(codeDot(values, `$${text.slice(1)}`)).toBeNaN();
+    }
+  });
+});

@@ -1,0 +1,296 @@
+/**
+ * @module The behaviour every VectorStore promises, as one suite run against each adapter:
+ * memory and Vectorize-over-the-fake in Node, KV against miniflare's KV inside workerd.
+ */
+import { describe, expect, it } from 'vitest';
+import { score, type Metric } from '../../src/core/vector/metrics.ts';
+import { compareMatches } from '../../src/store/rank.ts';
+import { StoreError, type ItemInput, type Metadata, type StoreModel, type VectorStore } from '../../src/store/types.ts';
+
+export interface StoreHarness {
+  /** A store for `model` over the harness's one backend (two models share it). */
+  create(model: StoreModel): VectorStore;
+  /** Makes accepted writes visible (Vectorize applies mutations later). */
+  settle(): Promise<void>;
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomVector(dims: number, next: () => number, positive = false): Float32Array {
+  return Float32Array.from({ length: dims }, () => (positive ? next() : next() * 2 - 1));
+}
+
+async function expectStoreError(promise: Promise<unknown>, code: StoreError['code']): Promise<StoreError> {
+  const error = await promise.then(
+    () => expect.fail(`expected a StoreError ${code}`),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(StoreError);
+  expect((error as StoreError).code, (error as Error).message).toBe(code);
+  return error as StoreError;
+}
+
+export function storeContract(name: string, harness: () => StoreHarness, options: { dims?: number } = {}): void {
+  const dims = options.dims ?? 8;
+  let modelCount = 0;
+  /** Every test gets its own model id, so tests never see each other's items. */
+  const fresh = (version = '1') => {
+    const h = harness();
+    const model = { id: `contract-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${++modelCount}`, version, dims };
+    return { h, store: h.create(model), model };
+  };
+
+  describe(`${name} store contract`, () => {
+    it('gets back what it stored: float32 vector, metadata, namespace, model', async () => {
+      const { h, store, model } = fresh();
+      const vector = Float32Array.from({ length: dims }, (_, i) => i / 3 - 1);
+      const metadata = { title: 'a cat', year: 2024, tags: ['cat', 'photo'], nested: { ok: true } };
+      const written = await store.upsert([{ id: 'cat-1', vector, metadata }]);
+      expect(written.ids).toEqual(['cat-1']);
+      await h.settle();
+      const item = await store.get('cat-1');
+      expect(item).not.toBeNull();
+      expect(Array.from(item!.vector)).toEqual(Array.from(vector));
+      expect(item!.metadata).toEqual(metadata);
+      expect(item!).toMatchObject({ id: 'cat-1', namespace: 'default', model: { id: model.id, version: '1' } });
+      expect(await store.get('cat-2')).toBeNull();
+    });
+
+    it('replaces an item in full on upsert (vector and metadata)', async () => {
+      const { h, store } = fresh();
+      await store.upsert([{ id: 'x', vector: new Float32Array(dims).fill(1), metadata: { a: 1, b: 2 } }]);
+      await h.settle();
+      await store.upsert([{ id: 'x', vector: new Float32Array(dims).fill(2), metadata: { c: 3 } }]);
+      await h.settle();
+      const item = await store.get('x');
+      expect(Array.from(item!.vector)).toEqual(new Array(dims).fill(2));
+      expect(item!.metadata).toEqual({ c: 3 });
+      const { matches } = await store.query(new Float32Array(dims).fill(1), { topK: 5 });
+      expect(matches.map((m) => m.id)).toEqual(['x']);
+    });
+
+    it('never returns a deleted item (get, query, queryById, list)', async () => {
+      const { h, store } = fresh();
+      const next = random(1);
+      const items = Array.from({ length: 6 }, (_, i) => ({ id: `d${i}`, vector: randomVector(dims, next) }));
+      await store.upsert(items);
+      await h.settle();
+      await store.delete(['d0', 'd3', 'never-existed']);
+      await h.settle();
+      expect(await store.get('d0')).toBeNull();
+      const { matches } = await store.query(items[0]!.vector, { topK: 10 });
+      expect(matches.map((m) => m.id).sort()).toEqual(['d1', 'd2', 'd4', 'd5']);
+      expect(await store.queryById('d3', { topK: 5 })).toBeNull();
+      const similar = await store.queryById('d1', { topK: 5 });
+      expect(similar!.matches.map((m) => m.id)).not.toContain('d0');
+      if (store.capabilities.list) {
+        const page = await store.list({ limit: 100 });
+        expect(page.items.map((i) => i.id).sort()).toEqual(['d1', 'd2', 'd4', 'd5']);
+      }
+    });
+
+    it('keeps namespaces apart: the same id in two namespaces is two items', async () => {
+      const { h, store } = fresh();
+      await store.upsert([
+        { id: 'same', namespace: 'alpha', vector: new Float32Array(dims).fill(1), metadata: { ns: 'alpha' } },
+        { id: 'same', namespace: 'beta', vector: new Float32Array(dims).fill(-1), metadata: { ns: 'beta' } },
+        { id: 'only-beta', namespace: 'beta', vector: new Float32Array(dims).fill(0.5) },
+      ]);
+      await h.settle();
+      expect((await store.get('same', { namespace: 'alpha' }))!.metadata).toEqual({ ns: 'alpha' });
+      expect((await store.get('same', { namespace: 'beta' }))!.metadata).toEqual({ ns: 'beta' });
+      expect(await store.get('same')).toBeNull(); // the default namespace is a third one
+      const alpha = await store.query(new Float32Array(dims).fill(1), { topK: 10, namespace: 'alpha' });
+      expect(alpha.matches.map((m) => m.id)).toEqual(['same']);
+      const beta = await store.query(new Float32Array(dims).fill(1), { topK: 10, namespace: 'beta' });
+      expect(beta.matches.map((m) => m.id).sort()).toEqual(['only-beta', 'same']);
+      await store.delete(['same'], { namespace: 'alpha' });
+      await h.settle();
+      expect(await store.get('same', { namespace: 'beta' })).not.toBeNull();
+    });
+
+    it('never mixes vectors of another model (or model version), even of equal dims, into results', async () => {
+      const { h, store, model } = fresh('1');
+      const other = h.create({ ...model, version: '2' });
+      await store.upsert([{ id: 'v1-item', vector: new Float32Array(dims).fill(1) }]);
+      await other.upsert([{ id: 'v2-item', vector: new Float32Array(dims).fill(1) }, { id: 'v1-item', vector: new Float32Array(dims).fill(-1) }]);
+      await h.settle();
+      const mine = await store.query(new Float32Array(dims).fill(1), { topK: 10 });
+      expect(mine.matches.map((m) => m.id)).toEqual(['v1-item']);
+      expect(Array.from((await store.get('v1-item'))!.vector)).toEqual(new Array(dims).fill(1));
+      expect(await store.get('v2-item')).toBeNull();
+      const theirs = await other.queryById('v2-item', { topK: 5 });
+      expect(theirs!.matches.map((m) => m.id)).toEqual(['v1-item']);
+      const metric = other.capabilities.metrics[0]!;
+      expect(theirs!.matches[0]!.score).toBeCloseTo(score(metric, new Float32Array(dims).fill(1), new Float32Array(dims).fill(-1)), 6);
+    });
+
+    it('ranks best first with the exact score for every metric it offers, ties broken by id', async () => {
+      const { h, store } = fresh();
+      const next = random(7);
+      const items: ItemInput[] = Array.from({ length: 40 }, (_, i) => ({ id: `r${String(i).padStart(2, '0')}`, vector: randomVector(dims, next) }));
+      // Three identical vectors: equal scores, so the order is by id.
+      const twin = randomVector(dims, next);
+      items.push({ id: 'tie-b', vector: twin }, { id: 'tie-a', vector: twin }, { id: 'tie-c', vector: twin });
+      await store.upsert(items);
+      await h.settle();
+      for (const metric of store.capabilities.metrics) {
+        for (const query of [randomVector(dims, next), twin]) {
+          const k = Math.min(10, store.capabilities.maxTopK);
+          const { matches } = await store.query(query, { topK: k, metric });
+          const expected = items
+            .map((item) => ({ id: item.id, score: score(metric, query, item.vector) }))
+            .sort(compareMatches(metric))
+            .slice(0, k);
+          expect(matches.map((m) => m.id), metric).toEqual(expected.map((m) => m.id));
+          matches.forEach((m, i) => expect(m.score, `${metric} ${m.id}`).toBeCloseTo(expected[i]!.score, 5));
+        }
+        const top = await store.query(twin, { topK: 10, metric });
+        const ties = top.matches.map((m) => m.id).filter((id) => id.startsWith('tie-'));
+        expect(ties, metric).toEqual(['tie-a', 'tie-b', 'tie-c']);
+        const at = top.matches.findIndex((m) => m.id === 'tie-a');
+        expect(top.matches.slice(at, at + 3).map((m) => m.id), metric).toEqual(ties);
+      }
+    });
+
+    it('queryById answers the neighbours without the item itself, or null for an unknown id', async () => {
+      const { h, store } = fresh();
+      const next = random(11);
+      const items = Array.from({ length: 12 }, (_, i) => ({ id: `q${i}`, vector: randomVector(dims, next), metadata: { i } }));
+      await store.upsert(items);
+      await h.settle();
+      const result = await store.queryById('q3', { topK: 5 });
+      expect(result!.matches).toHaveLength(5);
+      expect(result!.matches.map((m) => m.id)).not.toContain('q3');
+      const expected = (await store.query(items[3]!.vector, { topK: 6 })).matches.filter((m) => m.id !== 'q3');
+      expect(result!.matches.map((m) => m.id)).toEqual(expected.map((m) => m.id));
+      expect(result!.matches[0]!.metadata).toEqual({ i: Number(result!.matches[0]!.id.slice(1)) });
+      expect(await store.queryById('nope', { topK: 5 })).toBeNull();
+    });
+
+    it('filters on metadata with $eq $ne $in $nin $lt $lte $gt $gte, nesting and AND', async () => {
+      const { h, store } = fresh();
+      const next = random(5);
+      const rows: Array<[string, Metadata]> = [
+        ['a', { kind: 'cat', year: 2019, ok: true, owner: { name: 'ann' } }],
+        ['b', { kind: 'dog', year: 2020, ok: false, owner: { name: 'bob' } }],
+        ['c', { kind: 'cat', year: 2021, ok: true }],
+        ['d', { kind: 'bird', year: 2022 }],
+        ['e', { year: 2023, ok: false }],
+      ];
+      await store.upsert(rows.map(([id, metadata]) => ({ id, metadata, vector: randomVector(dims, next) })));
+      await h.settle();
+      const ids = async (filter: object) =>
+        (await store.query(randomVector(dims, next), { topK: 10, filter: filter as never })).matches.map((m) => m.id).sort();
+      expect(await ids({ kind: 'cat' })).toEqual(['a', 'c']);
+      expect(await ids({ kind: { $eq: 'dog' } })).toEqual(['b']);
+      expect(await ids({ kind: { $ne: 'cat' } })).toEqual(['b', 'd']); // e has no kind
+      expect(await ids({ kind: { $in: ['dog', 'bird'] } })).toEqual(['b', 'd']);
+      expect(await ids({ kind: { $nin: ['dog', 'bird'] } })).toEqual(['a', 'c']);
+      expect(await ids({ year: { $lt: 2021 } })).toEqual(['a', 'b']);
+      expect(await ids({ year: { $lte: 2021 } })).toEqual(['a', 'b', 'c']);
+      expect(await ids({ year: { $gt: 2021 } })).toEqual(['d', 'e']);
+      expect(await ids({ year: { $gte: 2020, $lt: 2022 } })).toEqual(['b', 'c']);
+      expect(await ids({ ok: true })).toEqual(['a', 'c']);
+      expect(await ids({ ok: false, year: { $gt: 2020 } })).toEqual(['e']);
+      expect(await ids({ 'owner.name': 'bob' })).toEqual(['b']);
+      expect(await ids({ kind: null })).toEqual(['e']);
+      expect(await ids({ year: '2020' })).toEqual([]); // types never match across
+      const byId = await store.queryById('a', { topK: 10, filter: { kind: 'cat' } });
+      expect(byId!.matches.map((m) => m.id)).toEqual(['c']);
+    });
+
+    it(`bounds topK by the store's limit`, async () => {
+      const { h, store } = fresh();
+      await store.upsert([{ id: 'one', vector: new Float32Array(dims).fill(1) }]);
+      await h.settle();
+      const max = store.capabilities.maxTopK;
+      await expect(store.query(new Float32Array(dims).fill(1), { topK: max })).resolves.toBeDefined();
+      const error = await expectStoreError(store.query(new Float32Array(dims).fill(1), { topK: max + 1 }), 'limit');
+      expect(error.limit).toBe(max);
+      await expectStoreError(store.queryById('one', { topK: store.capabilities.maxTopKById + 1 }), 'limit');
+      await expectStoreError(store.query(new Float32Array(dims).fill(1), { topK: 0 }), 'invalid');
+    });
+
+    it('refuses bad ids, namespaces, dimensions, metadata and metrics with a StoreError', async () => {
+      const { store } = fresh();
+      const vector = new Float32Array(dims).fill(1);
+      for (const id of ['', '.hidden', 'a/b', 'x'.repeat(65), 'sp ace', 'é']) {
+        await expectStoreError(store.upsert([{ id, vector }]), 'invalid');
+        await expectStoreError(store.get(id), 'invalid');
+      }
+      await expect(store.upsert([{ id: 'x'.repeat(64), vector }])).resolves.toBeDefined();
+      await expectStoreError(store.upsert([{ id: 'ok', namespace: 'bad/ns', vector }]), 'invalid');
+      await expectStoreError(store.upsert([{ id: 'ok', namespace: 'n'.repeat(49), vector }]), 'invalid');
+      await expectStoreError(store.upsert([{ id: 'ok', vector: new Float32Array(dims + 1) }]), 'invalid');
+      await expectStoreError(store.upsert([{ id: 'ok', vector: new Float32Array(dims).fill(Number.NaN) }]), 'invalid');
+      for (const metadata of [{ 'a.b': 1 }, { $x: 1 }, { _id: 'mine' }, { big: 'x'.repeat(11 * 1024) }, { deep: { deeper: { x: 1 } } }]) {
+        await expectStoreError(store.upsert([{ id: 'ok', vector, metadata: metadata as never }]), 'invalid');
+      }
+      await expectStoreError(store.upsert([{ id: 'twice', vector }, { id: 'twice', vector }]), 'invalid');
+      await expectStoreError(store.query(new Float32Array(dims + 1), { topK: 1 }), 'invalid');
+      const missing = (['cosine', 'euclidean', 'dot'] as Metric[]).find((m) => !store.capabilities.metrics.includes(m));
+      if (missing) await expectStoreError(store.query(vector, { topK: 1, metric: missing }), 'invalid');
+    });
+
+    it('lists every item once through the cursor, or says it cannot', async () => {
+      const { h, store } = fresh();
+      const next = random(3);
+      const ids = Array.from({ length: 23 }, (_, i) => `l-${i}`);
+      await store.upsert(ids.map((id, i) => ({ id, vector: randomVector(dims, next), metadata: { i } })));
+      await h.settle();
+      if (!store.capabilities.list) {
+        await expectStoreError(store.list({}), 'unsupported');
+        return;
+      }
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: Awaited<ReturnType<VectorStore['list']>> = await store.list({ limit: 5, cursor });
+        expect(page.items.length).toBeLessThanOrEqual(5);
+        for (const item of page.items) expect(item.metadata).toEqual({ i: Number(item.id.slice(2)) });
+        seen.push(...page.items.map((i) => i.id));
+        cursor = page.cursor;
+        pages++;
+      } while (cursor && pages < 50);
+      expect(seen.sort()).toEqual([...ids].sort());
+    });
+
+    it('200 concurrent upserts of distinct ids: all retrievable and each found by search', async () => {
+      const { h, store } = fresh();
+      const next = random(200);
+      const items = Array.from({ length: 200 }, (_, i) => ({ id: `c${i}`, vector: randomVector(dims, next), metadata: { i } }));
+      await Promise.all(items.map((item) => store.upsert([item])));
+      await h.settle();
+      const got = await Promise.all(items.map((item) => store.get(item.id)));
+      expect(got.filter((item) => item === null)).toHaveLength(0);
+      const top = await Promise.all(items.map((item) => store.query(item.vector, { topK: 1, metric: store.capabilities.metrics[0] })));
+      const metric = store.capabilities.metrics[0]!;
+      top.forEach(({ matches }, i) => {
+        // The item itself is nearest (cosine 1, distance 0; for dot the largest product may be another).
+        if (metric !== 'dot') expect(matches[0]!.id).toBe(items[i]!.id);
+      });
+      if (store.capabilities.list) {
+        const ids: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: Awaited<ReturnType<VectorStore['list']>> = await store.list({ limit: 1000, cursor });
+          ids.push(...page.items.map((i) => i.id));
+          cursor = page.cursor;
+        } while (cursor);
+        expect(ids.sort()).toEqual(items.map((i) => i.id).sort());
+      }
+    });
+  });
+}
