@@ -1,0 +1,139 @@
+/**
+ * Vector parity: the deployment's own browser library (/browser/edge-features.js) on the WASM path in
+ * Chromium gives the Worker's vector for the same file, and the Worker stores a browser-computed vector
+ * only when it names the model the Worker serves.
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findModel } from '../../src/models.ts';
+import { fixtureImage } from '../setup/fixtures.ts';
+import { embedInPage, launchBrowser, maxAbsDiff, startServer, workerVector, type Browser, type Server } from './support.ts';
+
+/** The issue's bound for PNG on the WASM path. */
+const WASM_TOLERANCE = 1e-3;
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function parity(server: Server, page: Page, name: string, type: string, numThreads?: number) {
+  const bytes = fixtureImage(name);
+  const [inPage, inWorker] = await Promise.all([
+    embedInPage(page, bytes, { backend: 'wasm', ...(numThreads && { numThreads }) }),
+    workerVector(server.url, bytes, type),
+  ]);
+  const diff = maxAbsDiff(inPage.vector, inWorker.vector);
+  const threads = numThreads ? `, ${numThreads} threads` : '';
+  console.log(`parity ${inPage.model.id} ${name} (${inPage.backend}${threads}): max abs diff ${diff.toExponential(2)}, browser embed ${inPage.embedMs.toFixed(0)} ms`);
+  return { inPage, inWorker, diff };
+}
+
+describe('narrow model (64-d)', () => {
+  let server: Server;
+  let page: Page;
+
+  beforeAll(async () => {
+    server = await startServer('vgg16-narrow-synthetic');
+    page = await browser.newPage();
+    await page.goto(`${server.url}/healthz`);
+  });
+
+  afterAll(async () => {
+    await page?.close();
+    await server?.stop();
+  });
+
+  it('PNG: the browser WASM vector equals the Worker vector', async () => {
+    const { inPage, inWorker, diff } = await parity(server, page, 'chelsea.png', 'image/png');
+    expect(inPage.backend).toBe('wasm');
+    expect(inPage.model).toMatchObject({ id: inWorker.model.id, version: inWorker.model.version, dims: 64 });
+    expect(diff).toBeLessThan(WASM_TOLERANCE);
+  });
+
+  it('JPEG (the same MozJPEG decoder on both sides): equal too', async () => {
+    const { diff } = await parity(server, page, 'chelsea-q90.jpg', 'image/jpeg');
+    expect(diff).toBeLessThan(WASM_TOLERANCE);
+  });
+
+  it('with WASM threads (a cross-origin isolated page): equal too', async () => {
+    // Static files carry COOP/COEP: a page on one of them may start ORT's WASM threads.
+    const isolated = await browser.newPage();
+    await isolated.goto(`${server.url}/ort/runtime.json`);
+    expect(await isolated.evaluate(() => (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated)).toBe(true);
+    const { diff } = await parity(server, isolated, 'chelsea.png', 'image/png', 2);
+    expect(diff).toBeLessThan(WASM_TOLERANCE);
+    await isolated.close();
+  });
+
+  it('PUT /v1/items accepts the browser vector only with the serving model id and version', async () => {
+    const bytes = fixtureImage('chelsea.png');
+    const { vector, model } = await embedInPage(page, bytes, { backend: 'wasm' });
+    const put = (id: string, body: unknown) =>
+      fetch(`${server.url}/v1/items/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    const ok = await put('from-browser', { vector, model, metadata: { source: 'browser' } });
+    expect(ok.status).toBe(200);
+    const stored = (await (await fetch(`${server.url}/v1/items/from-browser?vector=true`)).json()) as { vector: number[]; model: { id: string } };
+    expect(stored.model.id).toBe('vgg16-narrow-synthetic');
+    expect(maxAbsDiff(stored.vector, vector)).toBe(0);
+
+    const wrongVersion = await put('wrong-version', { vector, model: { ...model, version: '999' } });
+    expect(wrongVersion.status).toBe(422);
+    expect(((await wrongVersion.json()) as { type: string }).type).toMatch(/model-mismatch$/);
+    const wrongModel = await put('wrong-model', { vector, model: { id: 'vgg16-synthetic', version: '1' } });
+    expect(wrongModel.status).toBe(422);
+    const noModel = await put('no-model', { vector });
+    expect(noModel.status).toBe(422);
+  });
+});
+
+describe('full-size VGG16 (512-d, 58.9 MB fp32)', () => {
+  let server: Server;
+  let page: Page;
+
+  beforeAll(async () => {
+    server = await startServer('vgg16-synthetic');
+    page = await browser.newPage();
+    await page.goto(`${server.url}/healthz`);
+  });
+
+  afterAll(async () => {
+    await page?.close();
+    await server?.stop();
+  });
+
+  it('PNG: the browser WASM vector equals the Worker vector', async () => {
+    const { inPage, diff } = await parity(server, page, 'chelsea.png', 'image/png');
+    expect(inPage.model.dims).toBe(512);
+    expect(diff).toBeLessThan(WASM_TOLERANCE);
+  });
+});
+
+// The real-weights model, where this build has it (models/index.json).
+describe.skipIf(!findModel('mobilenet-v2-1.4-nsfwjs'))('MobileNetV2 1.4 (real ImageNet features, 1792-d)', () => {
+  let server: Server;
+  let page: Page;
+
+  beforeAll(async () => {
+    server = await startServer('mobilenet-v2-1.4-nsfwjs');
+    page = await browser.newPage();
+    await page.goto(`${server.url}/healthz`);
+  });
+
+  afterAll(async () => {
+    await page?.close();
+    await server?.stop();
+  });
+
+  it('PNG: the browser WASM vector equals the Worker vector', async () => {
+    const { inPage, diff } = await parity(server, page, 'chelsea.png', 'image/png');
+    expect(inPage.model.dims).toBe(1792);
+    expect(diff).toBeLessThan(WASM_TOLERANCE);
+  });
+});
