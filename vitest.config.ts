@@ -29,7 +29,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/worker/**', 'test/worker-full/**', 'node_modules/**'],
+          exclude: ['test/worker/**', 'test/worker-full/**', 'test/browser/**', 'node_modules/**'],
           globalSetup: ['test/setup/prepare-models.ts'],
           testTimeout: 120_000,
         },
@@ -40,7 +40,21 @@ export default defineConfig({
         MAX_BODY_BYTES: String(4 * 1024 * 1024),
         MAX_PIXELS: String(10_000_000),
         MAX_BATCH: '3',
+        // The embedding cache stays off here so these tests keep running the model; test/worker/embed-cache.test.ts turns it on.
+        EMBED_CACHE_MAX_BYTES: '0',
       }),
+      // Headless Chromium (playwright-core) driving the demo and the browser library against `wrangler dev`.
+      {
+        test: {
+          name: 'browser',
+          environment: 'node',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/setup/prepare-models.ts', 'test/setup/build-browser.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
       // Full-size VGG16 against onnxruntime-node: the parity the API promises.
       workerdProject('workerd-full', ['test/worker-full/**/*.test.ts'], { MODEL_ID: 'vgg16-synthetic' }, [
         'test/setup/provide-reference-vectors.ts',

@@ -4,9 +4,17 @@
  */
 import { createExtractor, type FeatureExtractor } from './core/extractor.ts';
 import { createApp } from './http/app.ts';
+import { createEmbedCache, DEFAULT_EMBED_CACHE_MAX_BYTES, EMBED_CACHE_NAME, type EmbedCache } from './http/embed-cache.ts';
 import { DEFAULT_LIMITS, type Limits } from './http/limits.ts';
-import { DEFAULT_MODEL_ID, MODELS, findModel } from './models.ts';
+import { env as startupEnv } from 'cloudflare:workers';
+import { chooseModel, MODELS } from './models.ts';
 import { createWorkerdSession, runtimeStats } from './runtime/workerd.ts';
+import type { ModelManifest } from './core/model/manifest.ts';
+import { isMetric } from './store/rank.ts';
+import { KvStore } from './store/kv.ts';
+import type { VectorStore } from './store/types.ts';
+import { VectorizeStore } from './store/vectorize.ts';
+import { r2Thumbnails } from './thumbnails/r2.ts';
 import type { Hono } from 'hono';
 
 export interface Env {
@@ -16,6 +24,25 @@ export interface Env {
   readonly MAX_BODY_BYTES?: string;
   readonly MAX_PIXELS?: string;
   readonly MAX_BATCH?: string;
+  /** Items (vectors + metadata): the default store. */
+  readonly ITEMS?: KVNamespace;
+  /** A Vectorize index, used when VECTOR_STORE = "vectorize" (no local simulation exists). */
+  readonly VECTORIZE?: Vectorize;
+  /** "kv" (default) or "vectorize". */
+  readonly VECTOR_STORE?: string;
+  /** The metric the Vectorize index was created with: cosine (default), euclidean or dot. */
+  readonly VECTORIZE_METRIC?: string;
+  /** Item thumbnails (small previews uploaded by clients such as the demo). */
+  readonly THUMBNAILS?: R2Bucket;
+  /** Largest image whose vector the embedding cache keeps (default 8 MiB); "0" turns the cache off. */
+  readonly EMBED_CACHE_MAX_BYTES?: string;
+}
+
+/** The content-addressed embedding cache over the Workers Cache API, unless EMBED_CACHE_MAX_BYTES is "0". */
+function embedCacheFrom(env: Env, model: ModelManifest): EmbedCache | undefined {
+  const value = env.EMBED_CACHE_MAX_BYTES;
+  const maxBytes = value === '0' ? 0 : positiveInt('EMBED_CACHE_MAX_BYTES', value, DEFAULT_EMBED_CACHE_MAX_BYTES);
+  return maxBytes === 0 ? undefined : createEmbedCache({ model, maxBytes, open: () => caches.open(EMBED_CACHE_NAME) });
 }
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
@@ -41,12 +68,28 @@ function assetSource(assets: Fetcher, modelId: string) {
   };
 }
 
-function buildApp(env: Env): Hono {
-  const modelId = env.MODEL_ID || DEFAULT_MODEL_ID;
-  const model = findModel(modelId);
-  if (!model) throw new Error(`MODEL_ID "${modelId}" is not one of: ${MODELS.map((m) => m.id).join(', ')}`);
+/** The store the bindings name: KV by default, Vectorize when VECTOR_STORE says so; none without bindings. */
+function storeFrom(env: Env, model: ModelManifest): VectorStore | undefined {
+  const kind = env.VECTOR_STORE || 'kv';
+  const storeModel = { id: model.id, version: model.version, dims: model.dims };
+  if (kind === 'vectorize') {
+    if (!env.VECTORIZE) throw new Error('VECTOR_STORE is "vectorize" but no VECTORIZE binding is configured');
+    const metric = env.VECTORIZE_METRIC || 'cosine';
+    if (!isMetric(metric)) throw new Error(`VECTORIZE_METRIC must be cosine, euclidean or dot, got "${metric}"`);
+    return new VectorizeStore(env.VECTORIZE, storeModel, { metric });
+  }
+  if (kind !== 'kv') throw new Error(`VECTOR_STORE must be "kv" or "vectorize", got "${kind}"`);
+  return env.ITEMS ? new KvStore(env.ITEMS, storeModel) : undefined;
+}
+
+/** Builds the app from the bindings (exported so tests can build one over other bindings, e.g. a Vectorize fake). */
+export function buildApp(env: Env): Hono {
+  const { model, reason } = chooseModel(env.MODEL_ID);
   const limits = limitsFrom(env);
-  console.log(`edge-features: serving model ${model.id}@${model.version} (${model.weights} weights, ${model.quantization})`);
+  console.log(
+    `edge-features: serving model ${model.id}@${model.version} (${model.weights} weights, ${model.quantization}, ` +
+      `${model.dims}-d) because ${reason}`,
+  );
 
   // One session per isolate, created on first use; a failed load is retried by the next request.
   let extractor: Promise<FeatureExtractor> | undefined;
@@ -58,14 +101,18 @@ function buildApp(env: Env): Hono {
         throw error;
       },
     ));
-  return createApp({ model, models: MODELS, extractor: getExtractor, limits, stats: () => ({ ...runtimeStats() }) });
+  const store = storeFrom(env, model);
+  return createApp({ model, models: MODELS, extractor: getExtractor, limits, stats: () => ({ ...runtimeStats() }), store,
+    thumbnails: env.THUMBNAILS && r2Thumbnails(env.THUMBNAILS), assets: (request) => env.ASSETS.fetch(request),
+    embedCache: embedCacheFrom(env, model) });
 }
 
-let app: Hono | undefined;
+// Built at start-up (cheap: the model loads on first use) so that the serving model is said at once and a
+// bad configuration fails the deployment instead of a request.
+const app = buildApp(startupEnv as unknown as Env);
 
 export default {
   fetch(request, env, ctx) {
-    app ??= buildApp(env);
     return app.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;

@@ -1,15 +1,13 @@
 /**
- * `npm start`: prepares the served model's files if they are missing, then runs the Worker locally
+ * `npm start`: prepares the served model's files if they are missing, builds the browser files, then runs the Worker locally
  * with `wrangler dev` on http://127.0.0.1:8787 (KV/R2 state in .wrangler/state).
  */
 import { spawn } from 'node:child_process';
-import { MODELS } from '../src/models.ts';
-import { prepareModel } from './prepare-models.ts';
+import { buildBrowser } from './browser/build.ts';
+import { prepareModels } from './prepare-models.ts';
 
-for (const manifest of MODELS) {
-  const outcome = await prepareModel(manifest);
-  console.log(`model ${manifest.id}: ${outcome}`);
-}
+await prepareModels();
+await buildBrowser(); // the demo, the browser library and the runtime files it loads, into public/
 
 const child = spawn('wrangler', ['dev', '--ip', '127.0.0.1', '--port', process.env.PORT ?? '8787', ...process.argv.slice(2)], {
   stdio: 'inherit',

@@ -4,10 +4,13 @@ import { createServer } from 'node:net';
 
 export interface DevServer {
   readonly url: string;
+  /** The `wrangler` process (workerd runs as its descendant). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
@@ -17,10 +20,14 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Runs `wrangler dev` with the given vars; resolves once it accepts requests. */
-export async function startWranglerDev(vars: Record<string, string>, timeoutMs = 120_000): Promise<DevServer> {
+/** Runs `wrangler dev` with the given vars (and extra arguments, e.g. `--persist-to`); resolves once it accepts requests. */
+export async function startWranglerDev(
+  vars: Record<string, string>,
+  timeoutMs = 120_000,
+  options: { readonly args?: readonly string[] } = {},
+): Promise<DevServer> {
   const port = await freePort();
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
+  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn', ...(options.args ?? [])];
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
   const child: ChildProcess = spawn('wrangler', args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -43,6 +50,7 @@ export async function startWranglerDev(vars: Record<string, string>, timeoutMs =
   }
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -98,15 +98,28 @@ function pngCodec(module: WebAssembly.Module): Codec {
   return { run: (bytes) => instance.decode(bytes), messages: [], memoryBytes: () => instance.memoryBytes };
 }
 
+/** Every slot, for {@link codecMemoryStats}. */
+const slots: CodecSlot[] = [];
+/** The most WebAssembly memory the live codec instances held together, at the end of any decode. */
+let peakLiveBytes = 0;
+
 /** Holds at most one instance of a codec; hands it out, replaces it when it failed or grew too big. */
 class CodecSlot {
   readonly #name: string;
   readonly #create: () => Promise<Codec>;
   #current: Promise<Codec> | undefined;
+  /** The instance `#current` resolved to, while it is current (read synchronously by the stats). */
+  #live: Codec | undefined;
 
   constructor(name: string, create: () => Promise<Codec>) {
     this.#name = name;
     this.#create = create;
+    slots.push(this);
+  }
+
+  /** Bytes of the live instance's WebAssembly memory (0 when none is live). */
+  liveBytes(): number {
+    return this.#live?.memoryBytes() ?? 0;
   }
 
   async decode(bytes: Uint8Array): Promise<CodecResult> {
@@ -123,21 +136,28 @@ class CodecSlot {
       // Another call dropped this instance while we waited for it: take a fresh one.
       return this.decode(bytes);
     }
+    this.#live = codec;
     codec.messages.length = 0;
     let pixels: RgbaPixels | null;
     try {
       pixels = codec.run(bytes);
     } catch (cause) {
-      this.#current = undefined;
+      this.#drop();
       throw new CodecFailure(`${this.#name} decoder failed`, [...codec.messages], { cause });
     }
     const messages = [...codec.messages];
     if (!pixels) {
-      this.#current = undefined;
+      this.#drop();
       throw new CodecFailure(`${this.#name} decoder returned no image`, messages);
     }
-    if (codec.memoryBytes() > RECYCLE_MEMORY_BYTES) this.#current = undefined;
+    peakLiveBytes = Math.max(peakLiveBytes, slots.reduce((sum, slot) => sum + slot.liveBytes(), 0));
+    if (codec.memoryBytes() > RECYCLE_MEMORY_BYTES) this.#drop();
     return { pixels, warnings: messages };
+  }
+
+  #drop(): void {
+    this.#current = undefined;
+    this.#live = undefined;
   }
 }
 
@@ -187,6 +207,15 @@ export function initCodecs(modules: CodecModules): void {
     png: new CodecSlot('PNG', async () => pngCodec(modules.png)),
     webp: new CodecSlot('WebP', () => emscriptenCodec(webp, modules.webp, (mod, bytes) => mod.decode(bytes))),
   };
+}
+
+/**
+ * The codecs' WebAssembly memory: `liveBytes` held by the instances kept now, `peakBytes` the most the live
+ * instances held together at the end of any decode so far (an instance dropped after a large image is
+ * counted until it is dropped; its memory goes at the next garbage collection).
+ */
+export function codecMemoryStats(): { readonly liveBytes: number; readonly peakBytes: number } {
+  return { liveBytes: slots.reduce((sum, slot) => sum + slot.liveBytes(), 0), peakBytes: peakLiveBytes };
 }
 
 /** Whether `initCodecs` has been called. */

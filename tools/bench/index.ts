@@ -1,0 +1,661 @@
+/**
+ * `npm run bench`: the project's figures in one run, on one machine, engines interleaved.
+ *
+ *   npm run bench -- [--runs 10] [--warmup 2] [--concurrency 10] [--quick] [--json]
+ *                    [--cpu N | --no-pin] [--kv-sizes 1000,10000,50000 | --skip-kv]
+ *
+ * The same model files (public/models), the same photos (../shared/fixtures: rocket.jpg, a 640x427 JPEG, and
+ * hubble-3000.jpg, 3000x2616), for the int8 VGG16 (generated weights time like real ones), its fp32 twin and
+ * the MobileNetV2, on:
+ *   workerd    the Worker in local workerd (`wrangler dev`, bundled once), through POST /v1/embed, timed from
+ *              outside the isolate (workerd freezes timers during compute), `Cache-Control: no-store`;
+ *   nodewasm   onnxruntime-web in this Node process: the same wasm binary and session code, no Worker;
+ *   native     onnxruntime-node, 1 thread;
+ *   tfjs-wasm  @tensorflow/tfjs-backend-wasm (single-threaded SIMD build) on the fp32 VGG16: the outside anchor.
+ * Every embed is the whole pipeline (decode, resize, preprocess, inference); Node engines also report the
+ * inference alone. Each round runs every task once in an order rotated round by round; medians and p90s
+ * (nearest rank) of --runs rounds after --warmup. The whole run is pinned to one core (taskset, Linux) so
+ * that both sides of every ratio share it.
+ *
+ * Then: cold start (a fresh isolate's first embed: model fetch, sha256, session, first inference), wasm and
+ * process memory after 1, N sequential and --concurrency concurrent requests, the V8 heap through the
+ * inspector, the isolate estimate, the embedding cache's hit latency, and the KV search bench
+ * (bench/search-kv.ts) by store size.
+ *
+ * Prints tables; with --json, also one JSON object on the last line. Progress goes to stderr.
+ * About 6-8 minutes; --quick (3 runs, 1 warm-up, 4 concurrent, one KV size) about 3.
+ */
+import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { decodeImage, resizeRgb } from '../../src/core/image/index.ts';
+import type { RgbImage } from '../../src/core/image/types.ts';
+import type { ModelManifest } from '../../src/core/model/manifest.ts';
+import { DEFAULT_LIMITS } from '../../src/http/limits.ts';
+import { findModel } from '../../src/models.ts';
+import { initNodeCodecs } from '../../src/runtime/node.ts';
+import { prepareModel } from '../prepare-models.ts';
+import type { HeapUsage } from './inspector.ts';
+import { openNative, openNodeWasm, openTfjsWasm, timedEmbed, type EngineSession } from './node-engines.ts';
+import { bundleWorker, REPO_ROOT, startBenchWorker, type BenchWorker, type Health, type ProcessMemory } from './workerd.ts';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string' },
+    warmup: { type: 'string' },
+    concurrency: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    cpu: { type: 'string' },
+    'no-pin': { type: 'boolean', default: false },
+    'kv-sizes': { type: 'string' },
+    'skip-kv': { type: 'boolean', default: false },
+  },
+});
+
+// ---- pinning: re-run this script under `taskset -c CPU` (children inherit the affinity) ----
+const PINNED_ENV = 'EDGE_FEATURES_BENCH_PINNED';
+if (process.platform === 'linux' && !values['no-pin'] && !process.env[PINNED_ENV]) {
+  const cpu = values.cpu ?? String(availableParallelism() - 1);
+  const child = spawn('taskset', ['-c', cpu, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, [PINNED_ENV]: cpu },
+  });
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(null));
+    child.once('exit', (c) => resolve(c));
+  });
+  if (code !== null) process.exit(code);
+  process.stderr.write('bench: taskset is not available; running unpinned\n');
+}
+
+const quick = values.quick;
+const RUNS = Number(values.runs ?? (quick ? 3 : 10));
+const WARMUP = Number(values.warmup ?? (quick ? 1 : 2));
+const CONCURRENCY = Number(values.concurrency ?? (quick ? 4 : 10));
+const LARGE_RUNS = quick ? 2 : 3;
+const KV_SIZES = values['kv-sizes'] ?? (quick ? '1000' : '1000,10000,50000');
+const KV_QUERIES = quick ? '10' : '20';
+const NO_STORE = { 'cache-control': 'no-store' };
+const MAX_PIXELS = DEFAULT_LIMITS.maxPixels;
+const MiB = 2 ** 20;
+
+const startedAt = performance.now();
+const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+
+// ---- models and images ----
+const MODEL_IDS = { int8: 'vgg16-synthetic-int8', fp32: 'vgg16-synthetic', mobilenet: 'mobilenet-v2-1.4-nsfwjs' } as const;
+type ModelKey = keyof typeof MODEL_IDS;
+const MODEL_KEYS = Object.keys(MODEL_IDS) as ModelKey[];
+const manifests = Object.fromEntries(
+  MODEL_KEYS.map((key) => {
+    const manifest = findModel(MODEL_IDS[key]);
+    if (!manifest) throw new Error(`models/index.json has no ${MODEL_IDS[key]}: run node tools/prepare-models.ts`);
+    return [key, manifest];
+  }),
+) as Record<ModelKey, ModelManifest>;
+for (const key of MODEL_KEYS) await prepareModel(manifests[key]);
+
+interface BenchImage {
+  readonly name: string;
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly type: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+const FIXTURES = new URL('../../../shared/fixtures/images/', import.meta.url);
+async function fixture(name: string): Promise<BenchImage> {
+  const bytes = new Uint8Array(await readFile(new URL(name, FIXTURES)));
+  const { width, height } = await decodeImage(bytes, { maxPixels: MAX_PIXELS, orientation: 'ignore' });
+  return { name, bytes, type: 'image/jpeg', width, height };
+}
+
+/** An uncompressed 24-bit BMP: decoding it costs next to nothing. */
+function toBmp(image: RgbImage): Uint8Array<ArrayBuffer> {
+  const stride = Math.ceil((image.width * 3) / 4) * 4;
+  const out = new Uint8Array(54 + stride * image.height);
+  const view = new DataView(out.buffer);
+  out.set([0x42, 0x4d]);
+  view.setUint32(2, out.length, true);
+  view.setUint32(10, 54, true);
+  view.setUint32(14, 40, true);
+  view.setInt32(18, image.width, true);
+  view.setInt32(22, -image.height, true); // top-down rows
+  view.setUint16(26, 1, true);
+  view.setUint16(28, 24, true);
+  view.setUint32(34, stride * image.height, true);
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) {
+      const i = (y * image.width + x) * 3;
+      out.set([image.data[i + 2]!, image.data[i + 1]!, image.data[i]!], 54 + y * stride + x * 3);
+    }
+  }
+  return out;
+}
+
+initNodeCodecs();
+const photo = await fixture('rocket.jpg');
+const large = await fixture('hubble-3000.jpg');
+// The photo as the model sees it (224x224, nearest, as decoded here): same vector, no decode or resize cost.
+const photoRgb = await decodeImage(photo.bytes, { maxPixels: MAX_PIXELS, orientation: 'apply' });
+const preSized: BenchImage = {
+  name: 'rocket-224.bmp',
+  bytes: toBmp(resizeRgb(photoRgb, 224, 224, manifests.mobilenet.preprocess.resample)),
+  type: 'image/bmp',
+  width: 224,
+  height: 224,
+};
+
+// ---- statistics ----
+const samples = new Map<string, number[]>();
+/** Off during warm-up rounds. */
+let recording = true;
+const record = (key: string, ms: number) => {
+  if (recording) samples.set(key, [...(samples.get(key) ?? []), ms]);
+};
+const sorted = (key: string) => [...(samples.get(key) ?? [])].sort((a, b) => a - b);
+const quantile = (xs: readonly number[], q: number) => (xs.length === 0 ? NaN : xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]!);
+const median = (key: string) => {
+  const xs = sorted(key);
+  if (xs.length === 0) return NaN;
+  const mid = xs.length / 2;
+  return xs.length % 2 ? xs[Math.floor(mid)]! : (xs[mid - 1]! + xs[mid]!) / 2;
+};
+const p90 = (key: string) => quantile(sorted(key), 0.9);
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+};
+const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i]! * b[i]!;
+    aa += a[i]! ** 2;
+    bb += b[i]! ** 2;
+  }
+  return ab / Math.sqrt(aa * bb);
+};
+
+/** The most of each V8 heap figure seen in samples (taken between requests: the isolate answers only then). */
+class HeapPeak {
+  used = 0;
+  backing = 0;
+  total = 0;
+  add(heap: HeapUsage | undefined): void {
+    if (!heap) return;
+    this.used = Math.max(this.used, heap.usedSize);
+    this.backing = Math.max(this.backing, heap.backingStorageSize);
+    this.total = Math.max(this.total, heap.usedSize + heap.backingStorageSize);
+  }
+}
+
+type Phase = 'started' | 'first' | 'sequential' | 'concurrent' | 'gc' | 'large';
+
+interface Snapshot {
+  readonly embeds: number;
+  readonly health: Health['runtime'];
+  readonly process: ProcessMemory | undefined;
+  readonly heap: HeapUsage | undefined;
+}
+
+async function snapshot(worker: BenchWorker): Promise<Snapshot> {
+  const health = (await worker.health()).runtime;
+  const heap = await worker.inspector?.heapUsage().catch(() => undefined);
+  return { embeds: worker.embeds, health, process: worker.memory(), heap };
+}
+
+/** Forces a collection in the isolate, then reads the heap and /healthz (model file bytes still live). */
+async function afterGc(worker: BenchWorker): Promise<Snapshot> {
+  await worker.inspector?.requestGc();
+  await worker.health(); // the collection runs when the isolate is entered
+  return snapshot(worker);
+}
+
+// ---- the Worker in workerd, one isolate per model ----
+log(`bundling the Worker; runs ${RUNS} after ${WARMUP} warm-up, concurrency ${CONCURRENCY}, pinned to CPU ${process.env[PINNED_ENV] ?? 'none'}`);
+const bundle = await bundleWorker(Object.values(MODEL_IDS));
+const workers = {} as Record<ModelKey, BenchWorker>;
+const heapPeaks = Object.fromEntries(MODEL_KEYS.map((key) => [key, new HeapPeak()])) as Record<ModelKey, HeapPeak>;
+const snapshots = Object.fromEntries(MODEL_KEYS.map((key) => [key, {}])) as Record<ModelKey, Partial<Record<Phase, Snapshot>>>;
+const coldStartMs = {} as Record<ModelKey, number>;
+const workerdVectors = {} as Record<ModelKey, number[]>;
+let kvResult: KvResult;
+
+try {
+  for (const key of MODEL_KEYS) {
+    const worker = await startBenchWorker(bundle, MODEL_IDS[key]);
+    workers[key] = worker;
+    snapshots[key].started = await snapshot(worker);
+    const first = await worker.embed(photo.bytes, photo.type, NO_STORE);
+    coldStartMs[key] = first.ms;
+    workerdVectors[key] = first.vector!;
+    snapshots[key].first = await snapshot(worker);
+    heapPeaks[key].add(snapshots[key].first.heap);
+    log(`${MODEL_IDS[key]}: workerd up (pid ${worker.workerPid ?? '?'}), cold start ${first.ms.toFixed(0)} ms`);
+  }
+
+  // ---- engines in this process ----
+  const nodewasm = {} as Record<ModelKey, EngineSession>;
+  const native = {} as Record<ModelKey, EngineSession>;
+  for (const key of MODEL_KEYS) {
+    nodewasm[key] = await openNodeWasm(manifests[key]);
+    native[key] = await openNative(manifests[key]);
+  }
+  const tfjs = await openTfjsWasm(manifests.fp32);
+  log(`Node sessions ready (onnxruntime-web create: ${MODEL_KEYS.map((k) => `${k} ${nodewasm[k].createMs.toFixed(0)} ms`).join(', ')}; tfjs-wasm ${tfjs.createMs.toFixed(0)} ms)`);
+
+  // Parity: the same wasm gives the same vector in workerd and in Node; the anchor computes the same function.
+  const parity: Record<string, number> = {};
+  for (const key of MODEL_KEYS) {
+    const node = await timedEmbed(photo.bytes, manifests[key], nodewasm[key], MAX_PIXELS);
+    parity[`${key}_workerd_vs_nodewasm_max_abs`] = maxAbsDiff(workerdVectors[key], node.vector!);
+  }
+  const tfjsVector = (await timedEmbed(photo.bytes, manifests.fp32, tfjs, MAX_PIXELS)).vector!;
+  const nativeFp32 = (await timedEmbed(photo.bytes, manifests.fp32, native.fp32, MAX_PIXELS)).vector!;
+  parity['fp32_tfjs_vs_native_max_abs'] = maxAbsDiff(tfjsVector, nativeFp32);
+  parity['fp32_tfjs_vs_native_cosine'] = cosine(tfjsVector, nativeFp32);
+  const preSizedVector = (await workers.mobilenet.embed(preSized.bytes, preSized.type, NO_STORE)).vector!;
+  parity['mobilenet_bmp224_vs_jpeg_max_abs'] = maxAbsDiff(preSizedVector, workerdVectors.mobilenet);
+
+  // ---- rounds ----
+  type Task = readonly [name: string, run: () => Promise<void>];
+  const viaWorkerd = (key: ModelKey, image: BenchImage, name: string): Task => [
+    name,
+    async () => {
+      record(name, (await workers[key].embed(image.bytes, image.type, NO_STORE)).ms);
+      heapPeaks[key].add(await workers[key].inspector?.heapUsage().catch(() => undefined));
+    },
+  ];
+  const inNode = (engine: EngineSession | undefined, manifest: ModelManifest, image: BenchImage, name: string): Task => [
+    name,
+    async () => {
+      const t = await timedEmbed(image.bytes, manifest, engine, MAX_PIXELS);
+      record(`${name}.total`, t.totalMs);
+      record(`${name}.run`, t.runMs);
+      record(`${name}.decode`, t.decodeMs);
+      record(`${name}.preprocess`, t.preprocessMs);
+    },
+  ];
+  const tasks: Task[] = [
+    viaWorkerd('int8', photo, 'workerd.int8'),
+    inNode(nodewasm.int8, manifests.int8, photo, 'nodewasm.int8'),
+    inNode(native.int8, manifests.int8, photo, 'native.int8'),
+    viaWorkerd('fp32', photo, 'workerd.fp32'),
+    inNode(nodewasm.fp32, manifests.fp32, photo, 'nodewasm.fp32'),
+    inNode(native.fp32, manifests.fp32, photo, 'native.fp32'),
+    inNode(tfjs, manifests.fp32, photo, 'tfjs.fp32'),
+    viaWorkerd('mobilenet', photo, 'workerd.mobilenet'),
+    viaWorkerd('mobilenet', preSized, 'workerd.mobilenet.bmp224'),
+    viaWorkerd('mobilenet', large, 'workerd.mobilenet.large'),
+    inNode(nodewasm.mobilenet, manifests.mobilenet, photo, 'nodewasm.mobilenet'),
+    inNode(native.mobilenet, manifests.mobilenet, photo, 'native.mobilenet'),
+    inNode(undefined, manifests.int8, large, 'node.decode.large'),
+  ];
+  for (let round = 0; round < WARMUP + RUNS; round++) {
+    const roundStarted = performance.now();
+    recording = round >= WARMUP;
+    for (let i = 0; i < tasks.length; i++) await tasks[(i + round) % tasks.length]![1]();
+    log(`round ${round + 1}/${WARMUP + RUNS}${round < WARMUP ? ' (warm-up)' : ''}: ${((performance.now() - roundStarted) / 1000).toFixed(1)} s`);
+  }
+  for (const key of MODEL_KEYS) snapshots[key].sequential = await snapshot(workers[key]);
+  for (const session of [...Object.values(nodewasm), ...Object.values(native), tfjs]) await session.release();
+
+  // ---- concurrent requests: memory high-water, sampled ----
+  for (const key of MODEL_KEYS) {
+    const worker = workers[key];
+    let rssMax = 0;
+    let sampling = false;
+    const timer = setInterval(() => {
+      rssMax = Math.max(rssMax, worker.memory()?.rss ?? 0);
+      if (sampling || !worker.inspector) return;
+      sampling = true;
+      worker.inspector.heapUsage().then((h) => heapPeaks[key].add(h), () => undefined).finally(() => (sampling = false));
+    }, 50);
+    const started = performance.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, () => worker.embed(photo.bytes, photo.type, NO_STORE)));
+    record(`concurrent.${key}`, performance.now() - started);
+    clearInterval(timer);
+    snapshots[key].concurrent = await snapshot(worker);
+    heapPeaks[key].add(snapshots[key].concurrent.heap);
+    snapshots[key].gc = await afterGc(worker);
+    log(`${MODEL_IDS[key]}: ${CONCURRENCY} concurrent in ${(performance.now() - started).toFixed(0)} ms`);
+  }
+  const int8PhotoPeak = { ...heapPeaks.int8 };
+
+  // ---- a 3000 px JPEG on the int8 Worker (after the photo figures, so they stay the photo's) ----
+  for (let i = 0; i < LARGE_RUNS; i++) {
+    record('workerd.int8.large', (await workers.int8.embed(large.bytes, large.type, NO_STORE)).ms);
+    heapPeaks.int8.add(await workers.int8.inspector?.heapUsage().catch(() => undefined));
+  }
+  snapshots.int8.large = await snapshot(workers.int8);
+
+  // ---- the embedding cache: a repeated image ----
+  const miss = await workers.int8.embed(photo.bytes, photo.type);
+  const hitVectors: number[][] = [];
+  for (let i = 0; i < Math.max(RUNS, 5); i++) {
+    const hit = await workers.int8.embed(photo.bytes, photo.type);
+    if (hit.cache !== 'hit') throw new Error(`expected a cache hit, got ${hit.cache}`);
+    record('cache.hit', hit.ms);
+    hitVectors.push(hit.vector!);
+    const started = performance.now();
+    await workers.int8.health();
+    record('healthz', performance.now() - started);
+  }
+  const cacheCheck = {
+    first: miss.cache,
+    identical: hitVectors.every((v) => maxAbsDiff(v, workerdVectors.int8) === 0),
+  };
+  log(`cache: first ${miss.cache}, hit median ${median('cache.hit').toFixed(1)} ms`);
+  for (const key of MODEL_KEYS) {
+    await workers[key].stop();
+    delete (workers as Partial<Record<ModelKey, BenchWorker>>)[key];
+  }
+
+  // ---- KV search latency (bench/search-kv.ts, by the store's author) ----
+  kvResult = values['skip-kv'] ? { status: 'skipped' } : await kvSearch();
+
+  report({ parity, cacheCheck, int8PhotoPeak, tfjsCreateMs: tfjs.createMs, nodeCreate: Object.fromEntries(MODEL_KEYS.map((k) => [k, nodewasm[k].createMs])) });
+} finally {
+  for (const worker of Object.values(workers)) await worker?.stop().catch(() => undefined);
+  await bundle.cleanup();
+}
+
+// ---- KV search ----
+interface KvRow {
+  readonly items: number;
+  readonly cold_ms: number;
+  readonly median_ms: number;
+  readonly p90_ms: number;
+  readonly kv_operations: string;
+  readonly values_read_median: number;
+  readonly found_first: string;
+}
+type KvResult =
+  | { readonly status: 'measured'; readonly script: string; readonly rows: KvRow[] }
+  | { readonly status: 'skipped' | 'missing' | 'failed'; readonly note?: string };
+
+async function kvSearch(): Promise<KvResult> {
+  const script = 'bench/search-kv.ts';
+  try {
+    statSync(join(REPO_ROOT, script));
+  } catch {
+    return { status: 'missing', note: `${script} not found: KV search latency not measured` };
+  }
+  log(`KV search: node ${script} --sizes ${KV_SIZES} --queries ${KV_QUERIES}`);
+  const child = spawn(process.execPath, [script, '--sizes', KV_SIZES, '--queries', KV_QUERIES, '--model', MODEL_IDS.int8], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) return { status: 'failed', note: `${script} exited ${code}: ${output.slice(-500)}` };
+  const rows = output
+    .split('\n')
+    .map((line) => line.split('|').map((cell) => cell.trim()))
+    .filter((cells) => cells.length >= 8 && /^\d+$/.test(cells[1]!))
+    .map(
+      (c): KvRow => ({
+        items: Number(c[1]),
+        cold_ms: Number(c[2]),
+        median_ms: Number(c[3]),
+        p90_ms: Number(c[4]),
+        kv_operations: c[5]!,
+        values_read_median: Number(c[6]),
+        found_first: c[7]!,
+      }),
+    );
+  return rows.length > 0 ? { status: 'measured', script, rows } : { status: 'failed', note: `no table in the output of ${script}` };
+}
+
+// ---- the report ----
+interface ReportInputs {
+  readonly parity: Record<string, number>;
+  readonly cacheCheck: { readonly first: string | null; readonly identical: boolean };
+  readonly int8PhotoPeak: { used: number; backing: number; total: number };
+  readonly tfjsCreateMs: number;
+  readonly nodeCreate: Record<string, number>;
+}
+
+function wasmModuleBytes(): Record<string, number> {
+  const require = createRequire(import.meta.url);
+  const size = (specifier: string) => statSync(require.resolve(specifier)).size;
+  return {
+    onnxruntime: size('onnxruntime-web/ort-wasm-simd-threaded.wasm'),
+    mozjpeg: size('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
+    png: size('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'),
+    webp: size('@jsquash/webp/codec/dec/webp_dec.wasm'),
+  };
+}
+
+function report(inputs: ReportInputs): void {
+  const r1 = (x: number) => Math.round(x * 10) / 10;
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  const mib = (bytes: number | undefined) => (bytes === undefined ? NaN : r1(bytes / MiB));
+  const gmacs = (key: ModelKey, ms: number) => r1(manifests[key].macs / ms / 1e6);
+
+  const ms = {
+    int8: { workerd: median('workerd.int8'), nodewasm: median('nodewasm.int8.total'), native: median('native.int8.total') },
+    fp32: { workerd: median('workerd.fp32'), nodewasm: median('nodewasm.fp32.total'), native: median('native.fp32.total'), tfjs: median('tfjs.fp32.total') },
+    mobilenet: { workerd: median('workerd.mobilenet'), nodewasm: median('nodewasm.mobilenet.total'), native: median('native.mobilenet.total') },
+  };
+  const infer = {
+    int8: { nodewasm: median('nodewasm.int8.run'), native: median('native.int8.run') },
+    fp32: { nodewasm: median('nodewasm.fp32.run'), native: median('native.fp32.run'), tfjs: median('tfjs.fp32.run') },
+    mobilenet: { nodewasm: median('nodewasm.mobilenet.run'), native: median('native.mobilenet.run') },
+  };
+
+  // Decode + resize + preprocess: measured in Node (same code, same codec wasm), and in workerd as the
+  // MobileNet embed's difference against the photo pre-sized to a 224x224 BMP (same vector).
+  const nodePre640 = median('nodewasm.int8.decode') + median('nodewasm.int8.preprocess');
+  const nodePre3000 = median('node.decode.large.decode') + median('node.decode.large.preprocess');
+  const workerdPre640 = median('workerd.mobilenet') - median('workerd.mobilenet.bmp224');
+  const workerdPre3000 = median('workerd.mobilenet.large') - median('workerd.mobilenet.bmp224');
+  const int8Large = median('workerd.int8.large');
+
+  // Isolate estimate for the int8 Worker serving the 640 px photo with CONCURRENCY requests in flight.
+  const code = wasmModuleBytes();
+  const codeBytes = Object.values(code).reduce((a, b) => a + b, 0);
+  const int8 = snapshots.int8 as Record<Phase, Snapshot>;
+  const photoHealth = int8.concurrent.health;
+  const afterLarge = int8.large;
+  const tensorBytes = manifests.int8.input.shape.reduce((a, b) => a * b, 1) * 4;
+  /** JS buffers of one decode that heap samples between requests cannot see: RGBA copy + RGB. */
+  const decodeTransient = (image: BenchImage) => 7 * image.width * image.height;
+  const queued = (n: number, image: BenchImage) => n * (image.bytes.byteLength + tensorBytes);
+  const estimate = (ortWasm: number, codecPeak: number, jsPeak: number, image: BenchImage, inFlight: number) => {
+    const parts = {
+      onnxruntime_wasm_memory: ortWasm,
+      codec_wasm_memory_peak: codecPeak,
+      compiled_wasm_code: codeBytes,
+      js_heap_sampled_peak: jsPeak,
+      decode_buffers_computed: decodeTransient(image),
+      queued_requests_computed: queued(inFlight, image),
+    };
+    return { parts_mib: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, mib(v)])), total_mib: mib(Object.values(parts).reduce((a, b) => a + b, 0)) };
+  };
+  const ortWasmPhoto = photoHealth.wasmMemoryBytes ?? NaN;
+  const isolatePhoto = estimate(ortWasmPhoto, photoHealth.codecWasmPeakBytes ?? 0, inputs.int8PhotoPeak.total, photo, CONCURRENCY);
+  const isolateLarge = estimate(afterLarge.health.wasmMemoryBytes ?? NaN, afterLarge.health.codecWasmPeakBytes ?? 0, heapPeaks.int8.total, large, 1);
+  const rssBaseline = int8.started.process?.rss;
+  const rssPhotoHwm = int8.concurrent.process?.hwm;
+  const rssLargeHwm = afterLarge.process?.hwm;
+  const gc = int8.gc;
+
+  const memoryRows = MODEL_KEYS.map((key) => {
+    const s = snapshots[key] as Record<Phase, Snapshot>;
+    return {
+      model: MODEL_IDS[key],
+      after_1: mib(s.first.health.wasmMemoryBytes),
+      after_sequential: mib(s.sequential.health.wasmMemoryBytes),
+      sequential_requests: s.sequential.embeds,
+      after_concurrent: mib(s.concurrent.health.wasmMemoryBytes),
+    };
+  });
+
+  const result = {
+    machine: { cpu_pinned: process.env[PINNED_ENV] ?? null, runs: RUNS, warmup: WARMUP, concurrency: CONCURRENCY, quick, node: process.version },
+    images: { photo: `${photo.name} ${photo.width}x${photo.height} (${photo.bytes.byteLength} B)`, large: `${large.name} ${large.width}x${large.height} (${large.bytes.byteLength} B)` },
+    int8_workerd_ms: r1(ms.int8.workerd),
+    int8_workerd_p90_ms: r1(p90('workerd.int8')),
+    int8_nodewasm_ms: r1(ms.int8.nodewasm),
+    int8_nodewasm_p90_ms: r1(p90('nodewasm.int8.total')),
+    int8_native_ms: r1(ms.int8.native),
+    fp32_workerd_ms: r1(ms.fp32.workerd),
+    fp32_workerd_p90_ms: r1(p90('workerd.fp32')),
+    fp32_nodewasm_ms: r1(ms.fp32.nodewasm),
+    fp32_native_ms: r1(ms.fp32.native),
+    fp32_tfjs_wasm_ms: r1(ms.fp32.tfjs),
+    mobilenet_workerd_ms: r1(ms.mobilenet.workerd),
+    mobilenet_nodewasm_ms: r1(ms.mobilenet.nodewasm),
+    mobilenet_native_ms: r1(ms.mobilenet.native),
+    inference_only_ms: infer,
+    ratio_workerd_nodewasm: r3(ms.int8.workerd / ms.int8.nodewasm),
+    ratio_workerd_nodewasm_fp32: r3(ms.fp32.workerd / ms.fp32.nodewasm),
+    ratio_workerd_nodewasm_mobilenet: r3(ms.mobilenet.workerd / ms.mobilenet.nodewasm),
+    ratio_workerd_native: r3(ms.int8.workerd / ms.int8.native),
+    ratio_int8_fp32_workerd: r3(ms.int8.workerd / ms.fp32.workerd),
+    ratio_int8_fp32_nodewasm: r3(ms.int8.nodewasm / ms.fp32.nodewasm),
+    ratio_int8_fp32_native: r3(ms.int8.native / ms.fp32.native),
+    ratio_workerd_tfjs: r3(ms.int8.workerd / ms.fp32.tfjs),
+    ratio_nodewasm_tfjs: r3(ms.int8.nodewasm / ms.fp32.tfjs),
+    ratio_nodewasm_fp32_tfjs: r3(ms.fp32.nodewasm / ms.fp32.tfjs),
+    gmacs: {
+      int8_nodewasm_inference: gmacs('int8', infer.int8.nodewasm),
+      int8_workerd_embed: gmacs('int8', ms.int8.workerd),
+      int8_native_inference: gmacs('int8', infer.int8.native),
+      fp32_nodewasm_inference: gmacs('fp32', infer.fp32.nodewasm),
+      fp32_workerd_embed: gmacs('fp32', ms.fp32.workerd),
+      fp32_native_inference: gmacs('fp32', infer.fp32.native),
+      fp32_tfjs_wasm_inference: gmacs('fp32', infer.fp32.tfjs),
+      mobilenet_nodewasm_inference: gmacs('mobilenet', infer.mobilenet.nodewasm),
+    },
+    preprocess: {
+      node_640_ms: r1(nodePre640),
+      node_3000_ms: r1(nodePre3000),
+      node_640_share: r3(nodePre640 / ms.int8.nodewasm),
+      node_3000_share: r3(nodePre3000 / (nodePre3000 + infer.int8.nodewasm)),
+      workerd_640_ms: r1(workerdPre640),
+      workerd_3000_ms: r1(workerdPre3000),
+      workerd_640_share: r3(workerdPre640 / ms.int8.workerd),
+      workerd_3000_share: r3(workerdPre3000 / int8Large),
+      int8_workerd_3000_ms: r1(int8Large),
+    },
+    cold_start_ms: r1(coldStartMs.int8),
+    cold_start_by_model_ms: Object.fromEntries(MODEL_KEYS.map((k) => [MODEL_IDS[k], r1(coldStartMs[k])])),
+    session_create_nodewasm_ms: Object.fromEntries(Object.entries(inputs.nodeCreate).map(([k, v]) => [k, r1(v)])),
+    tfjs_create_ms: r1(inputs.tfjsCreateMs),
+    wasm_memory_mb: mib(afterLarge.health.wasmMemoryBytes),
+    wasm_memory_by_model_mib: memoryRows,
+    codec_wasm_peak_mb: { photo_640: mib(photoHealth.codecWasmPeakBytes), jpeg_3000: mib(afterLarge.health.codecWasmPeakBytes) },
+    isolate_estimate_mb: isolatePhoto.total_mib,
+    isolate_estimate_parts_mib: isolatePhoto.parts_mib,
+    isolate_estimate_3000_mb: isolateLarge.total_mib,
+    isolate_estimate_3000_parts_mib: isolateLarge.parts_mib,
+    js_heap_after_gc_mib: { used: mib(gc.heap?.usedSize), array_buffers: mib(gc.heap?.backingStorageSize) },
+    model_file_bytes_live_after_gc: gc.health.modelFileBytesLive ?? null,
+    workerd_rss_mib: {
+      baseline_before_model: mib(rssBaseline),
+      high_water_photo: mib(rssPhotoHwm),
+      high_water_after_3000: mib(rssLargeHwm),
+      delta_photo_upper_bound: mib(rssPhotoHwm !== undefined && rssBaseline !== undefined ? rssPhotoHwm - rssBaseline : undefined),
+      delta_3000_upper_bound: mib(rssLargeHwm !== undefined && rssBaseline !== undefined ? rssLargeHwm - rssBaseline : undefined),
+    },
+    cache_hit_ms: r1(median('cache.hit')),
+    cache_hit_p90_ms: r1(p90('cache.hit')),
+    cache_first_request: inputs.cacheCheck.first,
+    cache_hit_identical_vector: inputs.cacheCheck.identical,
+    healthz_rtt_ms: r1(median('healthz')),
+    concurrent_total_ms: Object.fromEntries(MODEL_KEYS.map((k) => [MODEL_IDS[k], r1(median(`concurrent.${k}`))])),
+    parity: inputs.parity,
+    kv_search: kvResult,
+  };
+
+  const goals: Array<[string, string, boolean]> = [
+    ['workerd / Node-wasm (int8) <= 1.6', `${result.ratio_workerd_nodewasm}`, result.ratio_workerd_nodewasm <= 1.6],
+    ['int8 >= 2x faster than fp32 in workerd', `${r1(1 / result.ratio_int8_fp32_workerd)}x`, result.ratio_int8_fp32_workerd <= 0.5],
+    ['int8 VGG16 >= 25 GMAC/s in onnxruntime-web wasm (inference, Node)', `${result.gmacs.int8_nodewasm_inference}`, result.gmacs.int8_nodewasm_inference >= 25],
+    ['ahead of tfjs-wasm by >= 3x (workerd int8 vs tfjs fp32)', `${r1(1 / result.ratio_workerd_tfjs)}x`, result.ratio_workerd_tfjs <= 1 / 3],
+    ['wasm high-water <= 40 MiB (int8)', `${result.wasm_memory_mb} MiB`, result.wasm_memory_mb <= 40],
+    ['isolate estimate <= 80 MB (int8, 640 px photo)', `${result.isolate_estimate_mb} MiB`, result.isolate_estimate_mb <= 80],
+    ['cold start < 1.5 s (int8)', `${result.cold_start_ms} ms`, result.cold_start_ms < 1500],
+    ['decode + preprocess < 5% of an embed (640 px, workerd)', `${r1(result.preprocess.workerd_640_share * 100)}%`, result.preprocess.workerd_640_share < 0.05],
+    ['cached repeat < 20 ms', `${result.cache_hit_ms} ms`, result.cache_hit_ms < 20],
+  ];
+
+  const out: string[] = [];
+  const table = (title: string, head: string[], rows: (string | number)[][]) => {
+    out.push('', `### ${title}`, '', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`));
+  };
+  const cell = (key: string) => (samples.has(key) ? `${median(key).toFixed(0)} / ${p90(key).toFixed(0)}` : '—');
+  out.push(
+    `edge-features bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, pinned to CPU ${result.machine.cpu_pinned ?? 'none'}, ` +
+      `${RUNS} rounds after ${WARMUP} warm-up, engines interleaved; photo ${result.images.photo}, large ${result.images.large}`,
+  );
+  table('Embed time per image, ms (median / p90): decode + resize + preprocess + inference', ['engine', 'int8 VGG16', 'fp32 VGG16', 'MobileNetV2-1.4'], [
+    ['workerd (wrangler dev, HTTP)', cell('workerd.int8'), cell('workerd.fp32'), cell('workerd.mobilenet')],
+    ['onnxruntime-web wasm in Node', cell('nodewasm.int8.total'), cell('nodewasm.fp32.total'), cell('nodewasm.mobilenet.total')],
+    ['  inference only', cell('nodewasm.int8.run'), cell('nodewasm.fp32.run'), cell('nodewasm.mobilenet.run')],
+    ['onnxruntime-node native, 1 thread', cell('native.int8.total'), cell('native.fp32.total'), cell('native.mobilenet.total')],
+    ['  inference only', cell('native.int8.run'), cell('native.fp32.run'), cell('native.mobilenet.run')],
+    ['tfjs-backend-wasm (anchor)', '—', cell('tfjs.fp32.total'), '—'],
+    ['  inference only', '—', cell('tfjs.fp32.run'), '—'],
+  ]);
+  table('Ratios (same run)', ['ratio', 'int8 VGG16', 'fp32 VGG16', 'MobileNetV2'], [
+    ['workerd / Node-wasm', result.ratio_workerd_nodewasm, result.ratio_workerd_nodewasm_fp32, result.ratio_workerd_nodewasm_mobilenet],
+    ['workerd / native', result.ratio_workerd_native, r3(ms.fp32.workerd / ms.fp32.native), r3(ms.mobilenet.workerd / ms.mobilenet.native)],
+    ['int8 / fp32: workerd, Node-wasm, native', `${result.ratio_int8_fp32_workerd}, ${result.ratio_int8_fp32_nodewasm}, ${result.ratio_int8_fp32_native}`, '', ''],
+    ['workerd int8 / tfjs-wasm fp32; Node-wasm int8 / tfjs', `${result.ratio_workerd_tfjs}; ${result.ratio_nodewasm_tfjs}`, `Node-wasm fp32 / tfjs: ${result.ratio_nodewasm_fp32_tfjs}`, ''],
+  ]);
+  table('Achieved GMAC/s', ['engine', 'int8 VGG16', 'fp32 VGG16', 'MobileNetV2'], [
+    ['onnxruntime-web wasm (Node, inference)', result.gmacs.int8_nodewasm_inference, result.gmacs.fp32_nodewasm_inference, result.gmacs.mobilenet_nodewasm_inference],
+    ['workerd (whole embed incl. HTTP)', result.gmacs.int8_workerd_embed, result.gmacs.fp32_workerd_embed, gmacs('mobilenet', ms.mobilenet.workerd)],
+    ['onnxruntime-node native (inference)', result.gmacs.int8_native_inference, result.gmacs.fp32_native_inference, gmacs('mobilenet', infer.mobilenet.native)],
+    ['tfjs-backend-wasm (inference)', '—', result.gmacs.fp32_tfjs_wasm_inference, '—'],
+  ]);
+  table('Decode + resize + preprocess', ['image', 'Node ms', 'share of Node-wasm int8 embed', 'workerd ms (MobileNet embed − same pixels as 224 BMP)', 'share of workerd int8 embed'], [
+    [`${photo.name} ${photo.width}x${photo.height}`, r1(nodePre640), `${r1(result.preprocess.node_640_share * 100)}%`, r1(workerdPre640), `${r1(result.preprocess.workerd_640_share * 100)}%`],
+    [`${large.name} ${large.width}x${large.height}`, r1(nodePre3000), `${r1(result.preprocess.node_3000_share * 100)}%`, r1(workerdPre3000), `${r1(result.preprocess.workerd_3000_share * 100)}% of ${r1(int8Large)} ms`],
+  ]);
+  table('Cold start: a fresh isolate’s first embed (model fetch from assets, sha256, session, first inference, HTTP)', ['model', 'first vector, ms', 'steady embed, ms', 'onnxruntime-web session create in Node, ms'], MODEL_KEYS.map((k) => [MODEL_IDS[k], r1(coldStartMs[k]), r1(ms[k].workerd), r1(inputs.nodeCreate[k]!)]));
+  table('onnxruntime WebAssembly memory (high-water, MiB)', ['model', 'after 1 request', 'after N sequential', 'N', `after ${CONCURRENCY} concurrent`], memoryRows.map((m) => [m.model, m.after_1, m.after_sequential, m.sequential_requests, m.after_concurrent]));
+  table(`Isolate estimate, int8 VGG16 (MiB; the limit is 128 MB)`, ['part', `640 px photo, ${CONCURRENCY} in flight`, '3000 px JPEG, 1 request', 'how'], [
+    ['onnxruntime wasm memory', isolatePhoto.parts_mib.onnxruntime_wasm_memory!, isolateLarge.parts_mib.onnxruntime_wasm_memory!, 'measured (/healthz)'],
+    ['codec wasm memory, peak', isolatePhoto.parts_mib.codec_wasm_memory_peak!, isolateLarge.parts_mib.codec_wasm_memory_peak!, 'measured (/healthz)'],
+    ['compiled wasm code', isolatePhoto.parts_mib.compiled_wasm_code!, isolateLarge.parts_mib.compiled_wasm_code!, `.wasm sizes: ${Object.entries(code).map(([k, v]) => `${k} ${mib(v)}`).join(', ')}`],
+    ['V8 heap + ArrayBuffers, sampled peak', isolatePhoto.parts_mib.js_heap_sampled_peak!, isolateLarge.parts_mib.js_heap_sampled_peak!, 'measured between requests (inspector)'],
+    ['decode buffers (RGBA copy + RGB)', isolatePhoto.parts_mib.decode_buffers_computed!, isolateLarge.parts_mib.decode_buffers_computed!, 'computed: 7 B/pixel'],
+    ['queued requests (body + tensor)', isolatePhoto.parts_mib.queued_requests_computed!, isolateLarge.parts_mib.queued_requests_computed!, 'computed'],
+    ['**total**', `**${isolatePhoto.total_mib}**`, `**${isolateLarge.total_mib}**`, ''],
+    ['workerd process RSS high-water − baseline', result.workerd_rss_mib.delta_photo_upper_bound, result.workerd_rss_mib.delta_3000_upper_bound, `upper bound (baseline ${result.workerd_rss_mib.baseline_before_model} MiB)`],
+  ]);
+  out.push(
+    '',
+    `After a forced GC (int8): V8 heap ${result.js_heap_after_gc_mib.used} MiB, ArrayBuffers ${result.js_heap_after_gc_mib.array_buffers} MiB, ` +
+      `model file bytes still live: ${result.model_file_bytes_live_after_gc ?? 'n/a'}.`,
+  );
+  table('Embedding cache (int8 Worker, the photo)', ['figure', 'ms'], [
+    ['repeat (hit) median / p90', `${result.cache_hit_ms} / ${result.cache_hit_p90_ms}`],
+    ['first request', `${inputs.cacheCheck.first} (~ an embed)`],
+    ['GET /healthz round trip (HTTP floor)', result.healthz_rtt_ms],
+    ['hit vector identical to the computed one', String(inputs.cacheCheck.identical)],
+  ]);
+  if (kvResult.status === 'measured') {
+    table(`KV search latency by store size (${kvResult.script}, ${MODEL_IDS.int8} dims)`, ['items', 'cold ms', 'median ms', 'p90 ms', 'KV operations', 'values read (median)', 'found first'], kvResult.rows.map((row) => [row.items, row.cold_ms, row.median_ms, row.p90_ms, row.kv_operations, row.values_read_median, row.found_first]));
+  } else {
+    out.push('', `### KV search latency`, '', `${kvResult.status}${kvResult.note ? `: ${kvResult.note}` : ''}`);
+  }
+  out.push('', `Parity: ${Object.entries(inputs.parity).map(([k, v]) => `${k} ${v.toExponential(2)}`).join('; ')}`);
+  table('Goals', ['goal', 'measured', 'met'], goals.map(([goal, measured, met]) => [goal, measured, met ? 'yes' : '**no**']));
+  console.log(out.join('\n'));
+  if (values.json) console.log(JSON.stringify({ ...result, goals: Object.fromEntries(goals.map(([g, m, ok]) => [g, { measured: m, met: ok }])) }));
+}
