@@ -1,14 +1,25 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { TEST_API_KEYS } from './test/support/auth.ts';
 
 // Tests never reach the internet: no request.cf download, no telemetry.
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
 process.env.WRANGLER_SEND_METRICS = 'false';
 
+/**
+ * The rate limits of wrangler.toml, raised so that no test meets them by accident (a run sends thousands of
+ * requests with one key), plus a small one that test/worker/hardening.test.ts puts in their place.
+ */
+const TEST_RATE_LIMITS = {
+  RATE_LIMIT_KEY: { namespace_id: '9101', simple: { limit: 1_000_000, period: 60 as const } },
+  RATE_LIMIT_IP: { namespace_id: '9102', simple: { limit: 1_000_000, period: 60 as const } },
+  RATE_LIMIT_SMALL: { namespace_id: '9103', simple: { limit: 3, period: 60 as const } },
+};
+
 /** A project that runs test files inside workerd, with the Worker built from wrangler.toml. */
 function workerdProject(name: string, include: string[], bindings: Record<string, string>, setup: string[] = []) {
   return {
-    plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings } })],
+    plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings, ratelimits: TEST_RATE_LIMITS } })],
     test: {
       name,
       include,
@@ -42,6 +53,8 @@ export default defineConfig({
         MAX_BATCH: '3',
         // The embedding cache stays off here so these tests keep running the model; test/worker/embed-cache.test.ts turns it on.
         EMBED_CACHE_MAX_BYTES: '0',
+        // A write key and a read-only key; test/worker/helpers.ts `call` sends the write key.
+        API_KEYS: TEST_API_KEYS,
       }),
       // Headless Chromium (playwright-core) driving the demo and the browser library against `wrangler dev`.
       {
@@ -56,7 +69,7 @@ export default defineConfig({
         },
       },
       // Full-size VGG16 against onnxruntime-node: the parity the API promises.
-      workerdProject('workerd-full', ['test/worker-full/**/*.test.ts'], { MODEL_ID: 'vgg16-synthetic' }, [
+      workerdProject('workerd-full', ['test/worker-full/**/*.test.ts'], { MODEL_ID: 'vgg16-synthetic', API_KEYS: TEST_API_KEYS }, [
         'test/setup/provide-reference-vectors.ts',
       ]),
     ],

@@ -4,6 +4,10 @@
  * with their thumbnails and compares two photos. No inline script or style (CSP-friendly).
  *
  * `?backend=wasm|webgpu|auto` picks the backend (default auto); `?namespace=` the item namespace.
+ *
+ * Storing needs an API key with the write scope: the page asks for one and keeps it in sessionStorage (this
+ * tab only), sending it as `Authorization: Bearer …` on every API call. Searching works without a key
+ * while the deployment leaves reads open (READ_AUTH = "open").
  */
 import {
   EdgeFeaturesError,
@@ -26,7 +30,13 @@ const params = new URLSearchParams(location.search);
 const backendParam = params.get('backend');
 const backend: BackendPreference = backendParam === 'wasm' || backendParam === 'webgpu' ? backendParam : 'auto';
 const namespace = params.get('namespace') || undefined;
-const client = createClient({ baseUrl: location.origin, ...(namespace && { namespace }) });
+const API_KEY_STORAGE = 'edge-features-api-key';
+
+/** A client that sends the API key, if one was given. */
+function clientFor(apiKey: string) {
+  return createClient({ baseUrl: location.origin, ...(namespace && { namespace }), ...(apiKey && { headers: { authorization: `Bearer ${apiKey}` } }) });
+}
+let client = clientFor(sessionStorage.getItem(API_KEY_STORAGE) ?? '');
 
 function $<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -51,6 +61,7 @@ const ui = {
   embedResult: $('embed-result'),
   storeForm: $<HTMLFormElement>('store-form'),
   itemId: $<HTMLInputElement>('item-id'),
+  apiKey: $<HTMLInputElement>('api-key'),
   store: $<HTMLButtonElement>('store'),
   storeResult: $('store-result'),
   similarNote: $('similar-note'),
@@ -88,6 +99,10 @@ function describe(error: unknown, fileName?: string): string {
   }
   if (error instanceof EdgeFeaturesError) {
     if (error.kind === 'network') return 'Cannot reach the service: check your connection and try again.';
+    const scope = String(error.problem?.['scope'] ?? 'write');
+    if (error.problemKind === 'invalid-api-key') return 'The service does not know this API key: check the one under “API key”.';
+    if (error.status === 401) return `This needs an API key with the “${scope}” scope: enter one under “API key” (locally, npm start puts one in .dev.vars).`;
+    if (error.status === 403) return `The API key under “API key” lacks the “${scope}” scope this needs.`;
     if (error.problem) return `The service refused: ${error.problem.title}. ${error.problem.detail}`;
     return `The service answered ${error.status ?? 'an error'}: ${error.message}`;
   }
@@ -327,5 +342,12 @@ ui.storeForm.addEventListener('submit', (event) => {
   void storeCurrent();
 });
 ui.retry.addEventListener('click', () => void load());
+ui.apiKey.value = sessionStorage.getItem(API_KEY_STORAGE) ?? '';
+ui.apiKey.addEventListener('input', () => {
+  const apiKey = ui.apiKey.value.trim();
+  if (apiKey) sessionStorage.setItem(API_KEY_STORAGE, apiKey);
+  else sessionStorage.removeItem(API_KEY_STORAGE);
+  client = clientFor(apiKey);
+});
 setBusy(true);
 void load();

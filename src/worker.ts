@@ -3,9 +3,12 @@
  * once per isolate and keeps the model session for the isolate's lifetime.
  */
 import { createExtractor, type FeatureExtractor } from './core/extractor.ts';
-import { createApp } from './http/app.ts';
+import { createApp, type ReadAuth } from './http/app.ts';
 import { createEmbedCache, DEFAULT_EMBED_CACHE_MAX_BYTES, EMBED_CACHE_NAME, type EmbedCache } from './http/embed-cache.ts';
+import { DEFAULT_INFERENCE_GATE, type InferenceGateOptions } from './http/inference-gate.ts';
 import { DEFAULT_LIMITS, type Limits } from './http/limits.ts';
+import { ApiKeys } from './http/middleware/api-key-auth/index.ts';
+import { parseCorsOrigins } from './http/middleware/cors/index.ts';
 import { env as startupEnv } from 'cloudflare:workers';
 import { chooseModel, MODELS } from './models.ts';
 import { createWorkerdSession, runtimeStats } from './runtime/workerd.ts';
@@ -36,6 +39,35 @@ export interface Env {
   readonly THUMBNAILS?: R2Bucket;
   /** Largest image whose vector the embedding cache keeps (default 8 MiB); "0" turns the cache off. */
   readonly EMBED_CACHE_MAX_BYTES?: string;
+  /** Secret: API keys, `name:scope+scope:key` separated by commas (see middleware/api-key-auth). None = no writes. */
+  readonly API_KEYS?: string;
+  /** "open" (default): reads need no key; "required": reads need a key with the read scope. */
+  readonly READ_AUTH?: string;
+  /** Origins allowed to call the API from a browser (CORS), comma-separated, or "*"; blank = none. */
+  readonly CORS_ORIGINS?: string;
+  /** Rate Limiting bindings: requests per API key, and anonymous requests per client IP. */
+  readonly RATE_LIMIT_KEY?: RateLimit;
+  readonly RATE_LIMIT_IP?: RateLimit;
+  /** Embeds running at once per isolate (default 1), and waiting before 503 (default 32). */
+  readonly INFERENCE_CONCURRENCY?: string;
+  readonly INFERENCE_QUEUE?: string;
+}
+
+/** The period of the [[ratelimits]] in wrangler.toml: what a 429 tells the client to wait at most. */
+const RATE_LIMIT_PERIOD_SECONDS = 60;
+
+function readAuthFrom(env: Env): ReadAuth {
+  const value = env.READ_AUTH || 'open';
+  if (value !== 'open' && value !== 'required') throw new Error(`READ_AUTH must be "open" or "required", got "${value}"`);
+  return value;
+}
+
+function inferenceFrom(env: Env): InferenceGateOptions {
+  return {
+    ...DEFAULT_INFERENCE_GATE,
+    concurrency: positiveInt('INFERENCE_CONCURRENCY', env.INFERENCE_CONCURRENCY, DEFAULT_INFERENCE_GATE.concurrency),
+    maxQueue: positiveInt('INFERENCE_QUEUE', env.INFERENCE_QUEUE, DEFAULT_INFERENCE_GATE.maxQueue),
+  };
 }
 
 /** The content-addressed embedding cache over the Workers Cache API, unless EMBED_CACHE_MAX_BYTES is "0". */
@@ -102,9 +134,22 @@ export function buildApp(env: Env): Hono {
       },
     ));
   const store = storeFrom(env, model);
+  const keys = ApiKeys.parse(env.API_KEYS);
+  const readAuth = readAuthFrom(env);
+  const corsOrigins = parseCorsOrigins(env.CORS_ORIGINS);
+  // Names and counts only: a key never reaches a log.
+  console.log(
+    `edge-features: ${keys.size} API key(s)${keys.size ? ` (${keys.identities.map((k) => `${k.name}: ${k.scopes.join('+')}`).join(', ')})` : ', so writes are refused'}; ` +
+      `reads ${readAuth === 'open' ? 'open' : 'need the read scope'}; CORS origins: ${corsOrigins.join(', ') || 'none'}; ` +
+      `rate limits: ${env.RATE_LIMIT_KEY ? 'per key' : 'no per-key binding'}, ${env.RATE_LIMIT_IP ? 'per anonymous IP' : 'no per-IP binding'}`,
+  );
   return createApp({ model, models: MODELS, extractor: getExtractor, limits, stats: () => ({ ...runtimeStats() }), store,
     thumbnails: env.THUMBNAILS && r2Thumbnails(env.THUMBNAILS), assets: (request) => env.ASSETS.fetch(request),
-    embedCache: embedCacheFrom(env, model) });
+    embedCache: embedCacheFrom(env, model),
+    auth: { keys, readAuth },
+    corsOrigins,
+    rateLimit: { perKey: env.RATE_LIMIT_KEY, perClient: env.RATE_LIMIT_IP, retryAfterSeconds: RATE_LIMIT_PERIOD_SECONDS },
+    inference: inferenceFrom(env) });
 }
 
 // Built at start-up (cheap: the model loads on first use) so that the serving model is said at once and a

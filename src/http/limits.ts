@@ -11,7 +11,9 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = {
   maxBodyBytes: 16 * 1024 * 1024,
-  // 12.5 MP admits a 4032x3024 phone photo; a decode holds ~7 bytes per pixel at its peak.
-  maxPixels: 12_500_000,
+  // A JPEG decode holds ~11 bytes per pixel at its peak (codec wasm memory, RGBA, RGB); with int8 VGG16
+  // (~57 MiB: ORT wasm, compiled code, JS heap) 6 MP keeps one isolate under its 128 MB
+  // (`npm run bench`: a 7.8 MP JPEG was estimated at ~142 MiB). The inference gate decodes one at a time.
+  maxPixels: 6_000_000,
   maxBatch: 8,
 };

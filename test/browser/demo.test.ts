@@ -7,7 +7,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureImage } from '../setup/fixtures.ts';
-import { launchBrowser, startServer, waitForDemo, type Browser, type Server } from './support.ts';
+import { launchBrowser, startServer, TEST_WRITE_KEY, waitForDemo, type Browser, type Server } from './support.ts';
 
 const TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', bmp: 'image/bmp' };
 
@@ -97,6 +97,22 @@ describe('the demo page', () => {
     expect(await page.locator('#load-time').textContent()).toMatch(/^\d+(\.\d)? (ms|s)$/);
     expect(await page.locator('#load-status').textContent()).toMatch(/WASM because no WebGPU adapter/);
     expect(browser.errors).toEqual([]);
+  });
+
+  it('asks for an API key before storing, and sends the one given', async () => {
+    await embed(page, file('coffee.png'));
+    await page.locator('#item-id').fill('no-key');
+    await page.locator('#store').click();
+    await expect.poll(() => page.locator('#store-result').textContent()).toBe(
+      'Not stored. This needs an API key with the “write” scope: enter one under “API key” (locally, npm start puts one in .dev.vars).',
+    );
+    await page.locator('#api-key').fill('not-a-key-0123456789');
+    await page.locator('#store').click();
+    await expect.poll(() => page.locator('#store-result').textContent()).toBe('Not stored. The service does not know this API key: check the one under “API key”.');
+    // The key the tests' server knows; kept for this tab (sessionStorage) and sent from now on.
+    await page.locator('#api-key').fill(TEST_WRITE_KEY);
+    // The refusals are the expected 401s, logged by the browser as failed loads.
+    browser.errors.length = 0;
   });
 
   it('embeds a photo, stores it, and shows the stored neighbours with thumbnails and scores', async () => {

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findModel } from '../../src/models.ts';
 import { fixtureImage } from '../setup/fixtures.ts';
-import { embedInPage, launchBrowser, maxAbsDiff, startServer, workerVector, type Browser, type Server } from './support.ts';
+import { embedInPage, launchBrowser, maxAbsDiff, startServer, TEST_WRITE_KEY, workerVector, type Browser, type Server } from './support.ts';
 
 /** The issue's bound for PNG on the WASM path. */
 const WASM_TOLERANCE = 1e-3;
@@ -75,7 +75,11 @@ describe('narrow model (64-d)', () => {
     const bytes = fixtureImage('chelsea.png');
     const { vector, model } = await embedInPage(page, bytes, { backend: 'wasm' });
     const put = (id: string, body: unknown) =>
-      fetch(`${server.url}/v1/items/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${server.url}/v1/items/${id}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_WRITE_KEY}` },
+        body: JSON.stringify(body),
+      });
 
     const ok = await put('from-browser', { vector, model, metadata: { source: 'browser' } });
     expect(ok.status).toBe(200);

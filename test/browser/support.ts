@@ -17,10 +17,16 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** `wrangler dev` serving `model`, its KV and R2 state in a fresh temporary folder. */
+/** The key with the write scope the browser tests' server knows (typed into the demo to store items). */
+export const TEST_WRITE_KEY = 'browser-test-write-key-0123456789';
+
+/**
+ * `wrangler dev` serving `model`, its KV and R2 state in a fresh temporary folder, with one API key
+ * (TEST_WRITE_KEY; given explicitly, so a developer's .dev.vars does not change what the tests see).
+ */
 export async function startServer(model = TEST_MODEL, vars: Record<string, string> = {}): Promise<Server> {
   const state = await mkdtemp(join(tmpdir(), 'edge-features-browser-'));
-  const server = await startWranglerDev({ MODEL_ID: model, ...vars }, 180_000, { args: ['--persist-to', state] });
+  const server = await startWranglerDev({ MODEL_ID: model, API_KEYS: `browser:read+write:${TEST_WRITE_KEY}`, ...vars }, 180_000, { args: ['--persist-to', state] });
   return {
     url: server.url,
     async stop() {

@@ -13,6 +13,7 @@ import { MODELS } from '../../src/models.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 import { memoryThumbnails } from '../../src/thumbnails/types.ts';
 import { fixtureImage } from '../setup/fixtures.ts';
+import { TEST_WRITE_KEY, testAuth } from '../support/auth.ts';
 
 const model = MODELS.find((m) => m.id === 'vgg16-narrow-synthetic')!;
 const BASE = 'https://edge-features.test/api';
@@ -43,12 +44,13 @@ beforeEach(() => {
     limits: DEFAULT_LIMITS,
     store: new MemoryStore({ id: model.id, version: model.version, dims: model.dims }),
     thumbnails: memoryThumbnails(),
+    auth: testAuth(),
   });
   requests = [];
   clientFor = (options = {}) =>
     createClient({
       baseUrl: `${BASE}/`,
-      headers: { authorization: 'Bearer test' },
+      headers: { authorization: `Bearer ${TEST_WRITE_KEY}` },
       ...options,
       fetch: async (request) => {
         requests.push(request.clone() as Request);
@@ -65,7 +67,7 @@ describe('createClient', () => {
     expect((await client.health()).model).toEqual({ id: expect.any(String), version: '1' });
     const models = await client.models();
     expect(models.find((m) => m.serving)?.id).toBe(model.id);
-    expect(requests[0]!.headers.get('authorization')).toBe('Bearer test');
+    expect(requests[0]!.headers.get('authorization')).toBe(`Bearer ${TEST_WRITE_KEY}`);
   });
 
   it('embeds bytes, Blobs and ArrayBuffers alike', async () => {

@@ -10,12 +10,13 @@ import { MODELS } from '../../src/models.ts';
 import { memoryThumbnails } from '../../src/thumbnails/types.ts';
 import { pngHeader } from '../core/image/builders.ts';
 import { fixtureImage } from '../setup/fixtures.ts';
+import { keyed, testAuth } from '../support/auth.ts';
 
 const model = MODELS.find((m) => m.id === 'vgg16-narrow-synthetic')!;
 const extractor = async () => ({ manifest: model, embed: async () => new Float32Array(model.dims) });
 
 function appWith(options: Partial<AppOptions> = {}) {
-  return createApp({ model, models: MODELS, extractor, limits: DEFAULT_LIMITS, ...options });
+  return keyed(createApp({ model, models: MODELS, extractor, limits: DEFAULT_LIMITS, auth: testAuth(), ...options }));
 }
 
 /** A stand-in for the ASSETS binding: two files, 404 for the rest. */

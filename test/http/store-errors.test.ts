@@ -5,12 +5,13 @@ import { DEFAULT_LIMITS } from '../../src/http/limits.ts';
 import { MODELS } from '../../src/models.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 import { StoreError, type StoreErrorCode, type VectorStore } from '../../src/store/types.ts';
+import { keyed, testAuth } from '../support/auth.ts';
 
 const model = MODELS.find((m) => m.id === 'vgg16-narrow-synthetic')!;
 const extractor = async () => ({ manifest: model, embed: async () => new Float32Array(model.dims).fill(1) });
 
 function appOver(store: VectorStore | undefined) {
-  return createApp({ model, models: MODELS, extractor, limits: DEFAULT_LIMITS, ...(store && { store }) });
+  return keyed(createApp({ model, models: MODELS, extractor, limits: DEFAULT_LIMITS, auth: testAuth(), ...(store && { store }) }));
 }
 
 function failing(code: StoreErrorCode): VectorStore {

@@ -5,9 +5,9 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createClient, EdgeFeaturesError } from '../../src/client/index.ts';
-import { BASE, call, fixture } from './helpers.ts';
+import { BASE, bearer, call, fixture, TEST_WRITE_KEY } from './helpers.ts';
 
-const client = createClient({ baseUrl: BASE, namespace: 'client-test', fetch: (request) => exports.default.fetch(request) });
+const client = createClient({ baseUrl: BASE, namespace: 'client-test', headers: bearer(TEST_WRITE_KEY), fetch: (request) => exports.default.fetch(request) });
 
 describe('the client inside a Worker', () => {
   it('embeds, stores a precomputed vector, finds neighbours and compares', async () => {

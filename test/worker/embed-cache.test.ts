@@ -9,7 +9,7 @@ import { EMBED_CACHE_HEADER, EMBED_CACHE_NAME, embedCacheKey, modelFingerprint }
 import { findModel } from '../../src/models.ts';
 import { buildApp, type Env } from '../../src/worker.ts';
 import { buildBmp } from '../core/image/builders.ts';
-import { BASE, maxAbsDiff, type EmbedAnswer } from './helpers.ts';
+import { BASE, maxAbsDiff, request, type EmbedAnswer } from './helpers.ts';
 
 const FP32 = 'vgg16-narrow-synthetic';
 const INT8 = 'vgg16-narrow-synthetic-int8';
@@ -18,7 +18,7 @@ type Fetch = (path: string, init?: RequestInit) => Promise<Response>;
 
 function appFor(vars: Partial<Env>): Fetch {
   const app = buildApp({ ...(env as unknown as Env), EMBED_CACHE_MAX_BYTES: undefined, ...vars });
-  return async (path, init) => app.fetch(new Request(`${BASE}${path}`, init), env);
+  return async (path, init) => app.fetch(request(path, init), env);
 }
 
 /** A 40x30 BMP that neither another test nor an earlier run has embedded: random pixels. */

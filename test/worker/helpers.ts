@@ -1,6 +1,9 @@
 /** Helpers for tests that run inside workerd and reach the Worker through its default export. */
 import { exports } from 'cloudflare:workers';
 import { expect, inject } from 'vitest';
+import { withWriteKey } from '../support/auth.ts';
+
+export { TEST_READ_KEY, TEST_WRITE_KEY, bearer } from '../support/auth.ts';
 
 export const BASE = 'https://edge-features.test';
 
@@ -16,7 +19,21 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+/**
+ * A request to the Worker that carries the workerd project's write key (vitest.config.ts binds API_KEYS),
+ * unless `init` sets its own Authorization header.
+ */
+export function request(path: string, init?: RequestInit): Request {
+  return new Request(`${BASE}${path}`, withWriteKey(init));
+}
+
+/** Calls the Worker with the write key (see {@link request}). */
 export function call(path: string, init?: RequestInit): Promise<Response> {
+  return exports.default.fetch(request(path, init));
+}
+
+/** Calls the Worker without any Authorization header. */
+export function anonymous(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(new Request(`${BASE}${path}`, init));
 }
 

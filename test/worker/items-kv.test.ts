@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { env } from 'cloudflare:workers';
 import { buildApp, type Env } from '../../src/worker.ts';
-import { call, expectProblem } from './helpers.ts';
+import { call, expectProblem, request } from './helpers.ts';
 import { DIMS, MODEL, itemsSuite } from './items-suite.ts';
 import { random, randomVector } from '../support/store-contract.ts';
 
@@ -11,7 +11,7 @@ itemsSuite({ kind: 'kv', fetch: call, settle: async () => {}, maxTopK: 100 });
 describe('KV store, Worker level', () => {
   it('never mixes another model into results: a second deployment (other model) sharing the ITEMS namespace', async () => {
     const wide = buildApp({ ...(env as unknown as Env), MODEL_ID: 'vgg16-synthetic' });
-    const fetchWide = async (path: string, init?: RequestInit) => wide.fetch(new Request(`https://edge-features.test${path}`, init), env);
+    const fetchWide = async (path: string, init?: RequestInit) => wide.fetch(request(path, init), env);
     const put = (fetcher: typeof call, id: string, vector: number[], model: object) =>
       fetcher(`/v1/items/${id}?namespace=shared`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vector, model }) });
     const next = random(42);

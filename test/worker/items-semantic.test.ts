@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeImage, resizeRgb, type RgbImage } from '../../src/core/image/index.ts';
 import { MODELS } from '../../src/models.ts';
 import { buildApp, type Env } from '../../src/worker.ts';
-import { BASE, fixture } from './helpers.ts';
+import { fixture, request } from './helpers.ts';
 
 const override = (env as unknown as { SEMANTIC_MODEL_ID?: string }).SEMANTIC_MODEL_ID;
 const model = MODELS.find((m) => (override ? m.id === override : m.id.includes('mobilenet')));
@@ -51,7 +51,7 @@ function crop(image: RgbImage, left: number, top: number, width: number, height:
 describe.skipIf(!model)(`real weights (${model?.id ?? 'no mobilenet model in MODELS'}): variants find their original first`, () => {
   const app = buildApp({ ...(env as unknown as Env), MODEL_ID: model?.id });
   const namespace = `semantic-${Date.now().toString(36)}`;
-  const fetch = async (path: string, init?: RequestInit) => app.fetch(new Request(`${BASE}${path}`, init), env);
+  const fetch = async (path: string, init?: RequestInit) => app.fetch(request(path, init), env);
   const originals = {
     chelsea: ['chelsea.png', 'image/png'],
     coffee: ['coffee.png', 'image/png'],

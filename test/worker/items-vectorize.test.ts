@@ -6,7 +6,7 @@
 import { env } from 'cloudflare:workers';
 import { buildApp, type Env } from '../../src/worker.ts';
 import { FakeVectorize } from '../support/vectorize-fake.ts';
-import { BASE } from './helpers.ts';
+import { request } from './helpers.ts';
 import { DIMS, itemsSuite } from './items-suite.ts';
 
 const index = new FakeVectorize({ dimensions: DIMS, metric: 'cosine' });
@@ -19,7 +19,7 @@ const app = buildApp({
 
 itemsSuite({
   kind: 'vectorize',
-  fetch: async (path, init) => app.fetch(new Request(`${BASE}${path}`, init), env),
+  fetch: async (path, init) => app.fetch(request(path, init), env),
   settle: async () => void index.flush(),
   maxTopK: 20,
 });

@@ -1,29 +1,31 @@
 /**
  * `npm run bench`: the project's figures in one run, on one machine, engines interleaved.
  *
- *   npm run bench -- [--runs 10] [--warmup 2] [--concurrency 10] [--quick] [--json]
+ *   npm run bench -- [--runs 10] [--warmup 2] [--concurrency 10] [--quick] [--json [--samples]]
  *                    [--cpu N | --no-pin] [--kv-sizes 1000,10000,50000 | --skip-kv]
  *
- * The same model files (public/models), the same photos (../shared/fixtures: rocket.jpg, a 640x427 JPEG, and
- * hubble-3000.jpg, 3000x2616), for the int8 VGG16 (generated weights time like real ones), its fp32 twin and
+ * The same model files (public/models) and photos (../shared/fixtures: rocket.jpg, a 640x427 JPEG, and
+ * hubble-3000.jpg, 3000x2616) for the int8 VGG16 (generated weights time like real ones), its fp32 twin and
  * the MobileNetV2, on:
- *   workerd    the Worker in local workerd (`wrangler dev`, bundled once), through POST /v1/embed, timed from
- *              outside the isolate (workerd freezes timers during compute), `Cache-Control: no-store`;
+ *   workerd    the Worker in local workerd (`wrangler dev`, bundled once), through POST /v1/embed with
+ *              `Cache-Control: no-store`, timed from outside the isolate (workerd freezes timers in compute);
  *   nodewasm   onnxruntime-web in this Node process: the same wasm binary and session code, no Worker;
  *   native     onnxruntime-node, 1 thread;
  *   tfjs-wasm  @tensorflow/tfjs-backend-wasm (single-threaded SIMD build) on the fp32 VGG16: the outside anchor.
  * Every embed is the whole pipeline (decode, resize, preprocess, inference); Node engines also report the
- * inference alone. Each round runs every task once in an order rotated round by round; medians and p90s
- * (nearest rank) of --runs rounds after --warmup. The whole run is pinned to one core (taskset, Linux) so
- * that both sides of every ratio share it.
+ * inference alone. Each round runs every task once, in a new (seeded) order; medians and p90s (nearest rank)
+ * of --runs rounds after --warmup. The whole run is pinned to one core (taskset, Linux): both sides of every
+ * ratio share it.
  *
- * Then: cold start (a fresh isolate's first embed: model fetch, sha256, session, first inference), wasm and
- * process memory after 1, N sequential and --concurrency concurrent requests, the V8 heap through the
- * inspector, the isolate estimate, the embedding cache's hit latency, and the KV search bench
- * (bench/search-kv.ts) by store size.
+ * Then: cold start (a fresh isolate's first vector: model fetch, sha256, session, first inference; and the
+ * 64-d model's, which is nearly all runtime start), onnxruntime's wasm memory after 1, N sequential and
+ * --concurrency concurrent requests, the V8 heap through the inspector, the process RSS, the isolate
+ * estimate, the 3000 px JPEG (decode share, memory), the embedding cache's hit latency, and the KV search
+ * bench (tools/bench/search-kv.ts) by store size.
  *
  * Prints tables; with --json, also one JSON object on the last line. Progress goes to stderr.
- * About 6-8 minutes; --quick (3 runs, 1 warm-up, 4 concurrent, one KV size) about 3.
+ * About 3 minutes plus the KV bench (~2 more at 50k items); --quick (3 runs, 1 warm-up, 4 concurrent, one
+ * KV size) about 1.5.
  */
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -54,6 +56,7 @@ const { values } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     'kv-sizes': { type: 'string' },
     'skip-kv': { type: 'boolean', default: false },
+    samples: { type: 'boolean', default: false },
   },
 });
 
@@ -80,6 +83,8 @@ const CONCURRENCY = Number(values.concurrency ?? (quick ? 4 : 10));
 const LARGE_RUNS = quick ? 2 : 3;
 const KV_SIZES = values['kv-sizes'] ?? (quick ? '1000' : '1000,10000,50000');
 const KV_QUERIES = quick ? '10' : '20';
+/** Where the store's own search bench lives (it moved once; either place is fine). */
+const KV_BENCH_SCRIPTS = ['tools/bench/search-kv.ts', 'bench/search-kv.ts'];
 const NO_STORE = { 'cache-control': 'no-store' };
 const MAX_PIXELS = DEFAULT_LIMITS.maxPixels;
 const MiB = 2 ** 20;
@@ -220,16 +225,47 @@ async function afterGc(worker: BenchWorker): Promise<Snapshot> {
 }
 
 // ---- the Worker in workerd, one isolate per model ----
+/** The 64-d narrow int8 VGG16: its cold start is nearly all runtime start (its inference takes ~20 ms). */
+const RUNTIME_PROBE = 'vgg16-narrow-synthetic-int8';
 log(`bundling the Worker; runs ${RUNS} after ${WARMUP} warm-up, concurrency ${CONCURRENCY}, pinned to CPU ${process.env[PINNED_ENV] ?? 'none'}`);
-const bundle = await bundleWorker(Object.values(MODEL_IDS));
+const probeManifest = findModel(RUNTIME_PROBE);
+if (probeManifest) await prepareModel(probeManifest);
+const bundle = await bundleWorker([...Object.values(MODEL_IDS), ...(probeManifest ? [RUNTIME_PROBE] : [])]);
 const workers = {} as Record<ModelKey, BenchWorker>;
 const heapPeaks = Object.fromEntries(MODEL_KEYS.map((key) => [key, new HeapPeak()])) as Record<ModelKey, HeapPeak>;
 const snapshots = Object.fromEntries(MODEL_KEYS.map((key) => [key, {}])) as Record<ModelKey, Partial<Record<Phase, Snapshot>>>;
 const coldStartMs = {} as Record<ModelKey, number>;
 const workerdVectors = {} as Record<ModelKey, number[]>;
-let kvResult: KvResult;
+let runtimeColdStartMs: number | undefined;
+let kvResult: KvResult = { status: 'skipped' };
+
+/** Deterministic shuffles (mulberry32): each round runs the tasks in a new order, the same on every run. */
+function shuffler(seed: number): <T>(items: readonly T[]) => T[] {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return (items) => {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  };
+}
 
 try {
+  if (probeManifest) {
+    const probe = await startBenchWorker(bundle, RUNTIME_PROBE);
+    runtimeColdStartMs = (await probe.embed(photo.bytes, photo.type, NO_STORE)).ms;
+    await probe.stop();
+    log(`${RUNTIME_PROBE}: cold start ${runtimeColdStartMs.toFixed(0)} ms (runtime start + a 0.25 GMAC model)`);
+  }
   for (const key of MODEL_KEYS) {
     const worker = await startBenchWorker(bundle, MODEL_IDS[key]);
     workers[key] = worker;
@@ -243,21 +279,29 @@ try {
   }
 
   // ---- engines in this process ----
+  // A tiny session first, so that compiling onnxruntime's wasm is not counted in any model's creation.
+  let instantiateMs = NaN;
+  if (probeManifest) {
+    const started = performance.now();
+    await (await openNodeWasm(probeManifest)).release();
+    instantiateMs = performance.now() - started;
+  }
   const nodewasm = {} as Record<ModelKey, EngineSession>;
   const native = {} as Record<ModelKey, EngineSession>;
+  const firstRunMs = {} as Record<ModelKey, number>;
+  const parity: Record<string, number> = {};
   for (const key of MODEL_KEYS) {
     nodewasm[key] = await openNodeWasm(manifests[key]);
     native[key] = await openNative(manifests[key]);
+    // The session's first inference (V8 tiers wasm code up while it runs), and parity with the Worker.
+    const first = await timedEmbed(photo.bytes, manifests[key], nodewasm[key], MAX_PIXELS);
+    firstRunMs[key] = first.runMs;
+    parity[`${key}_workerd_vs_nodewasm_max_abs`] = maxAbsDiff(workerdVectors[key], first.vector!);
   }
   const tfjs = await openTfjsWasm(manifests.fp32);
   log(`Node sessions ready (onnxruntime-web create: ${MODEL_KEYS.map((k) => `${k} ${nodewasm[k].createMs.toFixed(0)} ms`).join(', ')}; tfjs-wasm ${tfjs.createMs.toFixed(0)} ms)`);
 
-  // Parity: the same wasm gives the same vector in workerd and in Node; the anchor computes the same function.
-  const parity: Record<string, number> = {};
-  for (const key of MODEL_KEYS) {
-    const node = await timedEmbed(photo.bytes, manifests[key], nodewasm[key], MAX_PIXELS);
-    parity[`${key}_workerd_vs_nodewasm_max_abs`] = maxAbsDiff(workerdVectors[key], node.vector!);
-  }
+  // The anchor computes the same function; the pre-sized BMP gives the same pixels as the photo.
   const tfjsVector = (await timedEmbed(photo.bytes, manifests.fp32, tfjs, MAX_PIXELS)).vector!;
   const nativeFp32 = (await timedEmbed(photo.bytes, manifests.fp32, native.fp32, MAX_PIXELS)).vector!;
   parity['fp32_tfjs_vs_native_max_abs'] = maxAbsDiff(tfjsVector, nativeFp32);
@@ -265,7 +309,7 @@ try {
   const preSizedVector = (await workers.mobilenet.embed(preSized.bytes, preSized.type, NO_STORE)).vector!;
   parity['mobilenet_bmp224_vs_jpeg_max_abs'] = maxAbsDiff(preSizedVector, workerdVectors.mobilenet);
 
-  // ---- rounds ----
+  // ---- rounds: every engine on the photo, in a new order each round ----
   type Task = readonly [name: string, run: () => Promise<void>];
   const viaWorkerd = (key: ModelKey, image: BenchImage, name: string): Task => [
     name,
@@ -282,6 +326,7 @@ try {
       record(`${name}.run`, t.runMs);
       record(`${name}.decode`, t.decodeMs);
       record(`${name}.preprocess`, t.preprocessMs);
+      record('node.photo.decode+preprocess', t.decodeMs + t.preprocessMs);
     },
   ];
   const tasks: Task[] = [
@@ -294,27 +339,24 @@ try {
     inNode(tfjs, manifests.fp32, photo, 'tfjs.fp32'),
     viaWorkerd('mobilenet', photo, 'workerd.mobilenet'),
     viaWorkerd('mobilenet', preSized, 'workerd.mobilenet.bmp224'),
-    viaWorkerd('mobilenet', large, 'workerd.mobilenet.large'),
     inNode(nodewasm.mobilenet, manifests.mobilenet, photo, 'nodewasm.mobilenet'),
     inNode(native.mobilenet, manifests.mobilenet, photo, 'native.mobilenet'),
-    inNode(undefined, manifests.int8, large, 'node.decode.large'),
   ];
+  const shuffle = shuffler(2026);
   for (let round = 0; round < WARMUP + RUNS; round++) {
     const roundStarted = performance.now();
     recording = round >= WARMUP;
-    for (let i = 0; i < tasks.length; i++) await tasks[(i + round) % tasks.length]![1]();
+    for (const [, run] of shuffle(tasks)) await run();
     log(`round ${round + 1}/${WARMUP + RUNS}${round < WARMUP ? ' (warm-up)' : ''}: ${((performance.now() - roundStarted) / 1000).toFixed(1)} s`);
   }
+  recording = true;
   for (const key of MODEL_KEYS) snapshots[key].sequential = await snapshot(workers[key]);
-  for (const session of [...Object.values(nodewasm), ...Object.values(native), tfjs]) await session.release();
 
   // ---- concurrent requests: memory high-water, sampled ----
   for (const key of MODEL_KEYS) {
     const worker = workers[key];
-    let rssMax = 0;
     let sampling = false;
     const timer = setInterval(() => {
-      rssMax = Math.max(rssMax, worker.memory()?.rss ?? 0);
       if (sampling || !worker.inspector) return;
       sampling = true;
       worker.inspector.heapUsage().then((h) => heapPeaks[key].add(h), () => undefined).finally(() => (sampling = false));
@@ -330,12 +372,22 @@ try {
   }
   const int8PhotoPeak = { ...heapPeaks.int8 };
 
-  // ---- a 3000 px JPEG on the int8 Worker (after the photo figures, so they stay the photo's) ----
+  // ---- the 3000 px JPEG, after the photo's figures (so they stay the photo's) ----
+  // Each large decode is followed by a photo: its decoder instance was dropped (its memory grew past the
+  // recycling bound), so that photo pays for a fresh one.
   for (let i = 0; i < LARGE_RUNS; i++) {
+    const node = await timedEmbed(large.bytes, manifests.int8, undefined, MAX_PIXELS);
+    record('node.large.decode+preprocess', node.decodeMs + node.preprocessMs);
+    const after = await timedEmbed(photo.bytes, manifests.int8, undefined, MAX_PIXELS);
+    record('node.photo_after_large.decode+preprocess', after.decodeMs + after.preprocessMs);
+    record('workerd.mobilenet.large', (await workers.mobilenet.embed(large.bytes, large.type, NO_STORE)).ms);
+    record('workerd.mobilenet.photo_after_large', (await workers.mobilenet.embed(photo.bytes, photo.type, NO_STORE)).ms);
+    record('workerd.mobilenet.bmp224.late', (await workers.mobilenet.embed(preSized.bytes, preSized.type, NO_STORE)).ms);
     record('workerd.int8.large', (await workers.int8.embed(large.bytes, large.type, NO_STORE)).ms);
     heapPeaks.int8.add(await workers.int8.inspector?.heapUsage().catch(() => undefined));
   }
   snapshots.int8.large = await snapshot(workers.int8);
+  for (const session of [...Object.values(nodewasm), ...Object.values(native), tfjs]) await session.release();
 
   // ---- the embedding cache: a repeated image ----
   const miss = await workers.int8.embed(photo.bytes, photo.type);
@@ -351,6 +403,7 @@ try {
   }
   const cacheCheck = {
     first: miss.cache,
+    missMs: miss.ms,
     identical: hitVectors.every((v) => maxAbsDiff(v, workerdVectors.int8) === 0),
   };
   log(`cache: first ${miss.cache}, hit median ${median('cache.hit').toFixed(1)} ms`);
@@ -360,9 +413,18 @@ try {
   }
 
   // ---- KV search latency (bench/search-kv.ts, by the store's author) ----
-  kvResult = values['skip-kv'] ? { status: 'skipped' } : await kvSearch();
+  if (!values['skip-kv']) kvResult = await kvSearch().catch((error: unknown) => ({ status: 'failed' as const, note: String(error) }));
 
-  report({ parity, cacheCheck, int8PhotoPeak, tfjsCreateMs: tfjs.createMs, nodeCreate: Object.fromEntries(MODEL_KEYS.map((k) => [k, nodewasm[k].createMs])) });
+  report({
+    parity,
+    cacheCheck,
+    int8PhotoPeak,
+    tfjsCreateMs: tfjs.createMs,
+    nodeLoad: Object.fromEntries(MODEL_KEYS.map((k) => [k, nodewasm[k].loadMs ?? NaN])),
+    nodeCreate: Object.fromEntries(MODEL_KEYS.map((k) => [k, nodewasm[k].createMs])),
+    firstRunMs,
+    instantiateMs,
+  });
 } finally {
   for (const worker of Object.values(workers)) await worker?.stop().catch(() => undefined);
   await bundle.cleanup();
@@ -383,12 +445,14 @@ type KvResult =
   | { readonly status: 'skipped' | 'missing' | 'failed'; readonly note?: string };
 
 async function kvSearch(): Promise<KvResult> {
-  const script = 'bench/search-kv.ts';
-  try {
-    statSync(join(REPO_ROOT, script));
-  } catch {
-    return { status: 'missing', note: `${script} not found: KV search latency not measured` };
-  }
+  const script = KV_BENCH_SCRIPTS.find((path) => {
+    try {
+      return statSync(join(REPO_ROOT, path)).isFile();
+    } catch {
+      return false;
+    }
+  });
+  if (!script) return { status: 'missing', note: `none of ${KV_BENCH_SCRIPTS.join(', ')} exists: KV search latency not measured` };
   log(`KV search: node ${script} --sizes ${KV_SIZES} --queries ${KV_QUERIES}`);
   const child = spawn(process.execPath, [script, '--sizes', KV_SIZES, '--queries', KV_QUERIES, '--model', MODEL_IDS.int8], {
     cwd: REPO_ROOT,
@@ -420,10 +484,13 @@ async function kvSearch(): Promise<KvResult> {
 // ---- the report ----
 interface ReportInputs {
   readonly parity: Record<string, number>;
-  readonly cacheCheck: { readonly first: string | null; readonly identical: boolean };
+  readonly cacheCheck: { readonly first: string | null; readonly missMs: number; readonly identical: boolean };
   readonly int8PhotoPeak: { used: number; backing: number; total: number };
   readonly tfjsCreateMs: number;
+  readonly nodeLoad: Record<string, number>;
   readonly nodeCreate: Record<string, number>;
+  readonly firstRunMs: Record<ModelKey, number>;
+  readonly instantiateMs: number;
 }
 
 function wasmModuleBytes(): Record<string, number> {
@@ -442,6 +509,7 @@ function report(inputs: ReportInputs): void {
   const r3 = (x: number) => Math.round(x * 1000) / 1000;
   const mib = (bytes: number | undefined) => (bytes === undefined ? NaN : r1(bytes / MiB));
   const gmacs = (key: ModelKey, ms: number) => r1(manifests[key].macs / ms / 1e6);
+  const pct = (x: number) => `${r1(x * 100)}%`;
 
   const ms = {
     int8: { workerd: median('workerd.int8'), nodewasm: median('nodewasm.int8.total'), native: median('native.int8.total') },
@@ -454,42 +522,43 @@ function report(inputs: ReportInputs): void {
     mobilenet: { nodewasm: median('nodewasm.mobilenet.run'), native: median('native.mobilenet.run') },
   };
 
-  // Decode + resize + preprocess: measured in Node (same code, same codec wasm), and in workerd as the
-  // MobileNet embed's difference against the photo pre-sized to a 224x224 BMP (same vector).
-  const nodePre640 = median('nodewasm.int8.decode') + median('nodewasm.int8.preprocess');
-  const nodePre3000 = median('node.decode.large.decode') + median('node.decode.large.preprocess');
+  // Decode + resize + preprocess: measured in Node (same code, same codec wasm; every Node embed of the
+  // photo), and in workerd as the MobileNet embed's difference against the same pixels as a 224x224 BMP.
+  const nodePre640 = median('node.photo.decode+preprocess');
+  const nodePre3000 = median('node.large.decode+preprocess');
   const workerdPre640 = median('workerd.mobilenet') - median('workerd.mobilenet.bmp224');
-  const workerdPre3000 = median('workerd.mobilenet.large') - median('workerd.mobilenet.bmp224');
+  const workerdPre3000 = median('workerd.mobilenet.large') - median('workerd.mobilenet.bmp224.late');
   const int8Large = median('workerd.int8.large');
+  const recycleNode = median('node.photo_after_large.decode+preprocess') - nodePre640;
+  const recycleWorkerd = median('workerd.mobilenet.photo_after_large') - median('workerd.mobilenet');
 
-  // Isolate estimate for the int8 Worker serving the 640 px photo with CONCURRENCY requests in flight.
+  // Isolate estimate for the int8 Worker: what is live at the worst moment of a request.
   const code = wasmModuleBytes();
   const codeBytes = Object.values(code).reduce((a, b) => a + b, 0);
   const int8 = snapshots.int8 as Record<Phase, Snapshot>;
-  const photoHealth = int8.concurrent.health;
-  const afterLarge = int8.large;
   const tensorBytes = manifests.int8.input.shape.reduce((a, b) => a * b, 1) * 4;
-  /** JS buffers of one decode that heap samples between requests cannot see: RGBA copy + RGB. */
-  const decodeTransient = (image: BenchImage) => 7 * image.width * image.height;
-  const queued = (n: number, image: BenchImage) => n * (image.bytes.byteLength + tensorBytes);
-  const estimate = (ortWasm: number, codecPeak: number, jsPeak: number, image: BenchImage, inFlight: number) => {
+  const jsAfterGc = (int8.gc.heap?.usedSize ?? NaN) + (int8.gc.heap?.backingStorageSize ?? NaN);
+  const estimate = (health: Health['runtime'], image: BenchImage, inFlight: number) => {
     const parts = {
-      onnxruntime_wasm_memory: ortWasm,
-      codec_wasm_memory_peak: codecPeak,
+      onnxruntime_wasm_memory: health.wasmMemoryBytes ?? NaN,
+      codec_wasm_memory_peak: health.codecWasmPeakBytes ?? 0,
       compiled_wasm_code: codeBytes,
-      js_heap_sampled_peak: jsPeak,
-      decode_buffers_computed: decodeTransient(image),
-      queued_requests_computed: queued(inFlight, image),
+      js_heap_live: jsAfterGc,
+      // The decoder's RGBA copied out of its memory, then the RGB made from it (both whole-image).
+      decode_buffers: 7 * image.width * image.height,
+      // Each request in flight holds its body; the inference gate runs one embed at a time, so one tensor.
+      requests_in_flight: inFlight * image.bytes.byteLength + tensorBytes,
     };
-    return { parts_mib: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, mib(v)])), total_mib: mib(Object.values(parts).reduce((a, b) => a + b, 0)) };
+    const total = Object.values(parts).reduce((a, b) => a + b, 0);
+    return { parts_mib: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, mib(v)])) as Record<keyof typeof parts, number>, total_mib: mib(total) };
   };
-  const ortWasmPhoto = photoHealth.wasmMemoryBytes ?? NaN;
-  const isolatePhoto = estimate(ortWasmPhoto, photoHealth.codecWasmPeakBytes ?? 0, inputs.int8PhotoPeak.total, photo, CONCURRENCY);
-  const isolateLarge = estimate(afterLarge.health.wasmMemoryBytes ?? NaN, afterLarge.health.codecWasmPeakBytes ?? 0, heapPeaks.int8.total, large, 1);
+  const isolatePhoto = estimate(int8.concurrent.health, photo, CONCURRENCY);
+  const isolateLarge = estimate(int8.large.health, large, 1);
+  const modelBytes = [manifests.int8.graph, ...manifests.int8.externalData].reduce((n, f) => n + f.bytes, 0);
+  // At session creation: the files in JS and onnxruntime's memory at once, before any decode.
+  const coldPeak = (int8.first.health.wasmMemoryBytes ?? NaN) + modelBytes + codeBytes + jsAfterGc;
   const rssBaseline = int8.started.process?.rss;
-  const rssPhotoHwm = int8.concurrent.process?.hwm;
-  const rssLargeHwm = afterLarge.process?.hwm;
-  const gc = int8.gc;
+  const rssDelta = (s: Snapshot) => (s.process && rssBaseline !== undefined ? s.process.hwm - rssBaseline : undefined);
 
   const memoryRows = MODEL_KEYS.map((key) => {
     const s = snapshots[key] as Record<Phase, Snapshot>;
@@ -518,7 +587,7 @@ function report(inputs: ReportInputs): void {
     mobilenet_workerd_ms: r1(ms.mobilenet.workerd),
     mobilenet_nodewasm_ms: r1(ms.mobilenet.nodewasm),
     mobilenet_native_ms: r1(ms.mobilenet.native),
-    inference_only_ms: infer,
+    inference_only_ms: Object.fromEntries(Object.entries(infer).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([e, x]) => [e, r1(x)]))])),
     ratio_workerd_nodewasm: r3(ms.int8.workerd / ms.int8.nodewasm),
     ratio_workerd_nodewasm_fp32: r3(ms.fp32.workerd / ms.fp32.nodewasm),
     ratio_workerd_nodewasm_mobilenet: r3(ms.mobilenet.workerd / ms.mobilenet.nodewasm),
@@ -538,6 +607,8 @@ function report(inputs: ReportInputs): void {
       fp32_native_inference: gmacs('fp32', infer.fp32.native),
       fp32_tfjs_wasm_inference: gmacs('fp32', infer.fp32.tfjs),
       mobilenet_nodewasm_inference: gmacs('mobilenet', infer.mobilenet.nodewasm),
+      mobilenet_workerd_embed: gmacs('mobilenet', ms.mobilenet.workerd),
+      mobilenet_native_inference: gmacs('mobilenet', infer.mobilenet.native),
     },
     preprocess: {
       node_640_ms: r1(nodePre640),
@@ -549,30 +620,38 @@ function report(inputs: ReportInputs): void {
       workerd_640_share: r3(workerdPre640 / ms.int8.workerd),
       workerd_3000_share: r3(workerdPre3000 / int8Large),
       int8_workerd_3000_ms: r1(int8Large),
+      photo_after_large_extra_ms: { node: r1(recycleNode), workerd: r1(recycleWorkerd) },
     },
     cold_start_ms: r1(coldStartMs.int8),
     cold_start_by_model_ms: Object.fromEntries(MODEL_KEYS.map((k) => [MODEL_IDS[k], r1(coldStartMs[k])])),
-    session_create_nodewasm_ms: Object.fromEntries(Object.entries(inputs.nodeCreate).map(([k, v]) => [k, r1(v)])),
+    cold_start_runtime_probe_ms: runtimeColdStartMs === undefined ? null : r1(runtimeColdStartMs),
+    node_cold_path_ms: {
+      onnxruntime_wasm_instantiate: r1(inputs.instantiateMs),
+      ...Object.fromEntries(MODEL_KEYS.map((k) => [k, { load_verify: r1(inputs.nodeLoad[k]!), create: r1(inputs.nodeCreate[k]!), first_inference: r1(inputs.firstRunMs[k]), steady_inference: r1(infer[k].nodewasm) }])),
+    },
     tfjs_create_ms: r1(inputs.tfjsCreateMs),
-    wasm_memory_mb: mib(afterLarge.health.wasmMemoryBytes),
+    wasm_memory_mb: mib(int8.large.health.wasmMemoryBytes),
     wasm_memory_by_model_mib: memoryRows,
-    codec_wasm_peak_mb: { photo_640: mib(photoHealth.codecWasmPeakBytes), jpeg_3000: mib(afterLarge.health.codecWasmPeakBytes) },
+    codec_wasm_peak_mb: { photo_640: mib(int8.concurrent.health.codecWasmPeakBytes), jpeg_3000: mib(int8.large.health.codecWasmPeakBytes) },
     isolate_estimate_mb: isolatePhoto.total_mib,
     isolate_estimate_parts_mib: isolatePhoto.parts_mib,
     isolate_estimate_3000_mb: isolateLarge.total_mib,
     isolate_estimate_3000_parts_mib: isolateLarge.parts_mib,
-    js_heap_after_gc_mib: { used: mib(gc.heap?.usedSize), array_buffers: mib(gc.heap?.backingStorageSize) },
-    model_file_bytes_live_after_gc: gc.health.modelFileBytesLive ?? null,
+    isolate_estimate_session_create_mb: mib(coldPeak),
+    js_heap_after_gc_mib: { used: mib(int8.gc.heap?.usedSize), array_buffers: mib(int8.gc.heap?.backingStorageSize) },
+    js_heap_sampled_peak_mib: { used: mib(inputs.int8PhotoPeak.used), array_buffers: mib(inputs.int8PhotoPeak.backing), sum: mib(inputs.int8PhotoPeak.total) },
+    model_file_bytes_live_after_gc: int8.gc.health.modelFileBytesLive ?? null,
     workerd_rss_mib: {
       baseline_before_model: mib(rssBaseline),
-      high_water_photo: mib(rssPhotoHwm),
-      high_water_after_3000: mib(rssLargeHwm),
-      delta_photo_upper_bound: mib(rssPhotoHwm !== undefined && rssBaseline !== undefined ? rssPhotoHwm - rssBaseline : undefined),
-      delta_3000_upper_bound: mib(rssLargeHwm !== undefined && rssBaseline !== undefined ? rssLargeHwm - rssBaseline : undefined),
+      high_water_photo: mib(int8.concurrent.process?.hwm),
+      high_water_after_3000: mib(int8.large.process?.hwm),
+      delta_photo_upper_bound: mib(rssDelta(int8.concurrent)),
+      delta_3000_upper_bound: mib(rssDelta(int8.large)),
     },
     cache_hit_ms: r1(median('cache.hit')),
     cache_hit_p90_ms: r1(p90('cache.hit')),
     cache_first_request: inputs.cacheCheck.first,
+    cache_miss_ms: r1(inputs.cacheCheck.missMs),
     cache_hit_identical_vector: inputs.cacheCheck.identical,
     healthz_rtt_ms: r1(median('healthz')),
     concurrent_total_ms: Object.fromEntries(MODEL_KEYS.map((k) => [MODEL_IDS[k], r1(median(`concurrent.${k}`))])),
@@ -588,7 +667,7 @@ function report(inputs: ReportInputs): void {
     ['wasm high-water <= 40 MiB (int8)', `${result.wasm_memory_mb} MiB`, result.wasm_memory_mb <= 40],
     ['isolate estimate <= 80 MB (int8, 640 px photo)', `${result.isolate_estimate_mb} MiB`, result.isolate_estimate_mb <= 80],
     ['cold start < 1.5 s (int8)', `${result.cold_start_ms} ms`, result.cold_start_ms < 1500],
-    ['decode + preprocess < 5% of an embed (640 px, workerd)', `${r1(result.preprocess.workerd_640_share * 100)}%`, result.preprocess.workerd_640_share < 0.05],
+    ['decode + preprocess < 5% of an embed (640 px, workerd)', pct(result.preprocess.workerd_640_share), result.preprocess.workerd_640_share < 0.05],
     ['cached repeat < 20 ms', `${result.cache_hit_ms} ms`, result.cache_hit_ms < 20],
   ];
 
@@ -599,7 +678,7 @@ function report(inputs: ReportInputs): void {
   const cell = (key: string) => (samples.has(key) ? `${median(key).toFixed(0)} / ${p90(key).toFixed(0)}` : '—');
   out.push(
     `edge-features bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, pinned to CPU ${result.machine.cpu_pinned ?? 'none'}, ` +
-      `${RUNS} rounds after ${WARMUP} warm-up, engines interleaved; photo ${result.images.photo}, large ${result.images.large}`,
+      `${RUNS} rounds after ${WARMUP} warm-up, engines interleaved (shuffled each round); photo ${result.images.photo}, large ${result.images.large}`,
   );
   table('Embed time per image, ms (median / p90): decode + resize + preprocess + inference', ['engine', 'int8 VGG16', 'fp32 VGG16', 'MobileNetV2-1.4'], [
     ['workerd (wrangler dev, HTTP)', cell('workerd.int8'), cell('workerd.fp32'), cell('workerd.mobilenet')],
@@ -607,55 +686,64 @@ function report(inputs: ReportInputs): void {
     ['  inference only', cell('nodewasm.int8.run'), cell('nodewasm.fp32.run'), cell('nodewasm.mobilenet.run')],
     ['onnxruntime-node native, 1 thread', cell('native.int8.total'), cell('native.fp32.total'), cell('native.mobilenet.total')],
     ['  inference only', cell('native.int8.run'), cell('native.fp32.run'), cell('native.mobilenet.run')],
-    ['tfjs-backend-wasm (anchor)', '—', cell('tfjs.fp32.total'), '—'],
+    ['tfjs-backend-wasm 1 thread (anchor)', '—', cell('tfjs.fp32.total'), '—'],
     ['  inference only', '—', cell('tfjs.fp32.run'), '—'],
   ]);
   table('Ratios (same run)', ['ratio', 'int8 VGG16', 'fp32 VGG16', 'MobileNetV2'], [
     ['workerd / Node-wasm', result.ratio_workerd_nodewasm, result.ratio_workerd_nodewasm_fp32, result.ratio_workerd_nodewasm_mobilenet],
     ['workerd / native', result.ratio_workerd_native, r3(ms.fp32.workerd / ms.fp32.native), r3(ms.mobilenet.workerd / ms.mobilenet.native)],
-    ['int8 / fp32: workerd, Node-wasm, native', `${result.ratio_int8_fp32_workerd}, ${result.ratio_int8_fp32_nodewasm}, ${result.ratio_int8_fp32_native}`, '', ''],
-    ['workerd int8 / tfjs-wasm fp32; Node-wasm int8 / tfjs', `${result.ratio_workerd_tfjs}; ${result.ratio_nodewasm_tfjs}`, `Node-wasm fp32 / tfjs: ${result.ratio_nodewasm_fp32_tfjs}`, ''],
+    ['int8 / fp32 (workerd; Node-wasm; native)', `${result.ratio_int8_fp32_workerd}; ${result.ratio_int8_fp32_nodewasm}; ${result.ratio_int8_fp32_native}`, '', ''],
+    ['vs tfjs-wasm fp32 (workerd int8; Node-wasm int8; Node-wasm fp32)', `${result.ratio_workerd_tfjs}; ${result.ratio_nodewasm_tfjs}`, `${result.ratio_nodewasm_fp32_tfjs}`, ''],
   ]);
   table('Achieved GMAC/s', ['engine', 'int8 VGG16', 'fp32 VGG16', 'MobileNetV2'], [
     ['onnxruntime-web wasm (Node, inference)', result.gmacs.int8_nodewasm_inference, result.gmacs.fp32_nodewasm_inference, result.gmacs.mobilenet_nodewasm_inference],
-    ['workerd (whole embed incl. HTTP)', result.gmacs.int8_workerd_embed, result.gmacs.fp32_workerd_embed, gmacs('mobilenet', ms.mobilenet.workerd)],
-    ['onnxruntime-node native (inference)', result.gmacs.int8_native_inference, result.gmacs.fp32_native_inference, gmacs('mobilenet', infer.mobilenet.native)],
+    ['workerd (whole embed incl. decode + HTTP)', result.gmacs.int8_workerd_embed, result.gmacs.fp32_workerd_embed, result.gmacs.mobilenet_workerd_embed],
+    ['onnxruntime-node native (inference)', result.gmacs.int8_native_inference, result.gmacs.fp32_native_inference, result.gmacs.mobilenet_native_inference],
     ['tfjs-backend-wasm (inference)', '—', result.gmacs.fp32_tfjs_wasm_inference, '—'],
   ]);
-  table('Decode + resize + preprocess', ['image', 'Node ms', 'share of Node-wasm int8 embed', 'workerd ms (MobileNet embed − same pixels as 224 BMP)', 'share of workerd int8 embed'], [
-    [`${photo.name} ${photo.width}x${photo.height}`, r1(nodePre640), `${r1(result.preprocess.node_640_share * 100)}%`, r1(workerdPre640), `${r1(result.preprocess.workerd_640_share * 100)}%`],
-    [`${large.name} ${large.width}x${large.height}`, r1(nodePre3000), `${r1(result.preprocess.node_3000_share * 100)}%`, r1(workerdPre3000), `${r1(result.preprocess.workerd_3000_share * 100)}% of ${r1(int8Large)} ms`],
+  table('Decode + resize + preprocess', ['image', 'Node, ms', 'share of Node-wasm int8 embed', 'workerd, ms (MobileNet embed − same pixels as 224x224 BMP)', 'share of workerd int8 embed'], [
+    [`${photo.name} ${photo.width}x${photo.height}`, r1(nodePre640), pct(result.preprocess.node_640_share), r1(workerdPre640), pct(result.preprocess.workerd_640_share)],
+    [`${large.name} ${large.width}x${large.height}`, r1(nodePre3000), pct(result.preprocess.node_3000_share), r1(workerdPre3000), `${pct(result.preprocess.workerd_3000_share)} of ${r1(int8Large)} ms`],
+    ['photo right after a 3000 px JPEG (a fresh decoder instance, the garbage collected), extra', r1(recycleNode), '', '', ''],
   ]);
-  table('Cold start: a fresh isolate’s first embed (model fetch from assets, sha256, session, first inference, HTTP)', ['model', 'first vector, ms', 'steady embed, ms', 'onnxruntime-web session create in Node, ms'], MODEL_KEYS.map((k) => [MODEL_IDS[k], r1(coldStartMs[k]), r1(ms[k].workerd), r1(inputs.nodeCreate[k]!)]));
-  table('onnxruntime WebAssembly memory (high-water, MiB)', ['model', 'after 1 request', 'after N sequential', 'N', `after ${CONCURRENCY} concurrent`], memoryRows.map((m) => [m.model, m.after_1, m.after_sequential, m.sequential_requests, m.after_concurrent]));
-  table(`Isolate estimate, int8 VGG16 (MiB; the limit is 128 MB)`, ['part', `640 px photo, ${CONCURRENCY} in flight`, '3000 px JPEG, 1 request', 'how'], [
-    ['onnxruntime wasm memory', isolatePhoto.parts_mib.onnxruntime_wasm_memory!, isolateLarge.parts_mib.onnxruntime_wasm_memory!, 'measured (/healthz)'],
-    ['codec wasm memory, peak', isolatePhoto.parts_mib.codec_wasm_memory_peak!, isolateLarge.parts_mib.codec_wasm_memory_peak!, 'measured (/healthz)'],
-    ['compiled wasm code', isolatePhoto.parts_mib.compiled_wasm_code!, isolateLarge.parts_mib.compiled_wasm_code!, `.wasm sizes: ${Object.entries(code).map(([k, v]) => `${k} ${mib(v)}`).join(', ')}`],
-    ['V8 heap + ArrayBuffers, sampled peak', isolatePhoto.parts_mib.js_heap_sampled_peak!, isolateLarge.parts_mib.js_heap_sampled_peak!, 'measured between requests (inspector)'],
-    ['decode buffers (RGBA copy + RGB)', isolatePhoto.parts_mib.decode_buffers_computed!, isolateLarge.parts_mib.decode_buffers_computed!, 'computed: 7 B/pixel'],
-    ['queued requests (body + tensor)', isolatePhoto.parts_mib.queued_requests_computed!, isolateLarge.parts_mib.queued_requests_computed!, 'computed'],
-    ['**total**', `**${isolatePhoto.total_mib}**`, `**${isolateLarge.total_mib}**`, ''],
-    ['workerd process RSS high-water − baseline', result.workerd_rss_mib.delta_photo_upper_bound, result.workerd_rss_mib.delta_3000_upper_bound, `upper bound (baseline ${result.workerd_rss_mib.baseline_before_model} MiB)`],
+  table('Cold start: a fresh isolate’s first vector (model fetch from assets, sha256, session, first inference, HTTP)', ['model', 'workerd first vector, ms', 'workerd steady embed, ms', 'Node: load + verify / create / first inference / steady inference, ms'], [
+    ...MODEL_KEYS.map((k) => [MODEL_IDS[k], r1(coldStartMs[k]), r1(ms[k].workerd), `${r1(inputs.nodeLoad[k]!)} / ${r1(inputs.nodeCreate[k]!)} / ${r1(inputs.firstRunMs[k])} / ${r1(infer[k].nodewasm)}`]),
+    [`${RUNTIME_PROBE} (runtime start + a 0.25 GMAC model)`, runtimeColdStartMs === undefined ? '—' : r1(runtimeColdStartMs), '', `onnxruntime wasm instantiate in Node: ${r1(inputs.instantiateMs)}`],
+  ]);
+  table('onnxruntime WebAssembly memory, high-water (MiB)', ['model', 'after 1 request', 'after N sequential', 'N', `after ${CONCURRENCY} concurrent`], memoryRows.map((m) => [m.model, m.after_1, m.after_sequential, m.sequential_requests, m.after_concurrent]));
+  const p = isolatePhoto.parts_mib;
+  const q = isolateLarge.parts_mib;
+  table('Isolate estimate, int8 VGG16 (MiB; a Worker isolate has 128 MB)', ['part', `640 px photo, ${CONCURRENCY} in flight`, '3000 px JPEG, 1 request', 'how'], [
+    ['onnxruntime wasm memory', p.onnxruntime_wasm_memory, q.onnxruntime_wasm_memory, 'measured (/healthz)'],
+    ['codec wasm memory, peak', p.codec_wasm_memory_peak, q.codec_wasm_memory_peak, 'measured (/healthz)'],
+    ['compiled wasm code', p.compiled_wasm_code, q.compiled_wasm_code, `taken as the .wasm sizes: ${Object.entries(code).map(([k, v]) => `${k} ${mib(v)}`).join(', ')}`],
+    ['V8 heap + ArrayBuffers, live', p.js_heap_live, q.js_heap_live, 'measured after a forced GC (inspector)'],
+    ['decode buffers (RGBA copy + RGB)', p.decode_buffers, q.decode_buffers, 'computed: 7 B/pixel'],
+    ['requests in flight (bodies + one input tensor)', p.requests_in_flight, q.requests_in_flight, 'computed (the inference gate embeds one at a time)'],
+    ['**total**', `**${isolatePhoto.total_mib}**`, `**${isolateLarge.total_mib}**`, 'every part counted as live at once'],
+    ['V8 heap + ArrayBuffers, sampled peak incl. garbage', result.js_heap_sampled_peak_mib.sum, '', 'measured between requests; includes uncollected garbage'],
+    ['workerd process RSS high-water − baseline', result.workerd_rss_mib.delta_photo_upper_bound, result.workerd_rss_mib.delta_3000_upper_bound, `upper bound: the process also runs miniflare's services (baseline ${result.workerd_rss_mib.baseline_before_model} MiB)`],
   ]);
   out.push(
     '',
-    `After a forced GC (int8): V8 heap ${result.js_heap_after_gc_mib.used} MiB, ArrayBuffers ${result.js_heap_after_gc_mib.array_buffers} MiB, ` +
+    `At session creation (files in JS + onnxruntime memory + code + JS): ~${result.isolate_estimate_session_create_mb} MiB. ` +
+      `After a forced GC: V8 heap ${result.js_heap_after_gc_mib.used} MiB, ArrayBuffers ${result.js_heap_after_gc_mib.array_buffers} MiB; ` +
       `model file bytes still live: ${result.model_file_bytes_live_after_gc ?? 'n/a'}.`,
   );
   table('Embedding cache (int8 Worker, the photo)', ['figure', 'ms'], [
-    ['repeat (hit) median / p90', `${result.cache_hit_ms} / ${result.cache_hit_p90_ms}`],
-    ['first request', `${inputs.cacheCheck.first} (~ an embed)`],
-    ['GET /healthz round trip (HTTP floor)', result.healthz_rtt_ms],
+    ['repeat (hit), median / p90', `${result.cache_hit_ms} / ${result.cache_hit_p90_ms}`],
+    [`first request (${inputs.cacheCheck.first})`, result.cache_miss_ms],
+    ['GET /healthz round trip (the HTTP floor)', result.healthz_rtt_ms],
     ['hit vector identical to the computed one', String(inputs.cacheCheck.identical)],
   ]);
   if (kvResult.status === 'measured') {
-    table(`KV search latency by store size (${kvResult.script}, ${MODEL_IDS.int8} dims)`, ['items', 'cold ms', 'median ms', 'p90 ms', 'KV operations', 'values read (median)', 'found first'], kvResult.rows.map((row) => [row.items, row.cold_ms, row.median_ms, row.p90_ms, row.kv_operations, row.values_read_median, row.found_first]));
+    table(`KV search latency by store size (${kvResult.script}, ${manifests.int8.dims}-d)`, ['items', 'cold ms', 'median ms', 'p90 ms', 'KV operations', 'values read (median)', 'found first'], kvResult.rows.map((row) => [row.items, row.cold_ms, row.median_ms, row.p90_ms, row.kv_operations, row.values_read_median, row.found_first]));
   } else {
-    out.push('', `### KV search latency`, '', `${kvResult.status}${kvResult.note ? `: ${kvResult.note}` : ''}`);
+    out.push('', '### KV search latency', '', `${kvResult.status}${kvResult.note ? `: ${kvResult.note}` : ''}`);
   }
-  out.push('', `Parity: ${Object.entries(inputs.parity).map(([k, v]) => `${k} ${v.toExponential(2)}`).join('; ')}`);
+  out.push('', `Parity: ${Object.entries(inputs.parity).map(([k, v]) => `${k} ${v === 0 ? '0' : v.toPrecision(3)}`).join('; ')}`);
   table('Goals', ['goal', 'measured', 'met'], goals.map(([goal, measured, met]) => [goal, measured, met ? 'yes' : '**no**']));
   console.log(out.join('\n'));
-  if (values.json) console.log(JSON.stringify({ ...result, goals: Object.fromEntries(goals.map(([g, m, ok]) => [g, { measured: m, met: ok }])) }));
+  const raw = values.samples ? { samples: Object.fromEntries([...samples].map(([k, v]) => [k, v.map(r1)])) } : {};
+  if (values.json) console.log(JSON.stringify({ ...result, goals: Object.fromEntries(goals.map(([g, m, ok]) => [g, { measured: m, met: ok }])), ...raw }));
 }

@@ -34,6 +34,8 @@ export interface EngineSession extends FeatureSession {
   readonly engine: EngineName;
   /** Session creation (and, for TF.js, model construction), ms. */
   readonly createMs: number;
+  /** Reading the files and checking their sha256 (onnxruntime-web only, as the Worker does), ms. */
+  readonly loadMs?: number;
 }
 
 let webReady = false;
@@ -50,8 +52,9 @@ export async function openNodeWasm(manifest: ModelManifest): Promise<EngineSessi
   initOrtWeb();
   const started = performance.now();
   const files = await loadModelFiles(manifest, async (path) => new Uint8Array(await readFile(join(modelDir(manifest.id), path))));
+  const loaded = performance.now();
   const session = await createOrtSession(ortWeb, manifest, files, { executionProviders: ['wasm'] });
-  return { ...session, engine: 'nodewasm', createMs: performance.now() - started };
+  return { ...session, engine: 'nodewasm', loadMs: loaded - started, createMs: performance.now() - loaded };
 }
 
 export async function openNative(manifest: ModelManifest): Promise<EngineSession> {

@@ -93,7 +93,7 @@ async function startWorker(script: string, persist: string): Promise<{ url: stri
   const port = await freePort();
   const child: ChildProcess = spawn(
     'wrangler',
-    ['dev', script, '-c', config, '--no-bundle', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--persist-to', persist, '--var', `MODEL_ID:${model.id}`],
+    ['dev', script, '-c', config, '--no-bundle', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--persist-to', persist, '--var', `MODEL_ID:${model.id}`, '--var', `API_KEYS:${BENCH_KEYS}`, '--var', 'READ_AUTH:open'],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: quiet },
   );
   let output = '';
@@ -130,7 +130,12 @@ let retries = 0;
  * fetch, retried when the dev server restarts mid-request (it reloads when files it serves change,
  * e.g. another build writing public/): upserts and searches are idempotent.
  */
+// A throw-away write key for the local server this bench starts (writes need the write scope).
+const BENCH_KEY = 'bench-search-kv-local-key-0123456789';
+const BENCH_KEYS = `bench:read+write:${BENCH_KEY}`;
+
 async function send(url: string, init: RequestInit): Promise<Response> {
+  init = { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${BENCH_KEY}` } };
   for (let attempt = 1; ; attempt++) {
     try {
       const response = await fetch(url, init);

@@ -158,7 +158,8 @@ export interface BenchWorker {
 export async function startBenchWorker(bundle: WorkerBundle, modelId: string, vars: Record<string, string> = {}): Promise<BenchWorker> {
   const persist = join(bundle.dir, `state-${modelId}`);
   const inspectorPort = await freePort();
-  const server: DevServer = await startWranglerDev({ MODEL_ID: modelId, ...vars }, 180_000, {
+  // Reads (embed) open whatever wrangler.toml says: the bench sends no API key.
+  const server: DevServer = await startWranglerDev({ MODEL_ID: modelId, READ_AUTH: 'open', ...vars }, 180_000, {
     args: [bundle.script, '--no-bundle', '-c', bundle.config, '--persist-to', persist, '--inspector-port', String(inspectorPort)],
   });
   const port = new URL(server.url).port;

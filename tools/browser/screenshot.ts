@@ -49,7 +49,11 @@ async function until(page: Page, key: string, value: string): Promise<void> {
 
 await buildBrowser();
 const state = await mkdtemp(join(tmpdir(), 'edge-features-screenshot-'));
-const server = await startWranglerDev(values.model ? { MODEL_ID: values.model } : {}, 180_000, { args: ['--persist-to', state] });
+// A key for this run only: the page stores items, which needs the write scope.
+const apiKey = `screenshot-${crypto.randomUUID()}`;
+const server = await startWranglerDev({ ...(values.model && { MODEL_ID: values.model }), API_KEYS: `screenshot:read+write:${apiKey}` }, 180_000, {
+  args: ['--persist-to', state],
+});
 const chromium = await launchChromium({ webgpu: values.webgpu, viewport: { width: 1040, height: 800 } });
 try {
   const page = await chromium.context.newPage();
@@ -57,6 +61,7 @@ try {
   await page.waitForFunction(() => (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state !== 'loading', undefined, {
     timeout: 300_000,
   });
+  await page.locator('#api-key').fill(apiKey);
   for (const [file, id] of STORED) {
     await page.locator('#file').setInputFiles(await upload(file));
     await until(page, 'embedded', file);
