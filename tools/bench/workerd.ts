@@ -159,7 +159,7 @@ export async function startBenchWorker(bundle: WorkerBundle, modelId: string, va
   const persist = join(bundle.dir, `state-${modelId}`);
   const inspectorPort = await freePort();
   // Reads (embed) open whatever wrangler.toml says: the bench sends no API key.
-  const server: DevServer = await startWranglerDev({ MODEL_ID: modelId, READ_AUTH: 'open', ...vars }, 180_000, {
+  const server: DevServer = await startWranglerDev({ MODEL_ID: modelId, READ_AUTH: 'open', MAX_PIXELS: '12000000', ...vars }, 180_000, {
     args: [bundle.script, '--no-bundle', '-c', bundle.config, '--persist-to', persist, '--inspector-port', String(inspectorPort)],
   });
   const port = new URL(server.url).port;
