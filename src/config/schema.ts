@@ -62,7 +62,15 @@ function integer(min: 0 | 1): z.ZodType<number, string> {
   });
 }
 
+/** `"a", "b" or "c"`. */
+function anyOf(values: readonly string[]): string {
+  const quoted = values.map((value) => `"${value}"`);
+  return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}` : (quoted[0] ?? '');
+}
+
 const MiB = 1024 * 1024;
+const STORES = ['kv', 'vectorize'] as const;
+const READ_AUTH = ['open', 'required'] as const;
 
 export const VARIABLES = {
   MODEL_ID: variable({
@@ -74,7 +82,7 @@ export const VARIABLES = {
       try {
         return chooseModel(value);
       } catch (error) {
-        throw new Error(value === DEFAULT_MODEL_ID ? String(error) : `this build knows ${MODELS.map((m) => m.id).join(', ')}`);
+        throw new Error(value === DEFAULT_MODEL_ID && error instanceof Error ? error.message : `this build knows ${MODELS.map((m) => m.id).join(', ')}`);
       }
     }),
   }),
@@ -99,13 +107,13 @@ export const VARIABLES = {
   }),
   VECTOR_STORE: variable({
     default: DEFAULT_VECTOR_STORE,
-    accepts: '"kv" or "vectorize"',
+    accepts: anyOf(STORES),
     description: 'Where items live: the ITEMS KV namespace, or the VECTORIZE index (which needs its binding).',
-    schema: z.enum(['kv', 'vectorize']),
+    schema: z.enum(STORES),
   }),
   VECTORIZE_METRIC: variable({
     default: DEFAULT_VECTORIZE_METRIC,
-    accepts: METRICS.map((m) => `"${m}"`).join(', ').replace(/, ([^,]*)$/, ' or $1'),
+    accepts: anyOf(METRICS),
     description: 'The metric the Vectorize index was created with (a Vectorize index ranks by that one only).',
     schema: z.enum(METRICS),
   }),
@@ -124,9 +132,9 @@ export const VARIABLES = {
   }),
   READ_AUTH: variable({
     default: DEFAULT_READ_AUTH,
-    accepts: '"open" or "required"',
+    accepts: anyOf(READ_AUTH),
     description: '"open": embed, search, compare and GETs need no key; "required": they need a key with the read scope.',
-    schema: z.enum(['open', 'required']),
+    schema: z.enum(READ_AUTH),
   }),
   CORS_ORIGINS: variable({
     default: DEFAULT_CORS_ORIGINS,
