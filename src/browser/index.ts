@@ -31,8 +31,9 @@ export { cosine, euclidean, dot } from '../core/vector/metrics.ts';
 export { probeWebGpu, type Backend, type BackendPreference, type WebGpuProbe } from '../runtime/browser.ts';
 export { clearCache, type Progress } from './cache.ts';
 
-/** The Worker's default `MAX_PIXELS`: a 4032x3024 phone photo fits. */
-export const DEFAULT_MAX_PIXELS = 12_500_000;
+// The Worker's default `MAX_PIXELS` (src/config/defaults.ts): an image one refuses, the other refuses too.
+import { DEFAULT_MAX_PIXELS } from '../config/defaults.ts';
+export { DEFAULT_MAX_PIXELS };
 
 export interface BrowserExtractorOptions {
   /** The deployment that serves the model and runtime files; defaults to this page's origin. */

@@ -1,4 +1,5 @@
-/** @module Request limits, checked before any expensive work. */
+/** @module Request limits, checked before any expensive work; the defaults live in src/config/defaults.ts. */
+import { DEFAULT_MAX_BATCH, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_PIXELS } from '../config/defaults.ts';
 
 export interface Limits {
   /** Largest request body, in bytes (base64 JSON counts as sent). */
@@ -10,10 +11,7 @@ export interface Limits {
 }
 
 export const DEFAULT_LIMITS: Limits = {
-  maxBodyBytes: 16 * 1024 * 1024,
-  // A JPEG decode holds ~11 bytes per pixel at its peak (codec wasm memory, RGBA, RGB); with int8 VGG16
-  // (~57 MiB: ORT wasm, compiled code, JS heap) 6 MP keeps one isolate under its 128 MB
-  // (`npm run bench`: a 7.8 MP JPEG was estimated at ~142 MiB). The inference gate decodes one at a time.
-  maxPixels: 6_000_000,
-  maxBatch: 8,
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  maxPixels: DEFAULT_MAX_PIXELS,
+  maxBatch: DEFAULT_MAX_BATCH,
 };

@@ -1,0 +1,59 @@
+/**
+ * @module Every default limit and setting in one place: the Worker's configuration schema, the HTTP layer,
+ * the browser library and docs/configuration.md all read these. It imports nothing, so the browser bundle
+ * takes it as it is.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Which model serves (`MODEL_ID`): `auto` = the real VGG16 when it has been built, else MobileNetV2. */
+export const DEFAULT_MODEL_ID = 'auto';
+
+/** Largest request body, in bytes (`MAX_BODY_BYTES`); base64 JSON counts as sent. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * MiB;
+/**
+ * Largest image, in pixels, read from its header before decoding (`MAX_PIXELS`; the browser library's
+ * default too). A JPEG decode holds ~11 bytes per pixel at its peak (codec wasm memory, RGBA, RGB); with
+ * int8 VGG16 (~57 MiB: ORT wasm, compiled code, JS heap) 6 MP keeps one isolate under its 128 MB
+ * (`npm run bench`: a 7.8 MP JPEG was estimated at ~142 MiB). The inference gate decodes one at a time.
+ */
+export const DEFAULT_MAX_PIXELS = 6_000_000;
+/** Most images in one batch request (`MAX_BATCH`). */
+export const DEFAULT_MAX_BATCH = 8;
+
+/** Largest image whose vector the embedding cache keeps (`EMBED_CACHE_MAX_BYTES`; 0 turns the cache off). */
+export const DEFAULT_EMBED_CACHE_MAX_BYTES = 8 * MiB;
+
+/** Embeds (decode + preprocess + model) running at once per isolate (`INFERENCE_CONCURRENCY`). */
+export const DEFAULT_INFERENCE_CONCURRENCY = 1;
+/** Embeds waiting for a slot before one more is refused with 503 (`INFERENCE_QUEUE`). */
+export const DEFAULT_INFERENCE_QUEUE = 32;
+/** Compressed image bytes the waiting embeds may hold together before one more is refused with 503. */
+export const DEFAULT_INFERENCE_QUEUED_BYTES = 32 * MiB;
+/** What a client refused by the inference gate is told to wait (`Retry-After`, seconds). */
+export const INFERENCE_RETRY_AFTER_SECONDS = 2;
+
+/** The window of the [[ratelimits]] in wrangler.toml: what a 429 tells the client to wait at most. */
+export const RATE_LIMIT_PERIOD_SECONDS = 60;
+
+/** `READ_AUTH`: `open` = reads need no key. */
+export const DEFAULT_READ_AUTH = 'open';
+/** `CORS_ORIGINS`: blank = no cross-origin access. */
+export const DEFAULT_CORS_ORIGINS = '';
+/** `VECTOR_STORE`: items in Workers KV. */
+export const DEFAULT_VECTOR_STORE = 'kv';
+/** `VECTORIZE_METRIC`: the metric a Vectorize index was created with. */
+export const DEFAULT_VECTORIZE_METRIC = 'cosine';
+
+/** Largest thumbnail upload, in bytes. */
+export const MAX_THUMBNAIL_BYTES = 64 * KiB;
+/** Largest thumbnail width and height, in pixels. */
+export const MAX_THUMBNAIL_SIDE = 512;
+
+/** Neighbours a search returns when it names no `k` (fewer when the store returns fewer). */
+export const DEFAULT_SEARCH_K = 10;
+/** Largest `k` of the KV and in-memory stores. */
+export const MAX_SEARCH_K_KV = 100;
+/** Largest `k` of a Vectorize index (its platform limit with metadata); one less when searching by item. */
+export const MAX_SEARCH_K_VECTORIZE = 20;

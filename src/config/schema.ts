@@ -1,0 +1,182 @@
+/**
+ * @module Every `[vars]` value and secret the Worker reads, as one zod schema: what each accepts, its
+ * default and what it does. An unset or blank variable takes its default. docs/configuration.md is
+ * generated from {@link VARIABLES} (`npm run docs:config`).
+ */
+import { z } from 'zod';
+import { METRICS } from '../core/vector/metrics.ts';
+import { ApiKeys } from '../http/middleware/api-key-auth/index.ts';
+import { parseCorsOrigins } from '../http/middleware/cors/index.ts';
+import { chooseModel, MODELS } from '../models.ts';
+import {
+  DEFAULT_CORS_ORIGINS,
+  DEFAULT_EMBED_CACHE_MAX_BYTES,
+  DEFAULT_INFERENCE_CONCURRENCY,
+  DEFAULT_INFERENCE_QUEUE,
+  DEFAULT_MAX_BATCH,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_MODEL_ID,
+  DEFAULT_READ_AUTH,
+  DEFAULT_VECTOR_STORE,
+  DEFAULT_VECTORIZE_METRIC,
+} from './defaults.ts';
+
+/** One variable: how its text is read, and what the docs and error messages say about it. */
+export interface Variable<T> {
+  /** Set with `wrangler secret put` (and .dev.vars locally), never in wrangler.toml; its value is never shown. */
+  readonly secret: boolean;
+  /** What an unset or blank variable means, written as the variable would be. */
+  readonly default: string;
+  /** What it accepts; completes "NAME must be …". */
+  readonly accepts: string;
+  readonly description: string;
+  /** Reads a non-blank value. */
+  readonly schema: z.ZodType<T, string>;
+}
+
+function variable<T>(spec: Omit<Variable<T>, 'secret'> & { readonly secret?: boolean }): Variable<T> {
+  return { ...spec, secret: spec.secret ?? false };
+}
+
+/** Reads text with a parser that throws; its message (less a leading "NAME: ") is the issue's `params.detail`. */
+function parsedBy<T>(name: string, parse: (value: string) => T): z.ZodType<T, string> {
+  return z.string().transform((value, ctx) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      const detail = (error instanceof Error ? error.message : String(error)).replace(`${name}: `, '');
+      ctx.addIssue({ code: 'custom', message: detail, params: { detail } });
+      return z.NEVER;
+    }
+  });
+}
+
+/** A safe integer at least `min`, as `Number()` reads it. */
+function integer(min: 0 | 1): z.ZodType<number, string> {
+  return z.string().transform((value, ctx) => {
+    const n = Number(value);
+    if (Number.isSafeInteger(n) && n >= min) return n;
+    ctx.addIssue({ code: 'custom', message: `not an integer >= ${min}` });
+    return z.NEVER;
+  });
+}
+
+/** `"a", "b" or "c"`. */
+function anyOf(values: readonly string[]): string {
+  const quoted = values.map((value) => `"${value}"`);
+  return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}` : (quoted[0] ?? '');
+}
+
+const MiB = 1024 * 1024;
+const STORES = ['kv', 'vectorize'] as const;
+const READ_AUTH = ['open', 'required'] as const;
+
+export const VARIABLES = {
+  MODEL_ID: variable({
+    default: DEFAULT_MODEL_ID,
+    accepts: '"auto" or a model id from models/index.json',
+    description:
+      'Which model serves; "auto" = the real VGG16 (vgg16-imagenet-int8) when it has been built, else mobilenet-v2-1.4-nsfwjs. Vectors carry the model id and version.',
+    schema: parsedBy('MODEL_ID', (value) => {
+      try {
+        return chooseModel(value);
+      } catch (error) {
+        throw new Error(value === DEFAULT_MODEL_ID && error instanceof Error ? error.message : `this build knows ${MODELS.map((m) => m.id).join(', ')}`);
+      }
+    }),
+  }),
+  MAX_BODY_BYTES: variable({
+    default: String(DEFAULT_MAX_BODY_BYTES),
+    accepts: 'a positive integer (bytes)',
+    description: `Largest request body (${DEFAULT_MAX_BODY_BYTES / MiB} MiB by default); base64 JSON counts as sent. Larger bodies get 413.`,
+    schema: integer(1),
+  }),
+  MAX_PIXELS: variable({
+    default: String(DEFAULT_MAX_PIXELS),
+    accepts: 'a positive integer (pixels)',
+    description:
+      'Largest image, read from its header before decoding; larger images get 413. 6 MP keeps a JPEG decode and int8 VGG16 inside one isolate\'s 128 MB.',
+    schema: integer(1),
+  }),
+  MAX_BATCH: variable({
+    default: String(DEFAULT_MAX_BATCH),
+    accepts: 'a positive integer (images)',
+    description: 'Most images in one batch request.',
+    schema: integer(1),
+  }),
+  VECTOR_STORE: variable({
+    default: DEFAULT_VECTOR_STORE,
+    accepts: anyOf(STORES),
+    description: 'Where items live: the ITEMS KV namespace, or the VECTORIZE index (which needs its binding).',
+    schema: z.enum(STORES),
+  }),
+  VECTORIZE_METRIC: variable({
+    default: DEFAULT_VECTORIZE_METRIC,
+    accepts: anyOf(METRICS),
+    description: 'The metric the Vectorize index was created with (a Vectorize index ranks by that one only).',
+    schema: z.enum(METRICS),
+  }),
+  EMBED_CACHE_MAX_BYTES: variable({
+    default: String(DEFAULT_EMBED_CACHE_MAX_BYTES),
+    accepts: 'a non-negative integer (bytes; 0 turns the cache off)',
+    description: `Largest image whose vector the embedding cache (Workers Cache API) keeps (${DEFAULT_EMBED_CACHE_MAX_BYTES / MiB} MiB by default).`,
+    schema: integer(0),
+  }),
+  API_KEYS: variable({
+    secret: true,
+    default: '',
+    accepts: 'comma-separated name:scope+scope:key entries (scopes: read, write; a key is at least 16 of A-Z a-z 0-9 - . _ ~ + /)',
+    description: 'The API keys (a secret: `npx wrangler secret put API_KEYS`). None = every write is refused (401).',
+    schema: parsedBy('API_KEYS', (value) => ApiKeys.parse(value)),
+  }),
+  READ_AUTH: variable({
+    default: DEFAULT_READ_AUTH,
+    accepts: anyOf(READ_AUTH),
+    description: '"open": embed, search, compare and GETs need no key; "required": they need a key with the read scope.',
+    schema: z.enum(READ_AUTH),
+  }),
+  CORS_ORIGINS: variable({
+    default: DEFAULT_CORS_ORIGINS,
+    accepts: 'comma-separated origins like https://app.example.com, or "*"',
+    description: 'Origins whose pages may call the API from a browser (CORS); blank = none.',
+    schema: parsedBy('CORS_ORIGINS', parseCorsOrigins),
+  }),
+  INFERENCE_CONCURRENCY: variable({
+    default: String(DEFAULT_INFERENCE_CONCURRENCY),
+    accepts: 'a positive integer (embeds)',
+    description: 'Embeds (decode, preprocess, model) running at once per isolate; more gains no throughput and holds more memory.',
+    schema: integer(1),
+  }),
+  INFERENCE_QUEUE: variable({
+    default: String(DEFAULT_INFERENCE_QUEUE),
+    accepts: 'a positive integer (embeds)',
+    description: 'Embeds waiting for a slot per isolate; one more gets 503 with Retry-After.',
+    schema: integer(1),
+  }),
+} as const;
+
+export type VariableName = keyof typeof VARIABLES;
+
+/** The variables as the Worker's env holds them: text (a TOML number or boolean arrives as one), each optional. */
+export type ConfigInput = { readonly [K in VariableName]?: string };
+
+/** Each variable read: a model choice, numbers, enums, parsed keys and origins. */
+export type Config = { readonly [K in VariableName]: z.output<(typeof VARIABLES)[K]['schema']> };
+
+/** Unset and blank take the default; numbers and booleans (TOML values) are read as their text. */
+function withDefault<T>(spec: Variable<T>): z.ZodType<T, unknown> {
+  return z
+    .union([z.string(), z.number(), z.boolean()])
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? spec.default : String(value)))
+    .pipe(spec.schema);
+}
+
+const entries = Object.entries(VARIABLES) as Array<[VariableName, Variable<unknown>]>;
+
+/** The configuration schema over the whole env; bindings and unknown names are ignored. */
+export const configSchema = z.object(Object.fromEntries(entries.map(([name, spec]) => [name, withDefault(spec)]))) as unknown as z.ZodType<
+  Config,
+  ConfigInput
+>;
