@@ -4,7 +4,7 @@
  * sha256 its manifest names before it is used or cached; a cached copy that fails the check is dropped.
  * Where the Cache API is missing (insecure origins) or refuses (private modes, quota) nothing is cached.
  */
-import { sha256Hex } from '../core/model/load.ts';
+import { sha256Hex } from '../core/util/sha256.ts';
 
 export const CACHE_NAME = 'edge-features-v1';
 /** Entries are keyed by content, never fetched: the host is reserved (RFC 2606). */

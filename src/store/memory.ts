@@ -2,37 +2,24 @@
  * @module An in-memory store, for unit tests only: exact search over a Map, read-your-writes.
  * It is the reference the other adapters are checked against, so it stays as plain as possible.
  */
-import { METRICS, score, type Metric } from '../core/vector/metrics.ts';
+import { METRICS, score } from '../core/vector/metrics.ts';
+import { CheckedStore, type CheckedItem, type CheckedList, type CheckedQuery, type StoreAdapter } from './checked.ts';
 import { matchesFilter } from './filter.ts';
 import { compareMatches } from './rank.ts';
-import {
-  DEFAULT_NAMESPACE,
-  StoreError,
-  type Item,
-  type ItemInput,
-  type ListOptions,
-  type ListPage,
-  type Match,
-  type QueryOptions,
-  type QueryResult,
-  type StoreCapabilities,
-  type StoreModel,
-  type VectorStore,
-  type WriteResult,
-} from './types.ts';
-import { checkDistinct, checkId, checkMetadata, checkNamespace, checkQuery, checkVector } from './validate.ts';
+import type { Item, ListPage, Match, QueryResult, StoreCapabilities, StoreModel, WriteResult } from './types.ts';
 
 export interface MemoryStoreOptions {
   readonly maxTopK?: number;
   readonly maxUpsertBatch?: number;
 }
 
-export class MemoryStore implements VectorStore {
+/** The Map's I/O; {@link MemoryStore} puts the checks in front. */
+class MemoryAdapter implements StoreAdapter {
   readonly model: StoreModel;
   readonly capabilities: StoreCapabilities;
   readonly #spaces = new Map<string, Map<string, Item>>();
 
-  constructor(model: StoreModel, options: MemoryStoreOptions = {}) {
+  constructor(model: StoreModel, options: MemoryStoreOptions) {
     this.model = model;
     this.capabilities = {
       kind: 'memory',
@@ -52,55 +39,33 @@ export class MemoryStore implements VectorStore {
     return space;
   }
 
-  async upsert(items: readonly ItemInput[]): Promise<WriteResult> {
-    if (items.length > this.capabilities.maxUpsertBatch) {
-      throw new StoreError('limit', `at most ${this.capabilities.maxUpsertBatch} items per upsert`, {
-        limit: this.capabilities.maxUpsertBatch,
-      });
-    }
-    checkDistinct(items);
+  async upsert(items: readonly CheckedItem[]): Promise<WriteResult> {
     for (const item of items) {
-      checkId(item.id);
-      checkNamespace(item.namespace ?? DEFAULT_NAMESPACE);
-      checkVector(item.vector, this.model);
-      checkMetadata(item.metadata ?? {});
-    }
-    for (const item of items) {
-      const namespace = item.namespace ?? DEFAULT_NAMESPACE;
-      this.#space(namespace).set(item.id, {
+      this.#space(item.namespace).set(item.id, {
         id: item.id,
-        namespace,
+        namespace: item.namespace,
         vector: Float32Array.from(item.vector),
-        metadata: structuredClone(item.metadata ?? {}),
+        metadata: structuredClone(item.metadata),
         model: { id: this.model.id, version: this.model.version },
       });
     }
     return { ids: items.map((item) => item.id) };
   }
 
-  async get(id: string, options: { namespace?: string } = {}): Promise<Item | null> {
-    const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-    checkId(id);
-    checkNamespace(namespace);
+  async get(id: string, namespace: string): Promise<Item | null> {
     const item = this.#spaces.get(namespace)?.get(id);
     return item ? { ...item, vector: Float32Array.from(item.vector), metadata: structuredClone(item.metadata) } : null;
   }
 
-  async delete(ids: readonly string[], options: { namespace?: string } = {}): Promise<WriteResult> {
-    const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-    checkNamespace(namespace);
-    ids.forEach(checkId);
+  async delete(ids: readonly string[], namespace: string): Promise<WriteResult> {
     for (const id of ids) this.#spaces.get(namespace)?.delete(id);
     return { ids: [...ids] };
   }
 
-  async list(options: ListOptions = {}): Promise<ListPage> {
-    const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-    checkNamespace(namespace);
-    const limit = Math.min(options.limit ?? 100, 1000);
+  /** Ids in order; the cursor is the last id given out. */
+  async list({ namespace, cursor, limit }: CheckedList): Promise<ListPage> {
     const ids = [...(this.#spaces.get(namespace)?.keys() ?? [])].sort();
-    const after = options.cursor ?? null;
-    const start = after === null ? 0 : ids.findIndex((id) => id > after);
+    const start = cursor === null ? 0 : ids.findIndex((id) => id > cursor);
     const page = start < 0 ? [] : ids.slice(start, start + limit);
     const more = start >= 0 && start + limit < ids.length;
     return {
@@ -109,31 +74,34 @@ export class MemoryStore implements VectorStore {
     };
   }
 
-  async query(vector: Float32Array, options: QueryOptions): Promise<QueryResult> {
-    const { metric, namespace } = checkQuery(this.capabilities, options, false);
-    checkVector(vector, this.model);
-    return { matches: this.#search(vector, metric, namespace, options, undefined) };
+  async query(vector: Float32Array, query: CheckedQuery): Promise<QueryResult> {
+    return { matches: this.#search(vector, query, undefined) };
   }
 
-  async queryById(id: string, options: QueryOptions): Promise<QueryResult | null> {
-    const { metric, namespace } = checkQuery(this.capabilities, options, true);
-    checkId(id);
-    const item = this.#spaces.get(namespace)?.get(id);
+  async queryById(id: string, query: CheckedQuery): Promise<QueryResult | null> {
+    const item = this.#spaces.get(query.namespace)?.get(id);
     if (!item) return null;
-    return { matches: this.#search(item.vector, metric, namespace, options, id) };
+    return { matches: this.#search(item.vector, query, id) };
   }
 
-  #search(vector: Float32Array, metric: Metric, namespace: string, options: QueryOptions, exclude: string | undefined): Match[] {
+  #search(vector: Float32Array, query: CheckedQuery, exclude: string | undefined): Match[] {
+    const { metric } = query;
     const matches: Match[] = [];
-    for (const item of this.#spaces.get(namespace)?.values() ?? []) {
-      if (item.id === exclude || !matchesFilter(item.metadata, options.filter)) continue;
+    for (const item of this.#spaces.get(query.namespace)?.values() ?? []) {
+      if (item.id === exclude || !matchesFilter(item.metadata, query.filter)) continue;
       matches.push({
         id: item.id,
         score: score(metric, vector, item.vector),
-        ...(options.returnMetadata !== false && { metadata: structuredClone(item.metadata) }),
-        ...(options.returnValues && { values: Float32Array.from(item.vector) }),
+        ...(query.returnMetadata && { metadata: structuredClone(item.metadata) }),
+        ...(query.returnValues && { values: Float32Array.from(item.vector) }),
       });
     }
-    return matches.sort(compareMatches(metric)).slice(0, options.topK);
+    return matches.sort(compareMatches(metric)).slice(0, query.topK);
+  }
+}
+
+export class MemoryStore extends CheckedStore {
+  constructor(model: StoreModel, options: MemoryStoreOptions = {}) {
+    super(new MemoryAdapter(model, options));
   }
 }

@@ -1,5 +1,6 @@
 /**
- * @module The rules for item ids, namespaces and metadata, shared by every store and the HTTP layer.
+ * @module The rules for item ids, namespaces and metadata, shared by every store (checked.ts applies
+ * them in front of each adapter) and the HTTP layer.
  *
  * They are the intersection of what KV keys (512 B), Vectorize (ids and namespaces <= 64 B,
  * metadata <= 10 KiB, key rules) and URLs take, so an item valid in one store is valid in all.

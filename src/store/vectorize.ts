@@ -18,24 +18,22 @@
  * - Mutations are asynchronous: an upsert answers with a mutation id and becomes visible to
  *   `getByIds`/`query` seconds later. The binding cannot list vectors, so `list` is unsupported.
  */
+import { encodeBase64 } from '../core/util/base64.ts';
+import { sha256 } from '../core/util/sha256.ts';
 import type { Metric } from '../core/vector/metrics.ts';
+import { CheckedStore, type CheckedItem, type CheckedQuery, type StoreAdapter } from './checked.ts';
 import { compareMatches } from './rank.ts';
 import {
-  DEFAULT_NAMESPACE,
   StoreError,
   type Item,
-  type ItemInput,
   type ListPage,
   type Match,
   type Metadata,
-  type QueryOptions,
   type QueryResult,
   type StoreCapabilities,
   type StoreModel,
-  type VectorStore,
   type WriteResult,
 } from './types.ts';
-import { checkDistinct, checkId, checkMetadata, checkNamespace, checkQuery, checkVector } from './validate.ts';
 
 /** The slice of the Workers `Vectorize` binding (V2) this store uses. */
 export type VectorizeBinding = Pick<Vectorize, 'describe' | 'query' | 'queryById' | 'upsert' | 'deleteByIds' | 'getByIds'>;
@@ -54,11 +52,9 @@ export function vectorizeMetric(metric: Metric): VectorizeDistanceMetric {
   return METRIC_NAMES[metric];
 }
 
+/** The first `chars` base64url characters of the text's SHA-256. */
 async function hash(text: string, chars: number): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  let binary = '';
-  for (const byte of digest) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').slice(0, chars);
+  return encodeBase64(await sha256(text), { urlSafe: true }).slice(0, chars);
 }
 
 function userMetadata(metadata: Record<string, unknown> | undefined): Metadata {
@@ -72,7 +68,8 @@ export interface VectorizeStoreOptions {
   readonly metric: Metric;
 }
 
-export class VectorizeStore implements VectorStore {
+/** The binding's I/O; {@link VectorizeStore} puts the checks in front. */
+class VectorizeAdapter implements StoreAdapter {
   readonly model: StoreModel;
   readonly capabilities: StoreCapabilities;
   readonly #index: VectorizeBinding;
@@ -134,37 +131,21 @@ export class VectorizeStore implements VectorStore {
     return hash(`${this.model.id}@${this.model.version}\n${namespace}\n${id}`, 22);
   }
 
-  async upsert(items: readonly ItemInput[]): Promise<WriteResult> {
-    if (items.length > VECTORIZE_MAX_UPSERT) {
-      throw new StoreError('limit', `at most ${VECTORIZE_MAX_UPSERT} items per upsert`, { limit: VECTORIZE_MAX_UPSERT });
-    }
-    checkDistinct(items);
-    for (const item of items) {
-      checkId(item.id);
-      checkNamespace(item.namespace ?? DEFAULT_NAMESPACE);
-      checkVector(item.vector, this.model);
-      checkMetadata(item.metadata ?? {});
-    }
+  async upsert(items: readonly CheckedItem[]): Promise<WriteResult> {
     await this.#checkIndex();
     const vectors: VectorizeVector[] = await Promise.all(
-      items.map(async (item) => {
-        const namespace = item.namespace ?? DEFAULT_NAMESPACE;
-        return {
-          id: await this.#vectorId(namespace, item.id),
-          namespace: await this.#namespace(namespace),
-          values: Array.from(item.vector),
-          metadata: { ...(item.metadata ?? {}), [ID_KEY]: item.id, [MODEL_KEY]: `${this.model.id}@${this.model.version}` },
-        };
-      }),
+      items.map(async (item) => ({
+        id: await this.#vectorId(item.namespace, item.id),
+        namespace: await this.#namespace(item.namespace),
+        values: Array.from(item.vector),
+        metadata: { ...item.metadata, [ID_KEY]: item.id, [MODEL_KEY]: `${this.model.id}@${this.model.version}` },
+      })),
     );
     const { mutationId } = await this.#index.upsert(vectors);
     return { ids: items.map((item) => item.id), mutationId };
   }
 
-  async get(id: string, options: { namespace?: string } = {}): Promise<Item | null> {
-    const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-    checkId(id);
-    checkNamespace(namespace);
+  async get(id: string, namespace: string): Promise<Item | null> {
     const [found] = await this.#index.getByIds([await this.#vectorId(namespace, id)]);
     // The vector id hashes model, namespace and id: a hit is this item.
     if (!found || found.metadata?.[ID_KEY] !== id) return null;
@@ -177,11 +158,7 @@ export class VectorizeStore implements VectorStore {
     };
   }
 
-  async delete(ids: readonly string[], options: { namespace?: string } = {}): Promise<WriteResult> {
-    const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-    checkNamespace(namespace);
-    ids.forEach(checkId);
-    if (ids.length === 0) return { ids: [] };
+  async delete(ids: readonly string[], namespace: string): Promise<WriteResult> {
     const vectorIds = await Promise.all(ids.map((id) => this.#vectorId(namespace, id)));
     const { mutationId } = await this.#index.deleteByIds(vectorIds);
     return { ids: [...ids], mutationId };
@@ -194,17 +171,17 @@ export class VectorizeStore implements VectorStore {
     );
   }
 
-  #options(options: QueryOptions, namespace: string, topK: number): VectorizeQueryOptions {
+  #options(query: CheckedQuery, namespace: string, topK: number): VectorizeQueryOptions {
     return {
       topK,
       namespace,
       returnMetadata: 'all',
-      returnValues: options.returnValues === true,
-      ...(options.filter && { filter: options.filter as VectorizeVectorMetadataFilter }),
+      returnValues: query.returnValues,
+      ...(query.filter && { filter: query.filter as VectorizeVectorMetadataFilter }),
     };
   }
 
-  #matches(raw: VectorizeMatches, options: QueryOptions, exclude: string | undefined): Match[] {
+  #matches(raw: VectorizeMatches, query: CheckedQuery, exclude: string | undefined): Match[] {
     const matches: Match[] = [];
     for (const match of raw.matches) {
       const id = match.metadata?.[ID_KEY];
@@ -212,32 +189,34 @@ export class VectorizeStore implements VectorStore {
       matches.push({
         id,
         score: this.#metric === 'dot' ? -match.score : match.score,
-        ...(options.returnMetadata !== false && { metadata: userMetadata(match.metadata) }),
-        ...(options.returnValues && match.values && { values: Float32Array.from(match.values) }),
+        ...(query.returnMetadata && { metadata: userMetadata(match.metadata) }),
+        ...(query.returnValues && match.values && { values: Float32Array.from(match.values) }),
       });
     }
-    return matches.sort(compareMatches(this.#metric)).slice(0, options.topK);
+    return matches.sort(compareMatches(this.#metric)).slice(0, query.topK);
   }
 
-  async query(vector: Float32Array, options: QueryOptions): Promise<QueryResult> {
-    const { namespace } = checkQuery(this.capabilities, options, false);
-    checkVector(vector, this.model);
+  async query(vector: Float32Array, query: CheckedQuery): Promise<QueryResult> {
     await this.#checkIndex();
-    const raw = await this.#index.query(Array.from(vector), this.#options(options, await this.#namespace(namespace), options.topK));
-    const matches = this.#matches(raw, options, undefined);
+    const raw = await this.#index.query(Array.from(vector), this.#options(query, await this.#namespace(query.namespace), query.topK));
+    const matches = this.#matches(raw, query, undefined);
     return { matches, stats: { operations: 1, scanned: raw.matches.length, fetched: 0 } };
   }
 
-  async queryById(id: string, options: QueryOptions): Promise<QueryResult | null> {
-    const { namespace } = checkQuery(this.capabilities, options, true);
-    checkId(id);
+  async queryById(id: string, query: CheckedQuery): Promise<QueryResult | null> {
     await this.#checkIndex();
-    const vectorId = await this.#vectorId(namespace, id);
+    const vectorId = await this.#vectorId(query.namespace, id);
     const [found] = await this.#index.getByIds([vectorId]);
     if (!found || found.metadata?.[ID_KEY] !== id) return null;
     // One more than asked: the item itself is (almost always) its own nearest neighbour.
-    const raw = await this.#index.queryById(vectorId, this.#options(options, await this.#namespace(namespace), options.topK + 1));
-    const matches = this.#matches(raw, options, id);
+    const raw = await this.#index.queryById(vectorId, this.#options(query, await this.#namespace(query.namespace), query.topK + 1));
+    const matches = this.#matches(raw, query, id);
     return { matches, stats: { operations: 2, scanned: raw.matches.length, fetched: 0 } };
+  }
+}
+
+export class VectorizeStore extends CheckedStore {
+  constructor(index: VectorizeBinding, model: StoreModel, options: VectorizeStoreOptions) {
+    super(new VectorizeAdapter(index, model, options));
   }
 }

@@ -5,6 +5,7 @@
  * bulk `get` of at most 100 keys, text/json only; metadata <= 1024 bytes of JSON; keys <= 512 bytes.
  * It counts calls so tests can check the operations a search spends.
  */
+import { decodeBase64Text, encodeBase64Text } from '../../src/core/util/base64.ts';
 import type { KvBinding } from '../../src/store/kv.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s).byteLength;
@@ -57,7 +58,7 @@ export class KvMap {
     this.calls.list++;
     const limit = Math.min(options.limit ?? 1000, 1000);
     const keys = [...this.entries.keys()].filter((k) => k.startsWith(options.prefix ?? '')).sort();
-    const start = options.cursor ? keys.findIndex((k) => k > atob(options.cursor!)) : 0;
+    const start = options.cursor ? keys.findIndex((k) => k > decodeBase64Text(options.cursor!)) : 0;
     const page = start < 0 ? [] : keys.slice(start, start + limit);
     const complete = start < 0 || start + limit >= keys.length;
     const listed = page.map((name) => {
@@ -66,6 +67,6 @@ export class KvMap {
     });
     return complete
       ? { keys: listed, list_complete: true, cacheStatus: null }
-      : { keys: listed, list_complete: false, cursor: btoa(page[page.length - 1]!), cacheStatus: null };
+      : { keys: listed, list_complete: false, cursor: encodeBase64Text(page[page.length - 1]!), cacheStatus: null };
   }
 }

@@ -3,6 +3,7 @@
  * memory and Vectorize-over-the-fake in Node, KV against miniflare's KV inside workerd.
  */
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/core/util/random.ts';
 import { score, type Metric } from '../../src/core/vector/metrics.ts';
 import { compareMatches } from '../../src/store/rank.ts';
 import { StoreError, type ItemInput, type Metadata, type StoreModel, type VectorStore } from '../../src/store/types.ts';
@@ -14,16 +15,9 @@ export interface StoreHarness {
   settle(): Promise<void>;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
+/** Uniform numbers in [0, 1) from a seed (src/core/util/random.ts). */
 export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed).next;
 }
 
 export function randomVector(dims: number, next: () => number, positive = false): Float32Array {
@@ -264,6 +258,42 @@ export function storeContract(name: string, harness: () => StoreHarness, options
         cursor = page.cursor;
         pages++;
       } while (cursor && pages < 50);
+      expect(seen.sort()).toEqual([...ids].sort());
+    });
+
+    it('gives a cursor only when more items exist: a full last page ends the listing', async () => {
+      const { h, store } = fresh();
+      if (!store.capabilities.list) return;
+      const next = random(17);
+      const ids: string[] = [];
+      // Growing one item at a time puts the last item of a page in different places (for KV: shards).
+      for (let n = 1; n <= 5; n++) {
+        const id = `p-${n}`;
+        ids.push(id);
+        await store.upsert([{ id, vector: randomVector(dims, next), metadata: { n } }]);
+        await h.settle();
+        const exact = await store.list({ limit: n });
+        expect(exact.items.map((i) => i.id).sort(), `${n} of ${n}`).toEqual([...ids].sort());
+        expect(exact.cursor, `${n} of ${n}`).toBeNull();
+        if (n === 1) continue;
+        const full = await store.list({ limit: n - 1 });
+        expect(full.items, `${n - 1} of ${n}`).toHaveLength(n - 1);
+        expect(full.cursor, `${n - 1} of ${n}`).not.toBeNull();
+        const rest = await store.list({ limit: n - 1, cursor: full.cursor });
+        expect(rest.items, `the rest of ${n}`).toHaveLength(1);
+        expect(rest.items[0]!.metadata).toEqual({ n: Number(rest.items[0]!.id.slice(2)) });
+        expect(rest.cursor, `the rest of ${n}`).toBeNull();
+        expect([...full.items, ...rest.items].map((i) => i.id).sort()).toEqual([...ids].sort());
+      }
+      // One item a page: every cursor leads to a page with an item in it.
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Awaited<ReturnType<VectorStore['list']>> = await store.list({ limit: 1, cursor });
+        expect(page.items).toHaveLength(1);
+        seen.push(page.items[0]!.id);
+        cursor = page.cursor;
+      } while (cursor && seen.length <= ids.length);
       expect(seen.sort()).toEqual([...ids].sort());
     });
 

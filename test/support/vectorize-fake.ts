@@ -29,6 +29,7 @@
  * - This fake searches exactly and breaks ties by id; the real index is approximate.
  * - queryById with an unknown id answers no matches (assumed; the documentation does not say).
  */
+import { cosine, dot, euclidean } from '../../src/core/vector/metrics.ts';
 import { matchesFilter, truncateUtf8 } from '../../src/store/filter.ts';
 
 export class FakeVectorizeError extends Error {
@@ -269,23 +270,13 @@ export class FakeVectorize {
   }
 
   #score(a: Float32Array, b: Float32Array): number {
-    let dot = 0;
-    let na = 0;
-    let nb = 0;
-    let d2 = 0;
-    for (let i = 0; i < a.length; i++) {
-      dot += a[i]! * b[i]!;
-      na += a[i]! * a[i]!;
-      nb += b[i]! * b[i]!;
-      d2 += (a[i]! - b[i]!) ** 2;
-    }
     switch (this.options.metric) {
       case 'cosine':
-        return na === 0 || nb === 0 ? 0 : dot / (Math.sqrt(na) * Math.sqrt(nb));
+        return cosine(a, b);
       case 'euclidean':
-        return Math.sqrt(d2);
+        return euclidean(a, b);
       case 'dot-product':
-        return -dot;
+        return -dot(a, b); // Vectorize's dot-product: lower is nearer
     }
   }
 

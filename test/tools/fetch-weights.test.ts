@@ -12,9 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/core/util/random.ts';
 import { describeNetworkError, errorCode } from '../../tools/fetch/download.ts';
 import { FetchError, fetchWeights, main, mirrorUrl, VGG16_NOTOP_FILE, type FetchWeightsOptions } from '../../tools/fetch/fetch-weights.ts';
-import { mulberry32 } from '../../tools/model/prng.ts';
 import { withTempDir } from './helpers.ts';
 
 const SIZE = 3 * 1024 * 1024 + 12345;

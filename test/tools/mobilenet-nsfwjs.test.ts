@@ -11,6 +11,7 @@ import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelManifestSchema, parseManifest } from '../../src/core/model/manifest.ts';
+import { cosine } from '../../src/core/vector/metrics.ts';
 import { sha256Hex } from '../../tools/model/files.ts';
 import { serializeModel, type SerializedModel } from '../../tools/model/onnx-writer.ts';
 import { DEFAULT_MAX_FILE_BYTES } from '../../tools/model/external-data.ts';
@@ -32,18 +33,6 @@ function unitRgb(name: string): Float32Array {
   const bytes = readFileSync(`${KERAS224}${name}.rgb`);
   expect(bytes.length).toBe(224 * 224 * 3);
   return Float32Array.from(bytes, (v) => v / 255);
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return ab / Math.sqrt(aa * bb);
 }
 
 let source: NsfwjsModel;

@@ -12,11 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/core/util/random.ts';
+import { cosine } from '../../src/core/vector/metrics.ts';
 import { buildMobilenetV2Nsfwjs } from '../../tools/convert/mobilenet-v2-nsfwjs.ts';
 import { sha256Hex } from '../../tools/model/files.ts';
 import { attr, decodeModel, serializeModel, type GraphNode, type Initializer, type ModelSpec, type SerializedModel } from '../../tools/model/onnx-writer.ts';
-import { cosine, openNodeSession, openSession, type Engine } from '../../tools/model/ort-sessions.ts';
-import { mulberry32 } from '../../tools/model/prng.ts';
+import { openNodeSession, openSession, type Engine } from '../../tools/model/ort-sessions.ts';
 import {
   buildQuantizedGraph,
   findAffineGrid,

@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelManifest } from '../../src/core/model/manifest.ts';
+import { cosine } from '../../src/core/vector/metrics.ts';
 import { ceilToSignificantBits } from '../../tools/model/calibrate.ts';
 import { caffeInputRange, caffeTensor, loadCalibrationSet } from '../../tools/model/calibration-set.ts';
 import { buildModel, buildModelAsync, readManifest, type BuiltModel } from '../../tools/model/model-manifest.ts';
 import { decodeModel, serializeModel } from '../../tools/model/onnx-writer.ts';
-import { cosine, openSession } from '../../tools/model/ort-sessions.ts';
+import { openSession } from '../../tools/model/ort-sessions.ts';
 import {
   activationQuant,
   planStrips,

@@ -7,6 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeBase64Text } from '../../src/core/util/base64.ts';
+import { float32ToBytes } from '../../src/core/util/float32-bytes.ts';
+import { mulberry32 } from '../../src/core/util/random.ts';
 import { serializeModel } from '../../tools/model/onnx-writer.ts';
 import {
   convertTfjsGraph,
@@ -24,20 +27,10 @@ import { maxAbsDiff } from './helpers.ts';
 
 // ---- a tiny TF.js graph-model writer ------------------------------------------------------------------
 
-const b64 = (s: string): string => btoa(s);
+const b64 = (s: string): string => encodeBase64Text(s);
 const ints = (...v: number[]) => ({ list: { i: v.map(String) } });
 const F = { type: 'DT_FLOAT' };
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function floatToHalf(v: number): number {
   const f = new Float32Array([v]);
@@ -53,7 +46,7 @@ class FakeGraph {
   readonly nodes: TfjsNodeDef[] = [];
   readonly specs: TfjsWeightSpec[] = [];
   private readonly chunks: Uint8Array[] = [];
-  private readonly rand = mulberry32(7);
+  private readonly rand = mulberry32(7).next;
 
   node(name: string, op: string, input: string[], attr: TfjsNodeDef['attr'] = {}): string {
     this.nodes.push({ name, op, input, attr: { T: F, ...attr } });
@@ -76,7 +69,7 @@ class FakeGraph {
       this.chunks.push(new Uint8Array(new Int32Array(v).buffer));
     } else if (store === 'float32') {
       this.specs.push({ name, shape, dtype: 'float32' });
-      this.chunks.push(new Uint8Array(new Float32Array(v).buffer));
+      this.chunks.push(float32ToBytes(v));
     } else if (store === 'float16') {
       this.specs.push({ name, shape, dtype: 'float32', quantization: { dtype: 'float16' } });
       this.chunks.push(new Uint8Array(new Uint16Array(v.map(floatToHalf)).buffer));
@@ -224,7 +217,7 @@ describe('TF.js graph -> ONNX', () => {
     const serialized = serializeModel({ graph: converted.graph });
 
     const tfModel = await tf.loadGraphModel({ load: async () => tfjsModelArtifacts(fake.model, shards) as unknown as tf.io.ModelArtifacts });
-    const rand = mulberry32(3);
+    const rand = mulberry32(3).next;
     for (let trial = 0; trial < 2; trial++) {
       const input = Float32Array.from({ length: H * W * 3 }, () => rand());
       const x = tf.tensor4d(input, [1, H, W, 3]);

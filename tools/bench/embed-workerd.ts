@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { quantile } from '../../src/core/util/stats.ts';
 import { startWranglerDev } from './wrangler-dev.ts';
 
 const { values } = parseArgs({
@@ -21,7 +22,6 @@ const runs = Number(values.runs);
 const image = new Uint8Array(await readFile(values.image!));
 const type = values.image!.endsWith('.png') ? 'image/png' : 'image/jpeg';
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const mib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
 
 const server = await startWranglerDev({ MODEL_ID: values.model! });
@@ -46,7 +46,6 @@ try {
   await Promise.all(Array.from({ length: runs }, embed));
   const concurrentMs = performance.now() - concurrentStarted;
   const afterConcurrent = await memory();
-  times.sort((a, b) => a - b);
 
   console.log(`model ${values.model} in local workerd (wrangler dev), image ${values.image}`);
   console.log(`first request (load + verify + session + first embed): ${first.toFixed(0)} ms`);

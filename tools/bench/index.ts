@@ -37,6 +37,9 @@ import { parseArgs } from 'node:util';
 import { decodeImage, resizeRgb } from '../../src/core/image/index.ts';
 import type { RgbImage } from '../../src/core/image/types.ts';
 import type { ModelManifest } from '../../src/core/model/manifest.ts';
+import { mulberry32, shuffle } from '../../src/core/util/random.ts';
+import { median as medianOf, quantile } from '../../src/core/util/stats.ts';
+import { cosine } from '../../src/core/vector/metrics.ts';
 import { DEFAULT_LIMITS } from '../../src/http/limits.ts';
 import { findModel } from '../../src/models.ts';
 import { initNodeCodecs } from '../../src/runtime/node.ts';
@@ -166,30 +169,12 @@ let recording = true;
 const record = (key: string, ms: number) => {
   if (recording) samples.set(key, [...(samples.get(key) ?? []), ms]);
 };
-const sorted = (key: string) => [...(samples.get(key) ?? [])].sort((a, b) => a - b);
-const quantile = (xs: readonly number[], q: number) => (xs.length === 0 ? NaN : xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]!);
-const median = (key: string) => {
-  const xs = sorted(key);
-  if (xs.length === 0) return NaN;
-  const mid = xs.length / 2;
-  return xs.length % 2 ? xs[Math.floor(mid)]! : (xs[mid - 1]! + xs[mid]!) / 2;
-};
-const p90 = (key: string) => quantile(sorted(key), 0.9);
+const median = (key: string) => medianOf(samples.get(key) ?? []);
+const p90 = (key: string) => quantile(samples.get(key) ?? [], 0.9);
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
   return max;
-};
-const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! ** 2;
-    bb += b[i]! ** 2;
-  }
-  return ab / Math.sqrt(aa * bb);
 };
 
 /** The most of each V8 heap figure seen in samples (taken between requests: the isolate answers only then). */
@@ -242,25 +227,6 @@ const workerdVectors = {} as Record<ModelKey, number[]>;
 let runtimeColdStartMs: number | undefined;
 let kvResult: KvResult = { status: 'skipped' };
 
-/** Deterministic shuffles (mulberry32): each round runs the tasks in a new order, the same on every run. */
-function shuffler(seed: number): <T>(items: readonly T[]) => T[] {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return (items) => {
-    const out = [...items];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
-      [out[i], out[j]] = [out[j]!, out[i]!];
-    }
-    return out;
-  };
-}
 
 try {
   if (probeManifest) {
@@ -345,11 +311,12 @@ try {
     inNode(nodewasm.mobilenet, manifests.mobilenet, photo, 'nodewasm.mobilenet'),
     inNode(native.mobilenet, manifests.mobilenet, photo, 'native.mobilenet'),
   ];
-  const shuffle = shuffler(2026);
+  // Each round runs the tasks in a new order, the same on every run.
+  const order = mulberry32(2026).next;
   for (let round = 0; round < WARMUP + RUNS; round++) {
     const roundStarted = performance.now();
     recording = round >= WARMUP;
-    for (const [, run] of shuffle(tasks)) await run();
+    for (const [, run] of shuffle(tasks, order)) await run();
     log(`round ${round + 1}/${WARMUP + RUNS}${round < WARMUP ? ' (warm-up)' : ''}: ${((performance.now() - roundStarted) / 1000).toFixed(1)} s`);
   }
   recording = true;

@@ -24,6 +24,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from '../../src/core/util/random.ts';
+import { quantile } from '../../src/core/util/stats.ts';
 import { findModel } from '../../src/models.ts';
 
 const { values } = parseArgs({
@@ -43,19 +45,7 @@ const model = { id: manifest.id, version: manifest.version };
 const queries = Number(values.queries);
 const k = Number(values.k);
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const next = random(2026);
+const next = mulberry32(2026).next;
 const centres = Array.from({ length: 200 }, () => Array.from({ length: dims }, () => (next() < 0.4 ? next() * 4 : 0)));
 function item(i: number): number[] {
   if (values.data === 'uniform') return Array.from({ length: dims }, () => next());
@@ -195,7 +185,6 @@ async function search(url: string, namespace: string, vector: number[]): Promise
   };
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 const persist = await mkdtemp(join(tmpdir(), 'edge-features-bench-'));
 let server: { url: string; stop: () => Promise<void> } | undefined;
@@ -224,8 +213,8 @@ try {
       if (sample.top === `item-${t}`) hits++;
       samples.push(sample);
     }
-    const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
-    const fetched = samples.map((s) => s.fetched).sort((a, b) => a - b);
+    const ms = samples.map((s) => s.ms);
+    const fetched = samples.map((s) => s.fetched);
     rows.push(
       `| ${n} | ${cold.ms.toFixed(0)} | ${quantile(ms, 0.5).toFixed(0)} | ${quantile(ms, 0.9).toFixed(0)} | ${samples[0]!.operations}–${Math.max(...samples.map((s) => s.operations))} | ${quantile(fetched, 0.5)} | ${hits}/${queries} |`,
     );

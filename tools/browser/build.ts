@@ -15,12 +15,12 @@
  *   node tools/browser/build.ts        (run by `npm start`, `npm run build:browser` and the test setup)
  */
 import { build, type Plugin } from 'esbuild';
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OrtBuildName, OrtRuntimeManifest, RuntimeFile } from '../../src/runtime/browser.ts';
+import { sha256Hex } from '../model/files.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PUBLIC = join(ROOT, 'public');
@@ -44,7 +44,6 @@ const CODECS = {
   'webp_dec.wasm': '@jsquash/webp/codec/dec/webp_dec.wasm',
 } as const;
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** Writes a file only when its bytes differ (keeps `wrangler dev`'s watcher quiet). */
 async function writeIfChanged(path: string, bytes: Uint8Array | string): Promise<boolean> {
@@ -79,9 +78,9 @@ async function copyOrt(): Promise<OrtRuntimeManifest> {
       const path = `${files.wasm}.part${i}`;
       await writeIfChanged(join(dir, path), part);
       written.add(path);
-      parts.push({ path, bytes: part.byteLength, sha256: sha256(part) });
+      parts.push({ path, bytes: part.byteLength, sha256: sha256Hex(part) });
     }
-    builds[name] = { module: files.module, glue: files.glue, wasm: { name: files.wasm, bytes: wasm.byteLength, sha256: sha256(wasm), parts } };
+    builds[name] = { module: files.module, glue: files.glue, wasm: { name: files.wasm, bytes: wasm.byteLength, sha256: sha256Hex(wasm), parts } };
   }
   const manifest: OrtRuntimeManifest = { onnxruntime: ORT_VERSION, builds };
   await writeIfChanged(join(dir, 'runtime.json'), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -13,6 +13,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
+import { median } from '../../src/core/util/stats.ts';
+import { cosine } from '../../src/core/vector/metrics.ts';
 import { serializeModel } from '../model/onnx-writer.ts';
 import { buildMobilenetV2Nsfwjs, findFeatureVectorNode } from './mobilenet-v2-nsfwjs.ts';
 import { loadNsfwjsModel } from './nsfwjs.ts';
@@ -32,15 +34,6 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
-}
-function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) { ab += a[i]! * b[i]!; aa += a[i]! * a[i]!; bb += b[i]! * b[i]!; }
-  return ab / Math.sqrt(aa * bb);
-}
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 const source = loadNsfwjsModel('mobilenet_v2_mid');

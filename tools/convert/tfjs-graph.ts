@@ -25,6 +25,7 @@
  * inside the ONNX graph; a 4-D graph output is transposed back, so the ONNX model means what the TF graph
  * means. Shapes are tracked statically (the batch size is fixed by an option).
  */
+import { decodeBase64 } from '../../src/core/util/base64.ts';
 import { hwioToOihw } from '../model/vgg16.ts';
 import { attr, type AttributeValue, type GraphNode, type GraphSpec, type Initializer } from '../model/onnx-writer.ts';
 
@@ -316,8 +317,9 @@ function attrOf(node: TfjsNodeDef, key: string): TfjsAttrValue | undefined {
   return node.attr?.[key];
 }
 
-function decodeBase64(s: string): string {
-  return new TextDecoder().decode(Uint8Array.from(atob(s), (c) => c.charCodeAt(0)));
+/** An attribute string (base64 in model.json), as text; bytes that are not UTF-8 become U+FFFD. */
+function attrText(s: string): string {
+  return new TextDecoder().decode(decodeBase64(s));
 }
 
 function attrString(node: TfjsNodeDef, key: string, fallback?: string): string {
@@ -326,7 +328,7 @@ function attrString(node: TfjsNodeDef, key: string, fallback?: string): string {
     if (fallback !== undefined) return fallback;
     throw new UnsupportedTfOpError(node.op, node.name, `attribute ${key} is missing`);
   }
-  return decodeBase64(a.s);
+  return attrText(a.s);
 }
 
 function attrInts(node: TfjsNodeDef, key: string, fallback?: readonly number[]): number[] {
@@ -340,7 +342,7 @@ function attrInts(node: TfjsNodeDef, key: string, fallback?: readonly number[]):
 }
 
 function attrStrings(node: TfjsNodeDef, key: string): string[] {
-  return (attrOf(node, key)?.list?.s ?? []).map(decodeBase64);
+  return (attrOf(node, key)?.list?.s ?? []).map(attrText);
 }
 
 function attrBool(node: TfjsNodeDef, key: string, fallback: boolean): boolean {

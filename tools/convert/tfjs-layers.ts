@@ -13,6 +13,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { bytesToFloat32 } from '../../src/core/util/float32-bytes.ts';
 import { VGG16_CONFIG, vgg16Layers, type KerasConvWeights, type Vgg16Config } from '../model/vgg16.ts';
 import { assembleVgg16Weights, KerasWeightsError, type WeightEntry } from './keras-weights.ts';
 
@@ -111,13 +112,12 @@ const shardList = (paths: readonly string[]): string =>
   paths.length <= 3 ? paths.join(', ') : `${paths.length} shards, ${paths[0]} ... ${paths[paths.length - 1]}`;
 
 function decodeValues(view: DataView, start: number, count: number, spec: TfjsWeightSpec, label: string): Float32Array {
-  const values = new Float32Array(count);
   const q = spec.quantization;
   if (q === undefined) {
     if (spec.dtype !== 'float32') throw new KerasWeightsError(`${label}: ${spec.name} is ${spec.dtype}, expected float32`);
-    for (let i = 0; i < count; i++) values[i] = view.getFloat32(start + 4 * i, true);
-    return values;
+    return bytesToFloat32(new Uint8Array(view.buffer, view.byteOffset + start, 4 * count));
   }
+  const values = new Float32Array(count);
   if (spec.dtype !== 'float32') throw new KerasWeightsError(`${label}: ${spec.name} is a quantised ${spec.dtype}, expected float32`);
   if (q.dtype === 'float16') {
     for (let i = 0; i < count; i++) values[i] = float16ToFloat32(view.getUint16(start + 2 * i, true));

@@ -11,7 +11,8 @@
  * and count give the same cases, byte for byte. Cases are produced lazily: 10,000 of them never sit in
  * memory together.
  */
-import { mulberry32, type Prng } from '../model/prng.ts';
+import { encodeBase64 } from '../../src/core/util/base64.ts';
+import { mulberry32, type Prng } from '../../src/core/util/random.ts';
 
 export type Format = 'jpeg' | 'png' | 'webp' | 'gif' | 'bmp';
 
@@ -475,11 +476,6 @@ export async function* generateCorpus(fixtures: FixtureSource, options: CorpusOp
 
 // ---- sending a case and judging the answer ----------------------------------------------------------------
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
 
 /** The HTTP request for a case (path relative to the deployment), with `authorization` if given. */
 export function caseRequest(base: string, c: FuzzCase, authorization?: string): Request {
@@ -495,7 +491,7 @@ export function caseRequest(base: string, c: FuzzCase, authorization?: string): 
       return new Request(`${base}/v1/embed`, { method: 'POST', headers, body });
     case 'json':
       headers.set('content-type', 'application/json');
-      return new Request(`${base}/v1/embed`, { method: 'POST', headers, body: JSON.stringify({ image: toBase64(c.bytes) }) });
+      return new Request(`${base}/v1/embed`, { method: 'POST', headers, body: JSON.stringify({ image: encodeBase64(c.bytes) }) });
     case 'multipart': {
       const form = new FormData();
       form.append('image', new Blob([body], { type }), `case-${c.index}`);

@@ -19,7 +19,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { crc32, deflateSync } from 'node:zlib';
 import { chooseModel } from '../../src/models.ts';
-import { mulberry32 } from '../model/prng.ts';
+import { mulberry32 } from '../../src/core/util/random.ts';
 import { prepareModels } from '../prepare-models.ts';
 import { runKey, startRunServer } from './server.ts';
 

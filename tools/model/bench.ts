@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as ortNode from 'onnxruntime-node';
+import { median } from '../../src/core/util/stats.ts';
 import * as ortWeb from 'onnxruntime-web';
 import type { ModelManifest } from '../../src/core/model/manifest.ts';
 import { GRAPH_FILE } from './model-manifest.ts';
@@ -32,11 +33,6 @@ const runs = Number(values.runs);
 const warmup = Number(values.warmup);
 const [, height, width] = manifest.input.shape as [number, number, number, number];
 const input = syntheticCaffeInput(height, width);
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 let t = performance.now();
 const nodeSession = await ortNode.InferenceSession.create(join(dir, GRAPH_FILE), {

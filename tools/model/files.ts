@@ -1,8 +1,12 @@
-/** @module File helpers for the Node-only model tools: sha256 and atomic writes. */
+/** @module File helpers for the Node-only tools: a synchronous sha256 and atomic writes. */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+/**
+ * SHA-256 hex, synchronously (node:crypto), for the synchronous model builders; code that can await
+ * and must also run in workerd or browsers uses src/core/util/sha256.ts (Web Crypto has no sync digest).
+ */
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }

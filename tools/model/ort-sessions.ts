@@ -89,17 +89,3 @@ export async function openWebSession(model: SerializedModel, options: OpenOption
 export function openSession(engine: Engine, model: SerializedModel, options: OpenOptions = {}): Promise<ToolSession> {
   return engine === 'node' ? openNodeSession(model, options) : openWebSession(model, options);
 }
-
-/** Cosine similarity, in float64. */
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} != ${b.length}`);
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return ab / Math.sqrt(aa * bb);
-}

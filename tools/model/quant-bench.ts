@@ -21,10 +21,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { mean, median } from '../../src/core/util/stats.ts';
+import { cosine } from '../../src/core/vector/metrics.ts';
 import { caffeTensor, loadCalibrationSet } from './calibration-set.ts';
 import { calibrateVgg16, type ActivationRanges, type CalibrationOptions } from './calibrate.ts';
 import { serializeModel, type SerializedModel } from './onnx-writer.ts';
-import { cosine, openSession, type ToolSession } from './ort-sessions.ts';
+import { openSession, type ToolSession } from './ort-sessions.ts';
 import { QUANT_SERIALIZE_OPTIONS, quantizedVgg16Spec, type QuantGraphOptions } from './quantize.ts';
 import { findSyntheticVgg16 } from './recipes.ts';
 import { syntheticVgg16Weights } from './synthetic.ts';
@@ -59,11 +61,6 @@ export const VARIANTS: Readonly<Record<string, QuantGraphOptions | 'fp32'>> = {
   'qdq-u8-strips3': { form: 'qdq', activations: 'uint8', strips: { 1: 8, 2: 4, 3: 4 } },
 };
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const relErr = (ref: ArrayLike<number>, x: ArrayLike<number>): number => {
   let n = 0;
   let d = 0;

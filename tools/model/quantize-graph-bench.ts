@@ -20,10 +20,12 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mean, median } from '../../src/core/util/stats.ts';
+import { cosine } from '../../src/core/vector/metrics.ts';
 import { buildMobilenetV2Nsfwjs } from '../convert/mobilenet-v2-nsfwjs.ts';
 import { loadCalibrationSet } from './calibration-set.ts';
 import { serializeModel, type ModelSpec, type SerializedModel } from './onnx-writer.ts';
-import { cosine, openSession, type ToolSession } from './ort-sessions.ts';
+import { openSession, type ToolSession } from './ort-sessions.ts';
 import { QUANT_GRAPH_SERIALIZE_OPTIONS, type QuantizeGraphOptions } from './quantize-graph.ts';
 import { convsBefore, quantizeMobilenetNsfwjs, unitRgbTensor } from './quantize-graph-mobilenet.ts';
 
@@ -39,11 +41,6 @@ const { values } = parseArgs({
   },
 });
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sizeOf = (m: SerializedModel): number => m.model.byteLength + m.dataFiles.reduce((s, f) => s + f.bytes.byteLength, 0);
 
 const fp32Spec = buildMobilenetV2Nsfwjs().spec;

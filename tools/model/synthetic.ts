@@ -10,7 +10,7 @@
  * Only integer operations, exact scalings, IEEE multiply/add and Math.sqrt are used: the bytes are the
  * same on every machine.
  */
-import { mulberry32, seedFromString } from './prng.ts';
+import { mulberry32, seedFromString } from '../../src/core/util/random.ts';
 import { vgg16Layers, type KerasConvWeights, type Vgg16Config } from './vgg16.ts';
 
 export const BIAS_LIMIT = 0.1;

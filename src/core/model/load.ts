@@ -1,4 +1,5 @@
 /** @module Fetch a model's files through any byte source and refuse any file whose sha256 differs. */
+import { sha256Hex } from '../util/sha256.ts';
 import type { ModelFile, ModelManifest } from './manifest.ts';
 import type { ModelFiles } from './session.ts';
 
@@ -12,10 +13,8 @@ export class ModelLoadError extends Error {
   }
 }
 
-export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
+/** Kept for src/browser/index.ts until it imports src/core/util/sha256.ts itself. */
+export { sha256Hex } from '../util/sha256.ts';
 
 async function loadVerified(manifest: ModelManifest, file: ModelFile, source: ModelFileSource): Promise<Uint8Array> {
   let bytes: Uint8Array<ArrayBuffer>;

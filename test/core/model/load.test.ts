@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadModelFiles, ModelLoadError, sha256Hex } from '../../../src/core/model/load.ts';
+import { loadModelFiles, ModelLoadError } from '../../../src/core/model/load.ts';
+import { sha256Hex } from '../../../src/core/util/sha256.ts';
 import { parseManifest, type ModelManifest } from '../../../src/core/model/manifest.ts';
 import { MODELS } from '../../../src/models.ts';
 

@@ -1,38 +1,39 @@
 import { describe, expect, it } from 'vitest';
-import { score, type Metric } from '../../src/core/vector/metrics.ts';
-import { goodness } from '../../src/store/rank.ts';
+import { encodeBase64 } from '../../../src/core/util/base64.ts';
+import { score, type Metric } from '../../../src/core/vector/metrics.ts';
 import {
   KV_METADATA_LIMIT,
+  codeDot,
   codeParts,
   decodeFloat32,
-  listEntries,
+  decodeValue,
   encodeFloat32,
-  fromBase64,
+  encodeValue,
+  listEntries,
   listMetadata,
   prepareQuery,
   quantize,
   scoreBounds,
-  toBase64,
-} from '../../src/store/kv-codec.ts';
-import { random, randomVector } from '../support/store-contract.ts';
+} from '../../../src/store/kv/codec.ts';
+import { goodness } from '../../../src/store/rank.ts';
+import { random, randomVector } from '../../support/store-contract.ts';
 
 describe('KV item encoding', () => {
-  it('base64 matches the platform encoder for every length', () => {
-    const next = random(1);
-    for (let n = 0; n < 70; n++) {
-      const bytes = Uint8Array.from({ length: n }, () => Math.floor(next() * 256));
-      const text = toBase64(bytes);
-      expect(text).toBe(Buffer.from(bytes).toString('base64'));
-      expect(Array.from(fromBase64(text))).toEqual(Array.from(bytes));
-    }
-    expect(() => fromBase64('ab$d')).toThrow(/malformed/);
-  });
-
   it('round-trips float32 vectors bit for bit', () => {
     const v = Float32Array.from([0, -0, 1.5, -3.25e-12, 3.4e38, Number.MIN_VALUE, 0.1]);
     const back = decodeFloat32(encodeFloat32(v), v.length);
     expect(Array.from(back)).toEqual(Array.from(v));
     expect(() => decodeFloat32(encodeFloat32(v), v.length + 1)).toThrow();
+    // Little-endian float32 in standard base64: 1.0 is 00 00 80 3f.
+    expect(encodeFloat32(Float32Array.of(1))).toBe('AACAPw==');
+  });
+
+  it('reads back the values it writes, and nothing else', () => {
+    const v = Float32Array.from([1, 2, 3]);
+    const value = JSON.parse(JSON.stringify(encodeValue('tok', v, { a: 1 }))) as unknown;
+    expect(decodeValue(value, 3)).toEqual({ token: 'tok', vector: v, metadata: { a: 1 } });
+    for (const other of [null, 'text', { f: 2, t: 'tok', v: '', m: {} }, { f: 1, v: 'AACAPw==' }]) expect(decodeValue(other, 1)).toBeNull();
+    expect(() => decodeValue(value, 4)).toThrow(/not 4 float32/);
   });
 
   it('quantises to int8 with the stated error norm', () => {
@@ -62,7 +63,7 @@ describe('KV item encoding', () => {
     expect(wide.parts).toHaveLength(3);
     // The parts' base64 strings concatenate to the code of the whole vector.
     const { code } = quantize(v1792);
-    expect(wide.parts.map((p) => p.q).join('')).toBe(toBase64(new Uint8Array(code.buffer)));
+    expect(wide.parts.map((p) => p.q).join('')).toBe(encodeBase64(new Uint8Array(code.buffer)));
     expect(codeParts(512)).toBe(0);
     expect(codeParts(600)).toBe(0);
     expect(codeParts(601)).toBe(1);
@@ -94,13 +95,12 @@ describe('KV item encoding', () => {
 });
 
 describe('codeDot (the fused decode-and-multiply of the search loop)', () => {
-  it('equals decoding then multiplying, for every length mod 3, and refuses non-codes', async () => {
-    const { codeDot } = await import('../../src/store/kv-codec.ts');
+  it('equals decoding then multiplying, for every length mod 3, and refuses non-codes', () => {
     const next = random(21);
     for (const dims of [1, 2, 3, 4, 5, 63, 64, 512, 1000]) {
       const code = Int8Array.from({ length: dims }, () => Math.floor(next() * 255) - 127);
       const values = Float64Array.from({ length: dims }, () => next() * 2 - 1);
-      const text = toBase64(new Uint8Array(code.buffer));
+      const text = encodeBase64(new Uint8Array(code.buffer));
       let expected = 0;
       code.forEach((c, i) => (expected += values[i]! * c));
       expect(codeDot(values, text)).toBeCloseTo(expected, 9);

@@ -1,10 +1,10 @@
 /**
- * @module Deterministic pseudo-random numbers for synthetic weights.
+ * @module Seeded pseudo-random numbers: the same sequence on every engine, for synthetic weights, test
+ * data, fuzz corpora and benchmark orders.
  *
- * mulberry32: 32-bit state, integer operations only (Math.imul, shifts, xor), so the sequence is the same
- * on every engine. Floats are derived with exact operations (an integer times 2^-32) plus IEEE-754
- * multiply/add, which are correctly rounded everywhere: the bytes of the weights are identical on every
- * machine.
+ * mulberry32: 32-bit state, integer operations only (Math.imul, shifts, xor). Floats are derived with exact
+ * operations (an integer times 2^-32) plus IEEE-754 multiply/add, which are correctly rounded everywhere:
+ * the bytes of what is drawn are identical on every machine.
  */
 
 export interface Prng {
@@ -18,6 +18,7 @@ export interface Prng {
 
 const TWO_POW_MINUS_32 = 1 / 4294967296;
 
+/** A generator from a seed. Its methods are plain closures: `const next = mulberry32(1).next` works. */
 export function mulberry32(seed: number): Prng {
   let state = seed >>> 0;
   const nextU32 = (): number => {
@@ -43,4 +44,14 @@ export function seedFromString(text: string, base = 0): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h >>> 0;
+}
+
+/** A shuffled copy (Fisher-Yates), drawn from `next` (uniform in [0, 1)). */
+export function shuffle<T>(items: readonly T[], next: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }

@@ -19,9 +19,11 @@
  * Items whose upper bound cannot reach the k-th best lower bound are provably outside the top k;
  * only the rest have their float32 values read and scored exactly.
  */
-import type { Metric } from '../core/vector/metrics.ts';
-import type { Metadata } from './types.ts';
-import { utf8Length } from './validate.ts';
+import { BASE64_DIGITS, decodeBase64Into, encodeBase64 } from '../../core/util/base64.ts';
+import { bytesToFloat32, float32ToBytes } from '../../core/util/float32-bytes.ts';
+import { norm, type Metric } from '../../core/vector/metrics.ts';
+import type { Metadata } from '../types.ts';
+import { utf8Length } from '../validate.ts';
 
 export const KV_METADATA_LIMIT = 1024;
 
@@ -68,71 +70,35 @@ export interface KvValue {
   readonly m: Metadata;
 }
 
-// ---- base64 (no intermediate binary strings; works in workerd, Node and browsers) ----
+// ---- values ----
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const LOOKUP = new Uint8Array(256).fill(255);
-for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
-
-export function toBase64(bytes: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
-  }
-  if (i < bytes.length) {
-    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8);
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + (i + 1 < bytes.length ? ALPHABET[(n >> 6) & 63]! : '=') + '=';
-  }
-  return out;
+/** An item as its value holds it. */
+export interface StoredItem {
+  readonly token: string;
+  readonly vector: Float32Array;
+  readonly metadata: Metadata;
 }
 
-/** Decodes base64 into `out` (which must be large enough); returns the byte count, or -1 if malformed. */
-export function fromBase64Into(text: string, out: Uint8Array): number {
-  let length = text.length;
-  while (length > 0 && text.charCodeAt(length - 1) === 61) length--; // '='
-  let o = 0;
-  let acc = 0;
-  let bits = 0;
-  for (let i = 0; i < length; i++) {
-    const v = LOOKUP[text.charCodeAt(i) & 255]!;
-    if (v === 255 || text.charCodeAt(i) > 255) return -1;
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      if (o >= out.length) return -1;
-      out[o++] = (acc >> bits) & 255;
-    }
-  }
-  return o;
+export function encodeValue(token: string, vector: Float32Array, metadata: Metadata): KvValue {
+  return { f: 1, t: token, v: encodeFloat32(vector), m: metadata };
 }
 
-export function fromBase64(text: string): Uint8Array {
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  const n = fromBase64Into(text, out);
-  if (n < 0) throw new Error('malformed base64');
-  return out.subarray(0, n);
+/** A value read back, or null when it is not one this store wrote. */
+export function decodeValue(value: unknown, dims: number): StoredItem | null {
+  if (value === null || typeof value !== 'object') return null;
+  const v = value as KvValue;
+  if (v.f !== 1 || typeof v.v !== 'string' || typeof v.t !== 'string') return null;
+  return { token: v.t, vector: decodeFloat32(v.v, dims), metadata: v.m ?? {} };
 }
-
-// ---- float32 vectors ----
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export function encodeFloat32(vector: Float32Array): string {
-  const bytes = new Uint8Array(vector.length * 4);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < vector.length; i++) view.setFloat32(i * 4, vector[i]!, true);
-  return toBase64(bytes);
+  return encodeBase64(float32ToBytes(vector));
 }
 
 export function decodeFloat32(text: string, dims: number): Float32Array {
   const bytes = new Uint8Array(dims * 4);
-  if (fromBase64Into(text, bytes) !== dims * 4) throw new Error(`stored vector is not ${dims} float32 values`);
-  if (LITTLE_ENDIAN) return new Float32Array(bytes.buffer);
-  const view = new DataView(bytes.buffer);
-  return Float32Array.from({ length: dims }, (_, i) => view.getFloat32(i * 4, true));
+  if (decodeBase64Into(text, bytes) !== dims * 4) throw new Error(`stored vector is not ${dims} float32 values`);
+  return bytesToFloat32(bytes);
 }
 
 // ---- int8 codes ----
@@ -160,12 +126,6 @@ export function quantize(vector: Float32Array): Int8Code {
   return { scale, code, errorNorm: Math.sqrt(err2) };
 }
 
-export function vectorNorm(vector: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < vector.length; i++) sum += vector[i]! * vector[i]!;
-  return Math.sqrt(sum);
-}
-
 /** What an item writes to KV besides its value: its own key's metadata and its code parts'. */
 export interface KvListEntries {
   readonly item: KvListMetadata;
@@ -177,15 +137,15 @@ export interface KvListEntries {
  * user metadata when it still fits in 1024 bytes (else `x: 1`, read from the value when needed).
  */
 export function listEntries(token: string, vector: Float32Array, metadata: Metadata): KvListEntries {
-  const norm = vectorNorm(vector);
+  const length = norm(vector);
   const { scale, code, errorNorm } = quantize(vector);
   const bytes = new Uint8Array(code.buffer, code.byteOffset, code.byteLength);
   const fits = (m: KvListMetadata) => utf8Length(JSON.stringify(m)) <= KV_METADATA_LIMIT;
   const hasMetadata = Object.keys(metadata).length > 0;
   const p = codeParts(vector.length);
   const parts: KvPartMetadata[] = [];
-  for (let j = 0; j < p; j++) parts.push({ t: token, q: toBase64(bytes.subarray(j * PART_CODE_BYTES, (j + 1) * PART_CODE_BYTES)) });
-  const base: KvListMetadata = p === 0 ? { t: token, n: norm, s: scale, e: errorNorm, q: toBase64(bytes) } : { t: token, n: norm, s: scale, e: errorNorm, p };
+  for (let j = 0; j < p; j++) parts.push({ t: token, q: encodeBase64(bytes.subarray(j * PART_CODE_BYTES, (j + 1) * PART_CODE_BYTES)) });
+  const base: KvListMetadata = p === 0 ? { t: token, n: length, s: scale, e: errorNorm, q: encodeBase64(bytes) } : { t: token, n: length, s: scale, e: errorNorm, p };
   if (!hasMetadata) return { item: base, parts };
   const withMetadata = { ...base, m: metadata };
   return { item: fits(withMetadata) ? withMetadata : { ...base, x: 1 }, parts };
@@ -216,7 +176,7 @@ export function prepareQuery(vector: Float32Array, metric: Metric): PreparedQuer
   const values = Float64Array.from(vector);
   let l1 = 0;
   for (const v of values) l1 += Math.abs(v);
-  return { metric, values, norm: vectorNorm(values), l1 };
+  return { metric, values, norm: norm(values), l1 };
 }
 
 /**
@@ -239,10 +199,10 @@ export function codeDot(values: Float64Array, text: string): number {
     const c2 = text.charCodeAt(t + 2);
     const c3 = text.charCodeAt(t + 3);
     chars |= c0 | c1 | c2 | c3;
-    const l0 = LOOKUP[c0 & 127]!;
-    const l1 = LOOKUP[c1 & 127]!;
-    const l2 = LOOKUP[c2 & 127]!;
-    const l3 = LOOKUP[c3 & 127]!;
+    const l0 = BASE64_DIGITS[c0 & 127]!;
+    const l1 = BASE64_DIGITS[c1 & 127]!;
+    const l2 = BASE64_DIGITS[c2 & 127]!;
+    const l3 = BASE64_DIGITS[c3 & 127]!;
     sextets |= l0 | l1 | l2 | l3;
     const n = (l0 << 18) | (l1 << 12) | (l2 << 6) | l3;
     acc += values[i]! * ((n << 8) >> 24) + values[i + 1]! * ((n << 16) >> 24) + values[i + 2]! * ((n << 24) >> 24);
@@ -252,9 +212,9 @@ export function codeDot(values: Float64Array, text: string): number {
     const c1 = text.charCodeAt(t + 1);
     const c2 = rest === 2 ? text.charCodeAt(t + 2) : 65; // 'A' stands in for padding
     chars |= c0 | c1 | c2;
-    const l0 = LOOKUP[c0 & 127]!;
-    const l1 = LOOKUP[c1 & 127]!;
-    const l2 = LOOKUP[c2 & 127]!;
+    const l0 = BASE64_DIGITS[c0 & 127]!;
+    const l1 = BASE64_DIGITS[c1 & 127]!;
+    const l2 = BASE64_DIGITS[c2 & 127]!;
     sextets |= l0 | l1 | l2;
     const n = (l0 << 18) | (l1 << 12) | (l2 << 6);
     acc += values[i]! * ((n << 8) >> 24);
