@@ -15,6 +15,7 @@
  * by 60 s or more. A search therefore may miss a fresh item or list a deleted one; a listed key
  * whose value is gone is dropped, so a deleted item is never returned once its value read is gone.
  */
+import { MAX_SEARCH_K_KV } from '../config/defaults.ts';
 import { METRICS } from '../core/vector/metrics.ts';
 import { CheckedStore, type CheckedItem, type CheckedList, type CheckedQuery, type StoreAdapter } from './checked.ts';
 import { BULK_GET_LIMIT, type KvBinding } from './kv/binding.ts';
@@ -59,7 +60,7 @@ class KvAdapter implements StoreAdapter, SearchSource {
     this.#budget = options.operationBudget ?? 900;
     this.cache = new VectorCache(options.cacheBytes ?? 16 * 1024 * 1024);
     this.#root = modelRoot(model);
-    const maxTopK = options.maxTopK ?? 100;
+    const maxTopK = options.maxTopK ?? MAX_SEARCH_K_KV;
     this.capabilities = {
       kind: 'kv',
       exact: true,

@@ -2,6 +2,7 @@
  * @module An in-memory store, for unit tests only: exact search over a Map, read-your-writes.
  * It is the reference the other adapters are checked against, so it stays as plain as possible.
  */
+import { MAX_SEARCH_K_KV } from '../config/defaults.ts';
 import { METRICS, score } from '../core/vector/metrics.ts';
 import { CheckedStore, type CheckedItem, type CheckedList, type CheckedQuery, type StoreAdapter } from './checked.ts';
 import { matchesFilter } from './filter.ts';
@@ -25,8 +26,8 @@ class MemoryAdapter implements StoreAdapter {
       kind: 'memory',
       exact: true,
       metrics: METRICS,
-      maxTopK: options.maxTopK ?? 100,
-      maxTopKById: options.maxTopK ?? 100,
+      maxTopK: options.maxTopK ?? MAX_SEARCH_K_KV,
+      maxTopKById: options.maxTopK ?? MAX_SEARCH_K_KV,
       maxUpsertBatch: options.maxUpsertBatch ?? 1000,
       list: true,
       consistency: 'read-your-writes',

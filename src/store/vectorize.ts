@@ -18,6 +18,7 @@
  * - Mutations are asynchronous: an upsert answers with a mutation id and becomes visible to
  *   `getByIds`/`query` seconds later. The binding cannot list vectors, so `list` is unsupported.
  */
+import { MAX_SEARCH_K_VECTORIZE } from '../config/defaults.ts';
 import { encodeBase64 } from '../core/util/base64.ts';
 import { sha256 } from '../core/util/sha256.ts';
 import type { Metric } from '../core/vector/metrics.ts';
@@ -38,7 +39,7 @@ import {
 /** The slice of the Workers `Vectorize` binding (V2) this store uses. */
 export type VectorizeBinding = Pick<Vectorize, 'describe' | 'query' | 'queryById' | 'upsert' | 'deleteByIds' | 'getByIds'>;
 
-export const VECTORIZE_MAX_TOPK = 20;
+export const VECTORIZE_MAX_TOPK = MAX_SEARCH_K_VECTORIZE;
 /** An index holds vectors of at most this many dimensions. */
 export const VECTORIZE_MAX_DIMS = 1536;
 export const VECTORIZE_MAX_UPSERT = 1000;
