@@ -1,5 +1,5 @@
 /**
- * Takes the README's screenshot of the demo: starts the Worker (`wrangler dev`, fresh state), stores a
+ * Takes the demo's screenshot (docs/demo.png, shown in docs/browser.md): starts the Worker (`wrangler dev`, fresh state), stores a
  * few fixture photos through the page, embeds a grey-scale Chelsea (not stored) so the page shows its
  * nearest stored photos, compares two photos, and writes a PNG.
  *

@@ -1,5 +1,5 @@
 /**
- * `npm run model:report`: the fidelity of the model pipeline, as a Markdown report (the README's table).
+ * `npm run model:report`: the fidelity of the model pipeline, as a Markdown report (the table in docs/models.md).
  *
  *   node tools/model/report.ts [--images DIR] [--no-tfjs]
  *

@@ -14,7 +14,7 @@ export class Operations {
       throw new StoreError(
         'capacity',
         `${what} needs more than ${this.budget} KV operations (KV allows 1000 per request): ` +
-          'this namespace has outgrown the KV store; use the Vectorize store (see README).',
+          'this namespace has outgrown the KV store; use the Vectorize store (see docs/stores.md).',
       );
     }
   }
