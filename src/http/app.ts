@@ -2,7 +2,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Hono } from 'hono';
 import type { BlankEnv } from 'hono/types';
-import { version } from '../../package.json' with { type: 'json' };
+import packageJson from '../../package.json' with { type: 'json' };
 import type { FeatureExtractor } from '../core/extractor.ts';
 import type { ModelManifest } from '../core/model/manifest.ts';
 import type { EmbedCache } from '../services/embed-cache.ts';
@@ -143,7 +143,7 @@ export function openApiDocumentOf(app: OpenAPIHono<BlankEnv>) {
     openapi: '3.1.0',
     info: {
       title: 'edge-features',
-      version,
+      version: packageJson.version,
       description: 'Image feature vectors at the edge: embed, store, search and compare images. Failures are RFC 9457 problem+json.',
     },
     tags: [

@@ -48,6 +48,8 @@ export function problemResponses(kinds: readonly ProblemKind[]): NonNullable<Rou
  * are thrown, never returned); the document lists both.
  */
 export function defineRoute<P extends string, R extends Omit<RouteConfig, 'path'> & { path: P }>(config: R, problems: readonly ProblemKind[]) {
-  const responses = { ...problemResponses(routeProblems(config.method, config.path, problems)), ...config.responses };
+  // A query or a body is checked by its schema: a mismatch is a 422 invalid-field.
+  const validated: ProblemKind[] = config.request?.query || config.request?.body ? ['invalid-field'] : [];
+  const responses = { ...problemResponses(routeProblems(config.method, config.path, [...problems, ...validated])), ...config.responses };
   return createRoute({ security: securityOf(config.method, config.path), ...config, responses }) as ReturnType<typeof createRoute<P, R>>;
 }
