@@ -20,7 +20,8 @@ const app = createApp({
 });
 
 interface Operation {
-  responses: Record<string, { description: string; content?: Record<string, unknown> }>;
+  requestBody?: { required?: boolean; content: Record<string, unknown> };
+  responses: Record<string, { description: string; content?: Record<string, unknown>; headers?: Record<string, unknown> }>;
   security?: unknown[];
 }
 type Document = { openapi: string; paths: Record<string, Record<string, Operation>> };
@@ -79,6 +80,21 @@ describe('GET /openapi.json', () => {
         }
       }
     }
+  });
+
+  it('says which bodies each write takes (every form), and the headers that carry answers', async () => {
+    const doc = await openApi();
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const method of ['post', 'put'] as const) if (ops[method]) expect(ops[method]!.requestBody?.required, `${method} ${path}`).toBe(true);
+    }
+    expect(Object.keys(doc.paths['/v1/items/{id}']!.put!.requestBody!.content).sort()).toEqual(['application/json', 'application/octet-stream', 'image/*', 'multipart/form-data']);
+    expect(Object.keys(doc.paths['/v1/compare']!.post!.requestBody!.content).sort()).toEqual(['application/json', 'multipart/form-data']);
+    expect(Object.keys(doc.paths['/v1/items']!.post!.requestBody!.content)).toEqual(['application/json']);
+    for (const [path, method] of [['/v1/embed', 'post'], ['/v1/search', 'post'], ['/v1/compare', 'post'], ['/v1/items/{id}', 'put'], ['/v1/items', 'post']] as const) {
+      expect(doc.paths[path]![method]!.responses['200']!.headers, path).toHaveProperty('x-embed-cache');
+    }
+    expect(doc.paths['/v1/embed']!.post!.responses['503']!.headers).toHaveProperty('retry-after');
+    expect(doc.paths['/v1/items/{id}']!.put!.responses['401']!.headers).toHaveProperty('www-authenticate');
   });
 
   it('names the problem kinds of each status, from the one catalogue', async () => {
