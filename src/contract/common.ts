@@ -11,12 +11,14 @@ import { ID_PATTERN, ID_RULE, metadataProblem, NAMESPACE_PATTERN, NAMESPACE_RULE
 
 export const ItemId = z.string().regex(ID_PATTERN, ID_RULE).meta({ id: 'ItemId', description: `An item id: ${ID_RULE}.`, example: 'chelsea' });
 
-/** Omitted or empty means "default". */
-export const Namespace = z
+/** A namespace as a request may name it; empty means the default. */
+export const NamespaceName = z
   .union([z.literal(''), z.string().regex(NAMESPACE_PATTERN, `must be ${NAMESPACE_RULE}`)], { error: `must be ${NAMESPACE_RULE}` })
   .optional()
-  .transform((value) => value || DEFAULT_NAMESPACE)
   .meta({ description: `Where items live (${NAMESPACE_RULE}); a search sees one namespace. Default "${DEFAULT_NAMESPACE}".` });
+
+/** A namespace, "default" when omitted or empty. */
+export const Namespace = NamespaceName.transform((value) => value || DEFAULT_NAMESPACE);
 
 export const Metric = z.enum(['cosine', 'euclidean', 'dot'] as const satisfies readonly MetricName[]).meta({
   id: 'Metric',

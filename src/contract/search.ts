@@ -1,14 +1,14 @@
 /** @module POST /v1/search and GET /v1/items/{id}/similar: the k stored items nearest to an image, a vector or an item. */
 import * as z from 'zod';
-import { Base64Image, EmbedOptionsQuery, Filter, imageFile, jsonText, Metadata, Metric, ModelDims, ModelRef, Namespace, positiveIntText, Vector } from './common.ts';
+import { Base64Image, EmbedOptionsQuery, Filter, imageFile, jsonText, Metadata, Metric, ModelDims, ModelRef, Namespace, NamespaceName, positiveIntText, Vector } from './common.ts';
 
 const K_DESCRIPTION = 'How many results (default 10, or the store maximum if lower; the maximum depends on the store).';
 
-/** k, metric, namespace and filter as text (query string, multipart fields). */
+/** k, metric, namespace and filter as text (query string, multipart fields); a body's win over the query's. */
 export const SearchOptionsText = z.object({
   k: positiveIntText.optional().meta({ description: K_DESCRIPTION }),
   metric: Metric.optional(),
-  namespace: Namespace,
+  namespace: NamespaceName,
   filter: jsonText(Filter, 'A metadata filter as JSON.').optional(),
 });
 
@@ -17,7 +17,7 @@ export const SearchQuery = EmbedOptionsQuery.extend(SearchOptionsText.shape);
 const SearchOptionsJson = {
   k: z.number().int('must be an integer').positive('must be positive').optional().meta({ description: K_DESCRIPTION }),
   metric: Metric.optional(),
-  namespace: Namespace,
+  namespace: NamespaceName,
   filter: Filter.optional(),
 };
 
@@ -33,7 +33,7 @@ export const SearchJson = z
 
 export const SearchForm = SearchOptionsText.extend({ image: imageFile('image') }).meta({ id: 'SearchForm' });
 
-export const SimilarQuery = SearchOptionsText;
+export const SimilarQuery = SearchOptionsText.extend({ namespace: Namespace });
 
 export const SearchMatch = z.object({ id: z.string(), score: z.number(), metadata: Metadata }).meta({ id: 'SearchMatch' });
 

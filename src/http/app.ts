@@ -1,24 +1,37 @@
-/** @module The HTTP API as a plain Hono app: no Cloudflare bindings below this line. */
-import { Hono } from 'hono';
+/** @module The HTTP API as a plain Hono app (OpenAPIHono): no Cloudflare bindings below this line. */
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Hono } from 'hono';
+import type { BlankEnv } from 'hono/types';
+import { version } from '../../package.json' with { type: 'json' };
 import type { FeatureExtractor } from '../core/extractor.ts';
 import type { ModelManifest } from '../core/model/manifest.ts';
+import type { EmbedCache } from '../services/embed-cache.ts';
+import { createEmbedder } from '../services/embedder.ts';
+import { createIndexer } from '../services/indexer.ts';
+import type { InferenceGateOptions } from '../services/inference-gate.ts';
+import { createSearcher } from '../services/searcher.ts';
 import type { VectorStore } from '../store/types.ts';
-import type { EmbedCache } from './embed-cache.ts';
+import type { ThumbnailStore } from '../thumbnails/types.ts';
+import { accessOf, rateLimited } from './access.ts';
 import { handleError, notFound } from './errors.ts';
-import { createInferenceGate, DEFAULT_INFERENCE_GATE, gatedExtractor, type InferenceGateOptions } from './inference-gate.ts';
 import type { Limits } from './limits.ts';
 import { apiKeyAuth, ApiKeys } from './middleware/api-key-auth/index.ts';
 import { corsFor } from './middleware/cors/index.ts';
 import { rateLimit, type RateLimitOptions } from './middleware/rate-limit/index.ts';
 import { secureHeaders } from './middleware/secure-headers/index.ts';
+import { routeApp } from './openapi/app.ts';
+import { jsonContent } from './openapi/media.ts';
+import { API_KEY_SCHEME, defineRoute } from './openapi/route.ts';
 import { compareRoutes } from './routes/compare.ts';
 import { embedRoutes } from './routes/embed.ts';
 import { itemRoutes } from './routes/items.ts';
-import { healthRoutes, modelRoutes } from './routes/meta.ts';
+import { metaRoutes } from './routes/meta.ts';
 import { searchRoutes } from './routes/search.ts';
 import { staticRoutes, type AssetFetcher } from './routes/static.ts';
 import { thumbnailRoutes } from './routes/thumbnails.ts';
-import type { ThumbnailStore } from '../thumbnails/types.ts';
+import type { AppServices } from './services.ts';
+
+export { accessOf, type Access } from './access.ts';
 
 export interface AppOptions {
   /** The model this deployment serves. */
@@ -59,32 +72,30 @@ export interface AuthOptions {
   readonly readAuth: ReadAuth;
 }
 
-/**
- * What a request needs: `public` (health, models, static files), `read` or `write`. Everything under
- * /v1 that is not listed as public or a read is a write, so a new route is protected until it is classified.
- */
-export type Access = 'public' | 'read' | 'write';
+/** Where the OpenAPI document is served (public, like /healthz). */
+export const OPENAPI_PATH = '/openapi.json';
 
-const READ_METHODS = new Set(['GET', 'HEAD']);
-/** POST routes that compute without storing anything. */
-const READ_POSTS = new Set(['/v1/embed', '/v1/search', '/v1/compare']);
+const openApiDocument = defineRoute(
+  {
+    method: 'get',
+    path: OPENAPI_PATH,
+    tags: ['meta'],
+    summary: 'This document: OpenAPI 3.1, generated from the schemas the routes are declared with',
+    responses: { 200: { description: 'The OpenAPI document.', content: jsonContent(z.record(z.string(), z.unknown())) } },
+  },
+  [],
+);
 
-function under(path: string, root: string): boolean {
-  return path === root || path.startsWith(`${root}/`);
-}
-
-export function accessOf(method: string, path: string): Access {
-  // OPTIONS reaches no route: CORS answers preflights before this, anything else is a 404.
-  if (!under(path, '/v1') || method === 'OPTIONS') return 'public';
-  if (under(path, '/v1/models') && READ_METHODS.has(method)) return 'public';
-  if (READ_METHODS.has(method)) return 'read';
-  if (method === 'POST' && READ_POSTS.has(path)) return 'read';
-  return 'write';
-}
-
-/** Thumbnail reads are plain image loads (the demo's <img> tags): counted by no rate limit. */
-function rateLimited(method: string, path: string, access: Access): boolean {
-  return access !== 'public' && !(READ_METHODS.has(method) && under(path, '/v1/thumbnails'));
+/** The services every route uses, built once per app. */
+function servicesOf(options: AppOptions): AppServices {
+  const embedder = createEmbedder({ extractor: options.extractor, cache: options.embedCache, inference: options.inference });
+  const { store, model, limits } = options;
+  const items = store && {
+    store,
+    indexer: createIndexer({ store, embedder, model, maxImages: limits.maxBatch }),
+    searcher: createSearcher({ store, embedder, model }),
+  };
+  return { model, limits, embedder, items, thumbnails: options.thumbnails };
 }
 
 export function createApp(options: AppOptions): Hono {
@@ -92,11 +103,15 @@ export function createApp(options: AppOptions): Hono {
   const requireWrite = apiKeyAuth({ keys, scope: 'write' });
   const requireRead = apiKeyAuth({ keys, scope: 'read', optional: readAuth === 'open' });
   const limit = rateLimit(options.rateLimit ?? { retryAfterSeconds: 60 });
-  const gate = createInferenceGate(options.inference ?? DEFAULT_INFERENCE_GATE);
-  // Every route embeds through the gate: decoding and inference are bounded per isolate.
-  const routeOptions = { ...options, extractor: gatedExtractor(options.extractor, gate) };
+  const services = servicesOf(options);
 
-  const app = new Hono().use(secureHeaders());
+  const app = routeApp();
+  app.openAPIRegistry.registerComponent('securitySchemes', API_KEY_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Authorization: Bearer <key>. Writes need the write scope; reads need the read scope where READ_AUTH is "required".',
+  });
+  app.use(secureHeaders());
   if (options.corsOrigins?.length) app.use('/v1/*', corsFor(options.corsOrigins)).use('/healthz', corsFor(options.corsOrigins));
   // Before any route reads a body: who is asking, may they, and have they asked too often.
   app.use('/v1/*', async function guard(c, next) {
@@ -110,15 +125,34 @@ export function createApp(options: AppOptions): Hono {
     await (access === 'write' ? requireWrite : requireRead)(c, counted);
   });
 
-  return app
-    .route('/healthz', healthRoutes({ serving: options.model, stats: options.stats }))
-    .route('/v1/models', modelRoutes({ serving: options.model, available: options.models }))
-    .route('/v1/embed', embedRoutes(routeOptions))
-    .route('/v1/items', itemRoutes(routeOptions))
-    .route('/v1/search', searchRoutes(routeOptions))
-    .route('/v1/compare', compareRoutes(routeOptions))
-    .route('/v1/thumbnails', thumbnailRoutes(routeOptions))
-    .route('/', staticRoutes(options))
-    .notFound(notFound)
-    .onError(handleError);
+  app
+    .route('/', metaRoutes({ serving: options.model, available: options.models, stats: options.stats }))
+    .route('/', embedRoutes(services))
+    .route('/', itemRoutes(services))
+    .route('/', searchRoutes(services))
+    .route('/', compareRoutes(services))
+    .route('/', thumbnailRoutes(services));
+  let document: ReturnType<typeof openApiDocumentOf> | undefined;
+  app.openapi(openApiDocument, (c) => c.json((document ??= openApiDocumentOf(app)), 200));
+  return app.route('/', staticRoutes(options)).notFound(notFound).onError(handleError);
+}
+
+/** The OpenAPI 3.1 document of an app's routes (static files are not part of the API). */
+export function openApiDocumentOf(app: OpenAPIHono<BlankEnv>) {
+  return app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: 'edge-features',
+      version,
+      description: 'Image feature vectors at the edge: embed, store, search and compare images. Failures are RFC 9457 problem+json.',
+    },
+    tags: [
+      { name: 'embed', description: 'Images in, vectors out' },
+      { name: 'items', description: 'Stored vectors with metadata' },
+      { name: 'search', description: 'Nearest neighbours' },
+      { name: 'thumbnails', description: 'Previews of items' },
+      { name: 'models', description: 'The models this build knows' },
+      { name: 'meta', description: 'Health and this document' },
+    ],
+  });
 }

@@ -1,32 +1,25 @@
 /**
- * @module Every failure leaves the API as RFC 9457 `application/problem+json`.
+ * @module Every failure leaves the API as RFC 9457 `application/problem+json`, its kind taken from the one
+ * catalogue (src/contract/problems.ts) that gives its status and title.
  *
- * Handlers throw `problem(...)` wherever they find the fault; `app.onError` turns it (and any
- * known core error) into the response, so no route formats errors itself.
+ * Handlers throw `problem(kind, detail)` wherever they find the fault; services throw a ProblemError;
+ * `app.onError` turns either (and any known core error) into the response, so no route formats errors itself.
  */
 import { HTTPException } from 'hono/http-exception';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { PROBLEMS, problemType, type ProblemKind } from '../contract/problems.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-export interface ProblemDetails {
-  /** A stable, machine-readable kind, e.g. `unsupported-media-type`; `type` is derived from it. */
-  readonly kind: string;
-  readonly title: string;
-  readonly detail: string;
-  /** Extra members, e.g. `accepted` (what the endpoint takes) or `limit`. */
-  readonly [member: string]: unknown;
-}
-
-export function problemResponse(status: ContentfulStatusCode, details: ProblemDetails, headers?: HeadersInit): Response {
-  const { kind, ...rest } = details;
-  const body = { type: `https://edge-features.dev/problems/${kind}`, status, ...rest };
+/** The problem document of `kind`; `extra` adds members, e.g. `accepted` (what the endpoint takes) or `limit`. */
+export function problemResponse(kind: ProblemKind, detail: string, extra: Record<string, unknown> = {}, headers?: HeadersInit): Response {
+  const { status, title } = PROBLEMS[kind];
+  const body = { type: problemType(kind), status, title, detail, ...extra };
   const response = new Response(JSON.stringify(body), { status, headers });
   response.headers.set('content-type', PROBLEM_CONTENT_TYPE);
   return response;
 }
 
 /** An exception that carries its problem response. */
-export function problem(status: ContentfulStatusCode, details: ProblemDetails, headers?: HeadersInit): HTTPException {
-  return new HTTPException(status, { res: problemResponse(status, details, headers), message: details.detail });
+export function problem(kind: ProblemKind, detail: string, extra: Record<string, unknown> = {}, headers?: HeadersInit): HTTPException {
+  return new HTTPException(PROBLEMS[kind].status, { res: problemResponse(kind, detail, extra, headers), message: detail });
 }

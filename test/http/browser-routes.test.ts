@@ -5,8 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppOptions } from '../../src/http/app.ts';
 import { DEFAULT_LIMITS } from '../../src/http/limits.ts';
-import { MAX_THUMBNAIL_BYTES } from '../../src/http/routes/thumbnails.ts';
+import { MAX_THUMBNAIL_BYTES } from '../../src/contract/thumbnails.ts';
 import { MODELS } from '../../src/models.ts';
+import { MemoryStore } from '../../src/store/memory.ts';
 import { memoryThumbnails } from '../../src/thumbnails/types.ts';
 import { pngHeader } from '../core/image/builders.ts';
 import { fixtureImage } from '../setup/fixtures.ts';
@@ -78,8 +79,15 @@ describe('static files', () => {
 describe('thumbnails', () => {
   const webp = new Uint8Array(fixtureImage('chelsea.webp'));
 
+  /** An app with thumbnails and an item store holding `ids` (a thumbnail needs its item). */
+  async function withItems(...ids: string[]) {
+    const store = new MemoryStore({ id: model.id, version: model.version, dims: model.dims });
+    await store.upsert(ids.map((id) => ({ id, vector: new Float32Array(model.dims).fill(1) })));
+    return appWith({ thumbnails: memoryThumbnails(), store });
+  }
+
   it('stores, serves and deletes a thumbnail per namespace', async () => {
-    const app = appWith({ thumbnails: memoryThumbnails() });
+    const app = await withItems('chelsea');
     const put = await app.request('/v1/thumbnails/chelsea', { method: 'PUT', body: webp, headers: { 'content-type': 'text/plain' } });
     expect(put.status).toBe(200);
     expect(await put.json()).toEqual({ id: 'chelsea', namespace: 'default', contentType: 'image/webp', bytes: webp.byteLength, width: 451, height: 300 });
@@ -96,8 +104,19 @@ describe('thumbnails', () => {
     expect((await problemOf(await app.request('/v1/thumbnails/chelsea'), 404)).type).toMatch(/\/thumbnail-not-found$/);
   });
 
+  it('refuses a thumbnail for an item that does not exist (in this namespace)', async () => {
+    const app = await withItems('chelsea');
+    const put = (path: string) => app.request(path, { method: 'PUT', body: webp });
+    const missing = await problemOf(await put('/v1/thumbnails/nobody'), 404);
+    expect(missing.type).toMatch(/\/item-not-found$/);
+    expect(missing.detail).toMatch(/nobody/);
+    expect((await problemOf(await put('/v1/thumbnails/chelsea?namespace=other'), 404)).type).toMatch(/\/item-not-found$/);
+    await problemOf(await app.request('/v1/thumbnails/nobody'), 404); // and nothing was stored
+    expect((await put('/v1/thumbnails/chelsea')).status).toBe(200);
+  });
+
   it('refuses what is not a small JPEG, PNG or WebP', async () => {
-    const app = appWith({ thumbnails: memoryThumbnails() });
+    const app = await withItems('x');
     const put = (body: Uint8Array<ArrayBuffer>, id = 'x') => app.request(`/v1/thumbnails/${id}`, { method: 'PUT', body });
     expect((await problemOf(await put(new TextEncoder().encode('<svg onload=alert(1)>')), 415)).type).toMatch(/unsupported-image-format$/);
     expect((await problemOf(await put(new Uint8Array(fixtureImage('chelsea.gif').subarray(0, 20_000))), 415)).detail).toMatch(/not gif/);

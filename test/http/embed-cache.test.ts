@@ -1,7 +1,7 @@
 /** The embedding cache module and the embed route's use of it, on the app over fakes (no model runs). */
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
-import { createEmbedCache, EMBED_CACHE_HEADER, type CacheStorageLike } from '../../src/http/embed-cache.ts';
+import { createEmbedCache, EMBED_CACHE_HEADER, type CacheStorageLike } from '../../src/services/embed-cache.ts';
 import { DEFAULT_LIMITS } from '../../src/http/limits.ts';
 import { MODELS } from '../../src/models.ts';
 

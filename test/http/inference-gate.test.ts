@@ -1,10 +1,11 @@
 /** The per-isolate bound on embeds: a burst queues (FIFO), past the queue it gets 503 + Retry-After. */
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
-import { createInferenceGate } from '../../src/http/inference-gate.ts';
+import { createInferenceGate } from '../../src/services/inference-gate.ts';
 import { DEFAULT_LIMITS } from '../../src/http/limits.ts';
 import { MODELS } from '../../src/models.ts';
-import { HTTPException } from 'hono/http-exception';
+import { ProblemError } from '../../src/contract/problems.ts';
+import { knownProblem } from '../../src/http/errors.ts';
 
 const model = MODELS.find((m) => m.id === 'vgg16-narrow-synthetic')!;
 
@@ -34,8 +35,8 @@ describe('inference gate', () => {
     await tick();
     expect(gate.stats()).toEqual({ running: 1, queued: 2, queuedBytes: 20 });
     const refused = await gate.run(10, async () => 'never').catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(HTTPException);
-    const response = (refused as HTTPException).getResponse();
+    expect(refused).toBeInstanceOf(ProblemError);
+    const response = knownProblem(refused)!;
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('3');
     expect(response.headers.get('content-type')).toBe('application/problem+json');
@@ -58,7 +59,7 @@ describe('inference gate', () => {
     const blocker = deferred();
     const first = gate.run(5000, () => blocker.promise); // running: its size does not count
     const second = gate.run(800, async () => undefined);
-    await expect(gate.run(300, async () => undefined)).rejects.toBeInstanceOf(HTTPException);
+    await expect(gate.run(300, async () => undefined)).rejects.toBeInstanceOf(ProblemError);
     const third = gate.run(200, async () => undefined);
     blocker.resolve();
     await Promise.all([first, second, third]);

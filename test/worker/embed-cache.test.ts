@@ -5,7 +5,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { EMBED_CACHE_HEADER, EMBED_CACHE_NAME, embedCacheKey, modelFingerprint } from '../../src/http/embed-cache.ts';
+import { EMBED_CACHE_HEADER, EMBED_CACHE_NAME, embedCacheKey, modelFingerprint } from '../../src/services/embed-cache.ts';
 import { findModel } from '../../src/models.ts';
 import { buildApp, type Env } from '../../src/worker.ts';
 import { buildBmp } from '../core/image/builders.ts';

@@ -1,55 +1,52 @@
 /** @module POST /v1/compare: how alike two images are (cosine similarity and euclidean distance). */
-import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import type { FeatureExtractor } from '../../core/extractor.ts';
+import type { Context } from 'hono';
+import { EmbedOptionsQuery } from '../../contract/common.ts';
+import { CompareForm, CompareJson, CompareResponse } from '../../contract/compare.ts';
 import { cosine, euclidean } from '../../core/vector/metrics.ts';
-import { base64Image, decodeBase64Image, formFiles, readBody } from '../image-input.ts';
-import type { Limits } from '../limits.ts';
-import { problem } from '../problem.ts';
-import { invalid } from '../store-input.ts';
-import { payloadTooLarge } from './embed.ts';
-import { embedOptionsOf } from './search.ts';
+import { combinedCacheStatus } from '../../services/embedder.ts';
+import { routeApp } from '../openapi/app.ts';
+import { formContent, JSON_TYPE, jsonContent, MULTIPART } from '../openapi/media.ts';
+import { defineRoute } from '../openapi/route.ts';
+import { base64Bytes, bodyForm, fileBytes, parsedBody, readBody } from '../request/body.ts';
+import { cacheHeader, embedRequest } from '../request/embedding.ts';
+import type { AppServices } from '../services.ts';
 
-export const COMPARE_BODIES = [
-  'multipart/form-data (file fields "a" and "b")',
-  'application/json ({"a": "<base64>", "b": "<base64>"})',
-] as const;
+/** The two images (the body is multipart or JSON: readBody refused anything else). */
+async function pairOf(c: Context): Promise<[Uint8Array, Uint8Array]> {
+  if (bodyForm(c) === 'form') {
+    const { a, b } = parsedBody(c, 'form', CompareForm);
+    const [first, second] = await fileBytes([a, b]);
+    return [first!, second!];
+  }
+  const { a, b } = parsedBody(c, 'json', CompareJson);
+  return [base64Bytes(a), base64Bytes(b)];
+}
 
-export function compareRoutes(options: { extractor: () => Promise<FeatureExtractor>; limits: Limits }) {
-  const { limits } = options;
-  return new Hono().post(
-    '/',
-    bodyLimit({ maxSize: limits.maxBodyBytes, onError: () => payloadTooLarge(limits.maxBodyBytes) }),
-    async function compare(c) {
-      const embedOptions = embedOptionsOf(c);
-      const body = await readBody(c, COMPARE_BODIES);
-      let pair: Uint8Array[];
-      if (body.kind === 'form') {
-        pair = [(await formFiles(body.form, 'a', 1, COMPARE_BODIES))[0]!, (await formFiles(body.form, 'b', 1, COMPARE_BODIES))[0]!];
-      } else if (body.kind === 'json') {
-        const json = (body.value ?? {}) as Record<string, unknown>;
-        pair = (['a', 'b'] as const).map((field) => {
-          const parsed = base64Image.safeParse(json[field]);
-          if (!parsed.success) invalid(field, json[field] === undefined ? 'is missing (a base64 image)' : parsed.error.issues[0]!.message, { accepted: COMPARE_BODIES });
-          return decodeBase64Image(parsed.data);
-        });
-      } else {
-        throw problem(415, {
-          kind: 'unsupported-media-type',
-          title: 'Send two images',
-          detail: 'POST /v1/compare takes two images: multipart fields "a" and "b", or JSON {"a", "b"} in base64.',
-          accepted: COMPARE_BODIES,
-        });
-      }
-      const extractor = await options.extractor();
-      const a = await extractor.embed(pair[0]!, embedOptions);
-      const b = await extractor.embed(pair[1]!, embedOptions);
-      const { manifest } = extractor;
-      return c.json({
-        cosine: cosine(a, b),
-        euclidean: euclidean(a, b),
-        model: { id: manifest.id, version: manifest.version, dims: manifest.dims },
-      });
+export function compareRoutes(services: AppServices) {
+  const { embedder } = services;
+  const compare = defineRoute(
+    {
+      method: 'post',
+      path: '/v1/compare',
+      tags: ['embed'],
+      summary: 'How alike two images are',
+      description: 'Each image is embedded from the cache when it was embedded before; `X-Embed-Cache: hit` when both were.',
+      middleware: readBody({ maxBytes: services.limits.maxBodyBytes, accepted: [MULTIPART, JSON_TYPE] }),
+      request: { query: EmbedOptionsQuery, body: { content: { ...formContent(CompareForm), ...jsonContent(CompareJson) } } },
+      responses: { 200: { description: 'Cosine similarity and euclidean distance of the two vectors.', content: jsonContent(CompareResponse) } },
     },
+    ['body-too-large', 'unsupported-media-type', 'empty-body', 'malformed-json', 'malformed-multipart', 'invalid-field',
+      'unsupported-image-format', 'malformed-image', 'image-too-large', 'busy', 'model-unavailable'],
   );
+
+  return routeApp().openapi(compare, async (c) => {
+    const query = c.req.valid('query');
+    const [a, b] = await pairOf(c);
+    const first = await embedder.embed([a], embedRequest(c, query));
+    const second = await embedder.embed([b], embedRequest(c, query));
+    cacheHeader(c, combinedCacheStatus([first, second]));
+    const [va, vb] = [first.vectors[0]!, second.vectors[0]!];
+    const { model } = first;
+    return c.json({ cosine: cosine(va, vb), euclidean: euclidean(va, vb), model: { id: model.id, version: model.version, dims: model.dims } }, 200);
+  });
 }

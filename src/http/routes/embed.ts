@@ -1,46 +1,19 @@
 /** @module POST /v1/embed: one image (or a batch) in, feature vectors out. */
-import { zValidator } from '@hono/zod-validator';
-import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
-import type { FeatureExtractor } from '../../core/extractor.ts';
-import type { ModelManifest } from '../../core/model/manifest.ts';
-import { EMBED_CACHE_HEADER, type EmbedCache } from '../embed-cache.ts';
-import { readImages } from '../image-input.ts';
-import type { Limits } from '../limits.ts';
+import type { Context } from 'hono';
+import { Binary } from '../../contract/common.ts';
+import { EmbedForm, EmbedJson, EmbedQuery, EmbedResponse } from '../../contract/embed.ts';
 import { modelInfo } from '../model-info.ts';
-import { problem, problemResponse } from '../problem.ts';
+import { routeApp } from '../openapi/app.ts';
+import { formContent, JSON_TYPE, jsonContent, MULTIPART, rawImageContent } from '../openapi/media.ts';
+import { defineRoute } from '../openapi/route.ts';
+import { base64Bytes, bodyForm, fileBytes, parsedBody, rawBytes, readBody, withinBatch } from '../request/body.ts';
+import { cacheHeader, embedRequest } from '../request/embedding.ts';
+import type { AppServices } from '../services.ts';
 
-export const embedQuery = z.object({
-  resize: z.enum(['nearest', 'bilinear']).optional(),
-  orientation: z.enum(['apply', 'ignore']).optional(),
-});
-
-/** Turns zod failures of a query or body into a 422 problem naming each bad field. */
-export const invalidFields = (result: {
-  success: boolean;
-  error?: { issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }> };
-}) => {
-  if (!result.success && result.error) {
-    throw problem(422, {
-      kind: 'invalid-field',
-      title: 'Invalid request fields',
-      detail: result.error.issues.map((issue) => `${issue.path.map(String).join('.')}: ${issue.message}`).join('; '),
-    });
-  }
-};
-
-export function payloadTooLarge(limit: number): Response {
-  return problemResponse(413, {
-    kind: 'body-too-large',
-    title: 'Request body too large',
-    detail: `The request body is over ${limit} bytes.`,
-    limit,
-  });
-}
+const ACCEPTED = [...Object.keys(rawImageContent), MULTIPART, JSON_TYPE];
 
 /** Little-endian float32, back to back: what `Accept: application/octet-stream` gets. */
-function vectorsAsBytes(vectors: Float32Array[]): Uint8Array<ArrayBuffer> {
+function vectorsAsBytes(vectors: readonly Float32Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(vectors.reduce((n, v) => n + v.byteLength, 0));
   const view = new DataView(out.buffer);
   let offset = 0;
@@ -53,51 +26,63 @@ function vectorsAsBytes(vectors: Float32Array[]): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-export function embedRoutes(options: {
-  extractor: () => Promise<FeatureExtractor>;
-  limits: Limits;
-  /** Vectors of images seen before (single images only); without one every request runs the model. */
-  embedCache?: EmbedCache | undefined;
-}) {
-  const { limits } = options;
-  return new Hono().post(
-    '/',
-    bodyLimit({ maxSize: limits.maxBodyBytes, onError: () => payloadTooLarge(limits.maxBodyBytes) }),
-    zValidator('query', embedQuery, invalidFields),
-    async function embed(c) {
-      const query = c.req.valid('query');
-      const { images, batch } = await readImages(c, { field: 'image', maxBatch: limits.maxBatch });
-      const embedOptions = {
-        ...(query.resize && { resample: query.resize }),
-        ...(query.orientation && { orientation: query.orientation }),
-      };
-      const cached = await options.embedCache?.lookup({ images, options: embedOptions, cacheControl: c.req.header('cache-control') });
-      let manifest: ModelManifest;
-      const vectors: Float32Array[] = [];
-      if (cached?.status === 'hit') {
-        manifest = cached.model;
-        vectors.push(cached.vector);
-      } else {
-        const extractor = await options.extractor();
-        for (const image of images) vectors.push(await extractor.embed(image, embedOptions));
-        manifest = extractor.manifest;
-        if (cached?.status === 'miss') await cached.store(vectors[0]!, manifest);
-      }
-      if (cached) c.header(EMBED_CACHE_HEADER, cached.status);
+/** The request's images, and whether the client sent a list (the answer then carries `vectors`). */
+async function imagesOf(c: Context, maxBatch: number): Promise<{ images: Uint8Array[]; batch: boolean }> {
+  switch (bodyForm(c)) {
+    case 'raw':
+      return { images: [await rawBytes(c)], batch: false };
+    case 'form': {
+      const { image } = parsedBody(c, 'form', EmbedForm);
+      const images = await fileBytes(withinBatch(Array.isArray(image) ? image : [image], maxBatch));
+      return { images, batch: images.length > 1 };
+    }
+    case 'json': {
+      const body = parsedBody(c, 'json', EmbedJson);
+      const strings = body.image !== undefined ? [body.image] : withinBatch(body.images, maxBatch);
+      return { images: strings.map(base64Bytes), batch: body.image === undefined };
+    }
+  }
+}
 
-      if ((c.req.header('accept') ?? '').includes('application/octet-stream')) {
-        return c.body(vectorsAsBytes(vectors), 200, {
-          'content-type': 'application/octet-stream',
-          'x-model-id': manifest.id,
-          'x-model-version': manifest.version,
-          'x-vector-dims': String(manifest.dims),
-          'x-vector-count': String(vectors.length),
-        });
-      }
-      const model = modelInfo(manifest);
-      return batch
-        ? c.json({ model, dims: manifest.dims, vectors: vectors.map((v) => Array.from(v)) })
-        : c.json({ model, dims: manifest.dims, vector: Array.from(vectors[0]!) });
+export function embedRoutes(services: AppServices) {
+  const { embedder, limits } = services;
+  const embed = defineRoute(
+    {
+      method: 'post',
+      path: '/v1/embed',
+      tags: ['embed'],
+      summary: 'Feature vectors of one image or a batch',
+      description: 'A single image is answered from the embedding cache when it was embedded before (`X-Embed-Cache: hit`).',
+      middleware: readBody({ maxBytes: limits.maxBodyBytes, accepted: ACCEPTED }),
+      request: { query: EmbedQuery, body: { content: { ...rawImageContent, ...formContent(EmbedForm), ...jsonContent(EmbedJson) } } },
+      responses: {
+        200: {
+          description: 'The vector (`vector`), or one per image for a batch (`vectors`); `Accept: application/octet-stream` gets little-endian float32 bytes.',
+          content: { ...jsonContent(EmbedResponse), 'application/octet-stream': { schema: Binary } },
+        },
+      },
     },
+    ['body-too-large', 'unsupported-media-type', 'empty-body', 'malformed-json', 'malformed-multipart', 'invalid-field', 'batch-too-large',
+      'unsupported-image-format', 'malformed-image', 'image-too-large', 'busy', 'model-unavailable'],
   );
+
+  return routeApp().openapi(embed, async (c) => {
+    const query = c.req.valid('query');
+    const { images, batch } = await imagesOf(c, limits.maxBatch);
+    const { vectors, model, cache } = await embedder.embed(images, embedRequest(c, query));
+    cacheHeader(c, cache);
+    if ((c.req.header('accept') ?? '').includes('application/octet-stream')) {
+      return c.body(vectorsAsBytes(vectors), 200, {
+        'content-type': 'application/octet-stream',
+        'x-model-id': model.id,
+        'x-model-version': model.version,
+        'x-vector-dims': String(model.dims),
+        'x-vector-count': String(vectors.length),
+      });
+    }
+    const info = modelInfo(model);
+    return batch
+      ? c.json({ model: info, dims: model.dims, vectors: vectors.map((v) => Array.from(v)) }, 200)
+      : c.json({ model: info, dims: model.dims, vector: Array.from(vectors[0]!) }, 200);
+  });
 }

@@ -1,182 +1,216 @@
 /**
- * @module /v1/items: store vectors under ids (from an image or a precomputed vector), read, list and
- * delete them, and find an item's nearest neighbours.
- *
- *   PUT    /v1/items/:id            image (raw, multipart "image" + "metadata", JSON {image, metadata})
- *                                   or JSON {vector, model, metadata}
- *   POST   /v1/items                JSON {items: [{id, image | vector + model, metadata}]}
- *   GET    /v1/items/:id            ?vector=true adds the vector
- *   DELETE /v1/items/:id            204 whether or not it existed
- *   GET    /v1/items                ?cursor=&limit=
- *   GET    /v1/items/:id/similar    ?k=&metric=&filter=
- * Every route takes ?namespace= (default "default").
+ * @module /v1/items: store vectors under ids (from an image or a precomputed vector), read, list and delete
+ * them, and find an item's nearest neighbours. Every route takes ?namespace= (default "default").
  */
-import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import type { ItemInput, VectorStore, WriteResult } from '../../store/types.ts';
-import { base64Image, decodeBase64Image, formFiles, readBody } from '../image-input.ts';
+import type { Context } from 'hono';
+import {
+  BatchJson,
+  BatchQuery,
+  GetItemQuery,
+  ItemPage,
+  ItemParams,
+  ItemsWritten,
+  ItemWritten,
+  ListQuery,
+  NamespaceQuery,
+  PutItemForm,
+  PutItemJson,
+  PutItemQuery,
+  StoredItem,
+} from '../../contract/items.ts';
+import { SimilarQuery, SimilarResponse } from '../../contract/search.ts';
+import type { ItemDraft } from '../../services/indexer.ts';
+import type { Metadata } from '../../store/types.ts';
+import { searchAnswer, writeAnswer } from '../answers.ts';
+import { routeApp } from '../openapi/app.ts';
+import { formContent, JSON_TYPE, jsonContent, MULTIPART, rawImageContent } from '../openapi/media.ts';
+import { defineRoute } from '../openapi/route.ts';
 import { problem } from '../problem.ts';
-import { clientVector, formFields, idSchema, invalid, itemId, metadataOf, namespaceOf, requireStore, searchParams } from '../store-input.ts';
-import { payloadTooLarge } from './embed.ts';
-import { embedOptionsOf, searchAnswer, type StoreRouteOptions } from './search.ts';
+import { base64Bytes, bodyForm, fileBytes, parsedBody, rawBytes, readBody } from '../request/body.ts';
+import { cacheHeader, embedRequest } from '../request/embedding.ts';
+import { requireItems, type AppServices } from '../services.ts';
+import type { ProblemKind } from '../../contract/problems.ts';
 
-export const ITEM_BODIES = [
-  'image/jpeg, image/png, image/webp, image/gif, image/bmp (raw body, no metadata)',
-  'multipart/form-data (file field "image", optional text field "metadata" holding a JSON object)',
-  'application/json ({"image": "<base64>", "metadata": {...}} or {"vector": [...], "model": {"id", "version"}, "metadata": {...}})',
-] as const;
-
-export const BATCH_BODIES = [
-  'application/json ({"items": [{"id", "image": "<base64>" | "vector": [...] + "model", "metadata"}, ...]})',
-] as const;
-
-/** One item's source, before embedding: an image to embed or a vector to take as it is. */
-type Source = { image: Uint8Array; vector?: undefined } | { vector: Float32Array; image?: undefined };
-
-function jsonSource(value: unknown, options: StoreRouteOptions, where: string): Source & { metadata: unknown } {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) invalid(where, 'must be a JSON object', { accepted: ITEM_BODIES });
-  const json = value as Record<string, unknown>;
-  if ((json.image === undefined) === (json.vector === undefined)) {
-    invalid(where, 'give exactly one of "image" (base64) or "vector" (with "model")', { accepted: ITEM_BODIES });
-  }
-  if (json.image !== undefined) {
-    const parsed = base64Image.safeParse(json.image);
-    if (!parsed.success) invalid(`${where === 'body' ? '' : `${where}.`}image`, parsed.error.issues[0]!.message);
-    return { image: decodeBase64Image(parsed.data), metadata: json.metadata };
-  }
-  return { vector: clientVector(json.vector, json.model, options.model, where === 'body' ? 'vector' : `${where}.vector`), metadata: json.metadata };
-}
-
-function writeAnswer(store: VectorStore, namespace: string, written: WriteResult) {
-  return {
-    namespace,
-    model: { id: store.model.id, version: store.model.version },
-    dims: store.model.dims,
-    consistency: store.capabilities.consistency,
-    ...(written.mutationId && { mutationId: written.mutationId }),
-  };
-}
+const STORE: readonly ProblemKind[] = ['store-unavailable', 'store-capacity', 'store-misconfigured', 'invalid-field', 'limit-exceeded'];
+const EMBEDS: readonly ProblemKind[] = ['unsupported-image-format', 'malformed-image', 'image-too-large', 'busy', 'model-unavailable'];
+const BODY: readonly ProblemKind[] = ['body-too-large', 'unsupported-media-type', 'empty-body', 'malformed-json'];
+const WRITES: readonly ProblemKind[] = ['rate-limited', 'model-mismatch', 'dims-mismatch'];
 
 function notFound(id: string, namespace: string): never {
-  throw problem(404, { kind: 'item-not-found', title: 'No such item', detail: `No item "${id}" in namespace "${namespace}".`, id, namespace });
+  throw problem('item-not-found', `No item "${id}" in namespace "${namespace}".`, { id, namespace });
 }
 
-export function itemRoutes(options: StoreRouteOptions) {
-  const { limits } = options;
-  const limit = bodyLimit({ maxSize: limits.maxBodyBytes, onError: () => payloadTooLarge(limits.maxBodyBytes) });
-  const embed = async (c: Context, image: Uint8Array) => (await options.extractor()).embed(image, embedOptionsOf(c));
+/** The item a PUT body describes; `?metadata=` serves bodies that cannot carry metadata (a raw image). */
+async function putDraft(c: Context, id: string, queryMetadata: Metadata | undefined): Promise<ItemDraft> {
+  let draft: ItemDraft;
+  switch (bodyForm(c)) {
+    case 'raw':
+      return { id, metadata: queryMetadata, source: { image: await rawBytes(c) } };
+    case 'form': {
+      const form = parsedBody(c, 'form', PutItemForm);
+      draft = { id, metadata: form.metadata, source: { image: (await fileBytes(form.image))[0]! } };
+      break;
+    }
+    case 'json': {
+      const body = parsedBody(c, 'json', PutItemJson);
+      const source = body.image !== undefined ? { image: base64Bytes(body.image) } : { vector: body.vector, model: body.model };
+      draft = { id, metadata: body.metadata, source };
+      break;
+    }
+  }
+  if (queryMetadata === undefined) return draft;
+  if (draft.metadata !== undefined) {
+    throw problem('invalid-field', 'metadata: given both in the query and in the body; give it once', { field: 'metadata' });
+  }
+  return { ...draft, metadata: queryMetadata };
+}
 
-  return new Hono()
-    .put('/:id', limit, async function putItem(c) {
-      const store = requireStore(options.store);
-      const id = itemId(c.req.param('id'));
-      const namespace = namespaceOf(c.req.query('namespace'));
-      embedOptionsOf(c); // refuse bad options before reading the body
-      const body = await readBody(c, ITEM_BODIES);
-      let source: Source;
-      let metadata: unknown;
-      if (body.kind === 'bytes') source = { image: body.bytes };
-      else if (body.kind === 'form') {
-        const [image] = await formFiles(body.form, 'image', 1, ITEM_BODIES);
-        source = { image: image! };
-        metadata = formFields(body.form, ['metadata']).metadata;
-      } else ({ metadata, ...source } = jsonSource(body.value, options, 'body'));
-      const item: ItemInput = { id, namespace, metadata: metadataOf(metadata), vector: source.vector ?? (await embed(c, source.image)) };
-      const written = await store.upsert([item]);
-      return c.json({ id, ...writeAnswer(store, namespace, written) });
+export function itemRoutes(services: AppServices) {
+  const { limits } = services;
+  const putItem = defineRoute(
+    {
+      method: 'put',
+      path: '/v1/items/{id}',
+      tags: ['items'],
+      summary: 'Store an item: an image to embed, or a precomputed vector of this model, with metadata',
+      description: 'A raw image body takes its metadata from `?metadata=`; a repeated image is embedded from the cache (`X-Embed-Cache`).',
+      middleware: readBody({ maxBytes: limits.maxBodyBytes, accepted: [...Object.keys(rawImageContent), MULTIPART, JSON_TYPE] }),
+      request: { params: ItemParams, query: PutItemQuery, body: { content: { ...rawImageContent, ...formContent(PutItemForm), ...jsonContent(PutItemJson) } } },
+      responses: { 200: { description: 'Stored (with `consistency: eventual`, maybe not yet searchable).', content: jsonContent(ItemWritten) } },
+    },
+    [...BODY, 'malformed-multipart', 'invalid-id', ...STORE, ...WRITES, ...EMBEDS],
+  );
+
+  const putItems = defineRoute(
+    {
+      method: 'post',
+      path: '/v1/items',
+      tags: ['items'],
+      summary: 'Store a batch of items (images and vectors)',
+      middleware: readBody({ maxBytes: limits.maxBodyBytes, accepted: [JSON_TYPE] }),
+      request: { query: BatchQuery, body: { content: jsonContent(BatchJson) } },
+      responses: { 200: { description: 'Stored.', content: jsonContent(ItemsWritten) } },
+    },
+    [...BODY, 'batch-too-large', ...STORE, ...WRITES, ...EMBEDS],
+  );
+
+  const listItems = defineRoute(
+    {
+      method: 'get',
+      path: '/v1/items',
+      tags: ['items'],
+      summary: 'A page of items (ids and metadata)',
+      request: { query: ListQuery },
+      responses: { 200: { description: 'A page; `cursor` leads to the next one.', content: jsonContent(ItemPage) } },
+    },
+    [...STORE, 'not-supported'],
+  );
+
+  const getItem = defineRoute(
+    {
+      method: 'get',
+      path: '/v1/items/{id}',
+      tags: ['items'],
+      summary: 'One item, with its vector on ?vector=true',
+      request: { params: ItemParams, query: GetItemQuery },
+      responses: { 200: { description: 'The item.', content: jsonContent(StoredItem) } },
+    },
+    ['invalid-id', 'item-not-found', ...STORE],
+  );
+
+  const deleteItem = defineRoute(
+    {
+      method: 'delete',
+      path: '/v1/items/{id}',
+      tags: ['items'],
+      summary: 'Delete an item (204 whether or not it existed)',
+      request: { params: ItemParams, query: NamespaceQuery },
+      responses: { 204: { description: 'Gone; `X-Mutation-Id` where the store applies writes later.' } },
+    },
+    ['invalid-id', 'rate-limited', ...STORE],
+  );
+
+  const similarItems = defineRoute(
+    {
+      method: 'get',
+      path: '/v1/items/{id}/similar',
+      tags: ['search'],
+      summary: "An item's nearest neighbours, without itself",
+      request: { params: ItemParams, query: SimilarQuery },
+      responses: { 200: { description: 'Best first.', content: jsonContent(SimilarResponse) } },
+    },
+    ['invalid-id', 'item-not-found', 'k-too-large', 'metric-not-supported', ...STORE],
+  );
+
+  return routeApp()
+    .openapi(putItem, async (c) => {
+      const { store, indexer } = requireItems(services);
+      const { id } = c.req.valid('param');
+      const query = c.req.valid('query');
+      const draft = await putDraft(c, id, query.metadata);
+      const { written, cache } = await indexer.put(query.namespace, draft, embedRequest(c, query));
+      cacheHeader(c, cache);
+      return c.json({ id, ...writeAnswer(store, query.namespace, written) }, 200);
     })
-
-    .post('/', limit, async function putItems(c) {
-      const store = requireStore(options.store);
-      const namespace = namespaceOf(c.req.query('namespace'));
-      embedOptionsOf(c);
-      const body = await readBody(c, BATCH_BODIES);
-      if (body.kind !== 'json') {
-        throw problem(415, { kind: 'unsupported-media-type', title: 'Send the batch as JSON', detail: 'POST /v1/items takes application/json.', accepted: BATCH_BODIES });
-      }
-      const list = (body.value as { items?: unknown } | null)?.items;
-      if (!Array.isArray(list) || list.length === 0) invalid('items', 'must be a non-empty list of items', { accepted: BATCH_BODIES });
-      const max = store.capabilities.maxUpsertBatch;
-      if (list.length > max) {
-        throw problem(413, { kind: 'batch-too-large', title: 'Too many items in one request', detail: `The request holds ${list.length} items; at most ${max} per request.`, limit: max });
-      }
-      const parsed = list.map((entry, i) => {
-        const where = `items.${i}`;
-        const id = idSchema.safeParse((entry as { id?: unknown } | null)?.id);
-        if (!id.success) invalid(`${where}.id`, id.error.issues[0]!.message);
-        const { metadata, ...source } = jsonSource(entry, options, where);
-        return { id: id.data, source: source as Source, metadata: metadataOf(metadata, `${where}.metadata`) };
-      });
-      const images = parsed.filter((p) => p.source.image).length;
-      if (images > limits.maxBatch) {
-        throw problem(413, {
-          kind: 'batch-too-large',
-          title: 'Too many images in one request',
-          detail: `The request holds ${images} images to embed; at most ${limits.maxBatch} per request (precomputed vectors do not count).`,
-          limit: limits.maxBatch,
-        });
-      }
-      const seen = new Set<string>();
-      for (const p of parsed) {
-        if (seen.has(p.id)) invalid('items', `id "${p.id}" appears twice`);
-        seen.add(p.id);
-      }
-      const items: ItemInput[] = [];
-      for (const p of parsed) items.push({ id: p.id, namespace, metadata: p.metadata, vector: p.source.vector ?? (await embed(c, p.source.image!)) });
-      const written = await store.upsert(items);
-      return c.json({ ids: written.ids, count: written.ids.length, ...writeAnswer(store, namespace, written) });
+    .openapi(putItems, async (c) => {
+      const { store, indexer } = requireItems(services);
+      const query = c.req.valid('query');
+      const { items } = parsedBody(c, 'json', BatchJson);
+      const drafts = items.map(
+        (item): ItemDraft => ({
+          id: item.id,
+          metadata: item.metadata,
+          source: item.image !== undefined ? { image: base64Bytes(item.image) } : { vector: item.vector, model: item.model },
+        }),
+      );
+      const { written, cache } = await indexer.putMany(query.namespace, drafts, embedRequest(c, query));
+      cacheHeader(c, cache);
+      return c.json({ ids: written.ids, count: written.ids.length, ...writeAnswer(store, query.namespace, written) }, 200);
     })
-
-    .get('/', async function listItems(c) {
-      const store = requireStore(options.store);
-      const namespace = namespaceOf(c.req.query('namespace'));
-      const rawLimit = c.req.query('limit');
-      const pageSize = rawLimit === undefined ? 100 : Number(rawLimit);
-      if (!Number.isSafeInteger(pageSize) || pageSize < 1 || pageSize > 1000) invalid('limit', 'must be an integer from 1 to 1000');
+    .openapi(listItems, async (c) => {
+      const { store } = requireItems(services);
+      const { namespace, cursor, limit } = c.req.valid('query');
       if (!store.capabilities.list) {
-        throw problem(501, {
-          kind: 'not-supported',
-          title: 'This store cannot list items',
-          detail: `The ${store.capabilities.kind} store cannot list items (the Vectorize binding has no list; use \`wrangler vectorize list-vectors\`).`,
-        });
+        throw problem(
+          'not-supported',
+          `The ${store.capabilities.kind} store cannot list items (the Vectorize binding has no list; use \`wrangler vectorize list-vectors\`).`,
+        );
       }
-      const page = await store.list({ namespace, cursor: c.req.query('cursor') ?? null, limit: pageSize });
-      return c.json({ items: page.items, cursor: page.cursor, namespace, model: { id: store.model.id, version: store.model.version } });
+      const page = await store.list({ namespace, cursor: cursor ?? null, limit: limit ?? 100 });
+      return c.json({ items: page.items, cursor: page.cursor, namespace, model: { id: store.model.id, version: store.model.version } }, 200);
     })
-
-    .get('/:id', async function getItem(c) {
-      const store = requireStore(options.store);
-      const id = itemId(c.req.param('id'));
-      const namespace = namespaceOf(c.req.query('namespace'));
-      const withVector = c.req.query('vector');
-      if (withVector !== undefined && !['true', 'false', '1', '0'].includes(withVector)) invalid('vector', 'must be true or false');
+    .openapi(getItem, async (c) => {
+      const { store } = requireItems(services);
+      const { id } = c.req.valid('param');
+      const { namespace, vector } = c.req.valid('query');
       const item = await store.get(id, { namespace });
       if (!item) notFound(id, namespace);
-      return c.json({
-        id: item.id,
-        namespace: item.namespace,
-        model: item.model,
-        dims: item.vector.length,
-        metadata: item.metadata,
-        ...((withVector === 'true' || withVector === '1') && { vector: Array.from(item.vector) }),
-      });
+      return c.json(
+        {
+          id: item.id,
+          namespace: item.namespace,
+          model: item.model,
+          dims: item.vector.length,
+          metadata: item.metadata,
+          ...((vector === 'true' || vector === '1') && { vector: Array.from(item.vector) }),
+        },
+        200,
+      );
     })
-
-    .delete('/:id', async function deleteItem(c) {
-      const store = requireStore(options.store);
-      const id = itemId(c.req.param('id'));
-      const namespace = namespaceOf(c.req.query('namespace'));
+    .openapi(deleteItem, async (c) => {
+      const { store } = requireItems(services);
+      const { id } = c.req.valid('param');
+      const { namespace } = c.req.valid('query');
       const written = await store.delete([id], { namespace });
       if (written.mutationId) c.header('x-mutation-id', written.mutationId);
       return c.body(null, 204);
     })
-
-    .get('/:id/similar', async function similarItems(c) {
-      const store = requireStore(options.store);
-      const id = itemId(c.req.param('id'));
-      const params = searchParams(c.req.query(), store.capabilities, true);
-      const result = await store.queryById(id, { topK: params.k, metric: params.metric, namespace: params.namespace, filter: params.filter });
-      if (!result) notFound(id, params.namespace);
-      return searchAnswer(c, result, params, options.model, { id });
+    .openapi(similarItems, async (c) => {
+      const { searcher } = requireItems(services);
+      const { id } = c.req.valid('param');
+      const query = c.req.valid('query');
+      const found = await searcher.similar(id, query);
+      if (!found) notFound(id, query.namespace);
+      return c.json({ id, ...searchAnswer(c, found, services.model) }, 200);
     });
 }

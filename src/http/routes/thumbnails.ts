@@ -1,84 +1,106 @@
 /**
- * @module /v1/thumbnails/:id: small preview images of items, kept where the deployment can serve them
- * (R2). Clients make the preview (the demo draws it in the browser) and upload it next to the item.
- *
- *   PUT    /v1/thumbnails/:id   raw JPEG, PNG or WebP, at most 64 KiB and 512x512 pixels
- *   GET    /v1/thumbnails/:id   the image (content type from its bytes, never from the uploader)
- *   DELETE /v1/thumbnails/:id   204 whether or not it existed
+ * @module /v1/thumbnails/{id}: small preview images of items, kept where the deployment can serve them (R2).
+ * Clients make the preview (the demo draws it in the browser) and upload it next to an item that exists.
  * Every route takes ?namespace= (default "default"), like the items.
  */
-import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { Binary } from '../../contract/common.ts';
+import { ItemParams, NamespaceQuery } from '../../contract/items.ts';
+import { MAX_THUMBNAIL_BYTES, MAX_THUMBNAIL_SIDE, THUMBNAIL_TYPES, ThumbnailStored } from '../../contract/thumbnails.ts';
 import { probeImage } from '../../core/image/probe.ts';
 import type { ImageFormat } from '../../core/image/types.ts';
 import type { ThumbnailStore } from '../../thumbnails/types.ts';
-import { problem, problemResponse } from '../problem.ts';
-import { itemId, namespaceOf } from '../store-input.ts';
+import { routeApp } from '../openapi/app.ts';
+import { jsonContent } from '../openapi/media.ts';
+import { defineRoute } from '../openapi/route.ts';
+import { problem } from '../problem.ts';
+import { bodyTooLarge, rawBytes } from '../request/body.ts';
+import { requireItems, type AppServices } from '../services.ts';
 
-export const MAX_THUMBNAIL_BYTES = 64 * 1024;
-export const MAX_THUMBNAIL_SIDE = 512;
-const FORMATS: Partial<Record<ImageFormat, string>> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
-const ACCEPTED = ['image/jpeg', 'image/png', 'image/webp (raw body)'] as const;
+const FORMATS: Partial<Record<ImageFormat, (typeof THUMBNAIL_TYPES)[number]>> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+const imageContent = Object.fromEntries(THUMBNAIL_TYPES.map((type) => [type, { schema: Binary }]));
 
-function requireStore(store: ThumbnailStore | undefined): ThumbnailStore {
+function requireThumbnails(store: ThumbnailStore | undefined): ThumbnailStore {
   if (store) return store;
-  throw problem(503, {
-    kind: 'thumbnails-unavailable',
-    title: 'This deployment keeps no thumbnails',
-    detail: 'No THUMBNAILS R2 bucket is bound; see wrangler.toml.',
-  });
+  throw problem('thumbnails-unavailable', 'No THUMBNAILS R2 bucket is bound; see wrangler.toml.');
 }
 
 const keyOf = (namespace: string, id: string) => `thumbnails/${namespace}/${id}`;
 
-export function thumbnailRoutes(options: { thumbnails?: ThumbnailStore | undefined }) {
-  return new Hono()
-    .put(
-      '/:id',
-      bodyLimit({
-        maxSize: MAX_THUMBNAIL_BYTES,
-        onError: () =>
-          problemResponse(413, {
-            kind: 'body-too-large',
-            title: 'Thumbnail too large',
-            detail: `A thumbnail is at most ${MAX_THUMBNAIL_BYTES} bytes; send a smaller preview.`,
-            limit: MAX_THUMBNAIL_BYTES,
-          }),
-      }),
-      async function putThumbnail(c) {
-        const store = requireStore(options.thumbnails);
-        const id = itemId(c.req.param('id'));
-        const namespace = namespaceOf(c.req.query('namespace'));
-        const bytes = new Uint8Array(await c.req.arrayBuffer());
-        const info = probeImage(bytes); // 415 / 400 problems for anything that is not a readable image
-        const contentType = FORMATS[info.format];
-        if (!contentType) {
-          throw problem(415, {
-            kind: 'unsupported-image-format',
-            title: 'Unsupported thumbnail format',
-            detail: `A thumbnail must be JPEG, PNG or WebP, not ${info.format}.`,
-            accepted: ACCEPTED,
-          });
-        }
-        if (info.width > MAX_THUMBNAIL_SIDE || info.height > MAX_THUMBNAIL_SIDE) {
-          throw problem(413, {
-            kind: 'image-too-large',
-            title: 'Thumbnail too large',
-            detail: `The thumbnail is ${info.width}x${info.height}; at most ${MAX_THUMBNAIL_SIDE}x${MAX_THUMBNAIL_SIDE} pixels.`,
-            limit: MAX_THUMBNAIL_SIDE,
-          });
-        }
-        await store.put(keyOf(namespace, id), bytes, contentType);
-        return c.json({ id, namespace, contentType, bytes: bytes.byteLength, width: info.width, height: info.height });
-      },
-    )
-    .get('/:id', async function getThumbnail(c) {
-      const id = itemId(c.req.param('id'));
-      const namespace = namespaceOf(c.req.query('namespace'));
-      const found = options.thumbnails ? await options.thumbnails.get(keyOf(namespace, id)) : null;
-      if (!found) {
-        throw problem(404, { kind: 'thumbnail-not-found', title: 'No thumbnail', detail: `No thumbnail for "${id}" in namespace "${namespace}".` });
+const putThumbnail = defineRoute(
+  {
+    method: 'put',
+    path: '/v1/thumbnails/{id}',
+    tags: ['thumbnails'],
+    summary: `Store the preview of an item: a JPEG, PNG or WebP of at most ${MAX_THUMBNAIL_BYTES} bytes and ${MAX_THUMBNAIL_SIDE}x${MAX_THUMBNAIL_SIDE} pixels`,
+    description: 'The item must exist in the namespace. The content type is taken from the bytes, never from the request.',
+    middleware: bodyLimit({
+      maxSize: MAX_THUMBNAIL_BYTES,
+      onError: () => bodyTooLarge(MAX_THUMBNAIL_BYTES, `A thumbnail is at most ${MAX_THUMBNAIL_BYTES} bytes; send a smaller preview.`),
+    }),
+    request: { params: ItemParams, query: NamespaceQuery, body: { content: imageContent } },
+    responses: { 200: { description: 'Stored.', content: jsonContent(ThumbnailStored) } },
+  },
+  ['body-too-large', 'invalid-id', 'unsupported-image-format', 'malformed-image', 'image-too-large', 'item-not-found', 'thumbnails-unavailable',
+    'store-unavailable', 'store-capacity', 'store-misconfigured'],
+);
+
+const getThumbnail = defineRoute(
+  {
+    method: 'get',
+    path: '/v1/thumbnails/{id}',
+    tags: ['thumbnails'],
+    summary: 'The preview image (with an ETag; If-None-Match answers 304)',
+    request: { params: ItemParams, query: NamespaceQuery },
+    responses: {
+      200: { description: 'The image, typed from its bytes.', content: imageContent },
+      304: { description: 'Not modified (If-None-Match matched the ETag).' },
+    },
+  },
+  ['invalid-id', 'thumbnail-not-found'],
+);
+
+const deleteThumbnail = defineRoute(
+  {
+    method: 'delete',
+    path: '/v1/thumbnails/{id}',
+    tags: ['thumbnails'],
+    summary: 'Delete a preview (204 whether or not it existed)',
+    request: { params: ItemParams, query: NamespaceQuery },
+    responses: { 204: { description: 'Gone.' } },
+  },
+  ['invalid-id', 'thumbnails-unavailable'],
+);
+
+export function thumbnailRoutes(services: AppServices) {
+  return routeApp()
+    .openapi(putThumbnail, async (c) => {
+      const thumbnails = requireThumbnails(services.thumbnails);
+      const { id } = c.req.valid('param');
+      const { namespace } = c.req.valid('query');
+      const bytes = await rawBytes(c);
+      const info = probeImage(bytes); // 415 / 400 problems for anything that is not a readable image
+      const contentType = FORMATS[info.format];
+      if (!contentType) throw problem('unsupported-image-format', `A thumbnail must be JPEG, PNG or WebP, not ${info.format}.`, { accepted: THUMBNAIL_TYPES });
+      if (info.width > MAX_THUMBNAIL_SIDE || info.height > MAX_THUMBNAIL_SIDE) {
+        throw problem(
+          'image-too-large',
+          `The thumbnail is ${info.width}x${info.height}; at most ${MAX_THUMBNAIL_SIDE}x${MAX_THUMBNAIL_SIDE} pixels.`,
+          { limit: MAX_THUMBNAIL_SIDE },
+        );
       }
+      // A preview of nothing would be served forever: the item must exist.
+      if (!(await requireItems(services).store.get(id, { namespace }))) {
+        throw problem('item-not-found', `No item "${id}" in namespace "${namespace}": store the item before its thumbnail.`, { id, namespace });
+      }
+      await thumbnails.put(keyOf(namespace, id), bytes, contentType);
+      return c.json({ id, namespace, contentType, bytes: bytes.byteLength, width: info.width, height: info.height }, 200);
+    })
+    .openapi(getThumbnail, async (c) => {
+      const { id } = c.req.valid('param');
+      const { namespace } = c.req.valid('query');
+      const found = services.thumbnails ? await services.thumbnails.get(keyOf(namespace, id)) : null;
+      if (!found) throw problem('thumbnail-not-found', `No thumbnail for "${id}" in namespace "${namespace}".`);
       const headers: Record<string, string> = {
         'content-type': found.contentType,
         'cache-control': 'public, max-age=60',
@@ -91,9 +113,11 @@ export function thumbnailRoutes(options: { thumbnails?: ThumbnailStore | undefin
       }
       return c.body(found.bytes as Uint8Array<ArrayBuffer>, 200, headers);
     })
-    .delete('/:id', async function deleteThumbnail(c) {
-      const store = requireStore(options.thumbnails);
-      await store.delete(keyOf(namespaceOf(c.req.query('namespace')), itemId(c.req.param('id'))));
+    .openapi(deleteThumbnail, async (c) => {
+      const thumbnails = requireThumbnails(services.thumbnails);
+      const { id } = c.req.valid('param');
+      const { namespace } = c.req.valid('query');
+      await thumbnails.delete(keyOf(namespace, id));
       return c.body(null, 204);
     });
 }

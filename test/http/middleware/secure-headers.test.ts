@@ -4,6 +4,7 @@ import { createApp } from '../../../src/http/app.ts';
 import { DEFAULT_LIMITS } from '../../../src/http/limits.ts';
 import { PAGE_CSP } from '../../../src/http/middleware/secure-headers/index.ts';
 import { MODELS } from '../../../src/models.ts';
+import { MemoryStore } from '../../../src/store/memory.ts';
 import { memoryThumbnails } from '../../../src/thumbnails/types.ts';
 import { fixtureImage } from '../../setup/fixtures.ts';
 import { keyed, testAuth } from '../../support/auth.ts';
@@ -21,7 +22,8 @@ const assets = async (request: Request) => {
   if (pathname === '/demo/demo.js') return new Response('export {}', { headers: { 'content-type': 'text/javascript' } });
   return new Response('nope', { status: 404 });
 };
-const app = keyed(createApp({ model, models: MODELS, extractor, limits: DEFAULT_LIMITS, auth: testAuth(), assets, thumbnails: memoryThumbnails() }));
+const store = new MemoryStore({ id: model.id, version: model.version, dims: model.dims });
+const app = keyed(createApp({ model, models: MODELS, extractor, limits: DEFAULT_LIMITS, auth: testAuth(), assets, thumbnails: memoryThumbnails(), store }));
 
 function expectBaseHeaders(response: Response) {
   expect(response.headers.get('x-content-type-options')).toBe('nosniff');
@@ -55,6 +57,7 @@ describe('security headers', () => {
 
   it('thumbnails stay loadable by other origins', async () => {
     const webp = new Uint8Array(fixtureImage('chelsea.webp'));
+    await store.upsert([{ id: 't', vector: new Float32Array(model.dims).fill(1) }]); // a thumbnail needs its item
     expect((await app.request('/v1/thumbnails/t', { method: 'PUT', body: webp })).status).toBe(200);
     const got = await app.request('/v1/thumbnails/t');
     expectBaseHeaders(got);

@@ -138,22 +138,17 @@ function challenge(error?: string, scope?: Scope): Record<string, string> {
 
 function missingKey(keys: ApiKeys, scope: Scope): never {
   throw problem(
-    401,
-    {
-      kind: 'unauthorized',
-      title: 'An API key is required',
-      detail:
-        keys.size === 0
-          ? `This deployment has no API keys configured (the API_KEYS secret), so it refuses every request that needs the "${scope}" scope.`
-          : `This request needs an API key with the "${scope}" scope: send Authorization: Bearer <key>.`,
-      scope,
-    },
+    'unauthorized',
+    keys.size === 0
+      ? `This deployment has no API keys configured (the API_KEYS secret), so it refuses every request that needs the "${scope}" scope.`
+      : `This request needs an API key with the "${scope}" scope: send Authorization: Bearer <key>.`,
+    { scope },
     challenge(undefined, scope),
   );
 }
 
 function invalidKey(detail: string): never {
-  throw problem(401, { kind: 'invalid-api-key', title: 'The API key is not valid', detail }, challenge('invalid_token'));
+  throw problem('invalid-api-key', detail, {}, challenge('invalid_token'));
 }
 
 /** Checks `Authorization: Bearer <key>` against the configured keys and the scope the route needs. */
@@ -172,13 +167,9 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): MiddlewareHandler {
     c.set('apiKey', identity);
     if (!optional && !identity.scopes.includes(scope)) {
       throw problem(
-        403,
-        {
-          kind: 'insufficient-scope',
-          title: 'The API key lacks a scope this request needs',
-          detail: `The API key "${identity.name}" has the scopes ${identity.scopes.join(', ')}; this request needs "${scope}".`,
-          scope,
-        },
+        'insufficient-scope',
+        `The API key "${identity.name}" has the scopes ${identity.scopes.join(', ')}; this request needs "${scope}".`,
+        { scope },
         challenge('insufficient_scope', scope),
       );
     }

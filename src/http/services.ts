@@ -1,0 +1,24 @@
+/** @module The services an app is built over (once per app), as the routes reach them. */
+import type { ModelManifest } from '../core/model/manifest.ts';
+import type { Embedder } from '../services/embedder.ts';
+import type { Indexer } from '../services/indexer.ts';
+import type { Searcher } from '../services/searcher.ts';
+import type { VectorStore } from '../store/types.ts';
+import type { ThumbnailStore } from '../thumbnails/types.ts';
+import type { Limits } from './limits.ts';
+import { problem } from './problem.ts';
+
+export interface AppServices {
+  readonly model: ModelManifest;
+  readonly limits: Limits;
+  readonly embedder: Embedder;
+  /** The item store and the services over it; absent when the deployment binds none. */
+  readonly items: { readonly store: VectorStore; readonly indexer: Indexer; readonly searcher: Searcher } | undefined;
+  readonly thumbnails: ThumbnailStore | undefined;
+}
+
+/** The item store's services, or 503 store-unavailable. */
+export function requireItems(services: AppServices): NonNullable<AppServices['items']> {
+  if (services.items) return services.items;
+  throw problem('store-unavailable', 'This deployment has no ITEMS KV namespace (or VECTORIZE index) bound; see wrangler.toml.');
+}

@@ -1,0 +1,81 @@
+/**
+ * @module The indexer: items in (an image to embed or a vector with its model, plus metadata), validated and
+ * stored, one at a time or as a batch. The item routes call it; a queue consumer or a CLI can too.
+ */
+import { ProblemError } from '../contract/problems.ts';
+import type { ModelManifest } from '../core/model/manifest.ts';
+import type { Metadata, VectorStore, WriteResult } from '../store/types.ts';
+import type { EmbedCacheStatus } from './embed-cache.ts';
+import type { EmbedRequest, Embedder } from './embedder.ts';
+import { acceptVector, type ClientModel } from './vectors.ts';
+
+/** Where an item's vector comes from. */
+export type ItemSource = { readonly image: Uint8Array } | { readonly vector: ArrayLike<number>; readonly model: ClientModel };
+
+export interface ItemDraft {
+  readonly id: string;
+  readonly metadata?: Metadata | undefined;
+  readonly source: ItemSource;
+}
+
+export interface Indexed {
+  readonly written: WriteResult;
+  /** What the embedding cache did for the images (undefined: no cache, or no image). */
+  readonly cache: EmbedCacheStatus | undefined;
+}
+
+export interface Indexer {
+  readonly store: VectorStore;
+  put(namespace: string, item: ItemDraft, request?: EmbedRequest): Promise<Indexed>;
+  /** A batch: at most the store's upsert batch of items and `maxImages` images; ids must be distinct. */
+  putMany(namespace: string, items: readonly ItemDraft[], request?: EmbedRequest): Promise<Indexed>;
+}
+
+export interface IndexerOptions {
+  readonly store: VectorStore;
+  readonly embedder: Embedder;
+  /** The model the deployment serves: precomputed vectors must come from it. */
+  readonly model: ModelManifest;
+  /** Most images one batch may embed (vectors do not count). */
+  readonly maxImages: number;
+}
+
+export function createIndexer(options: IndexerOptions): Indexer {
+  const { store, embedder, model, maxImages } = options;
+
+  async function index(namespace: string, items: readonly ItemDraft[], fieldOf: (i: number) => string, request: EmbedRequest | undefined): Promise<Indexed> {
+    // Every check before any embed: a refused batch costs no inference.
+    const vectors = items.map(({ source }, i) => ('vector' in source ? acceptVector(source.vector, source.model, model, `${fieldOf(i)}vector`) : undefined));
+    const images = items.flatMap(({ source }) => ('image' in source ? [source.image] : []));
+    if (images.length > maxImages) {
+      throw new ProblemError(
+        'batch-too-large',
+        `The request holds ${images.length} images to embed; at most ${maxImages} per request (precomputed vectors do not count).`,
+        { limit: maxImages },
+      );
+    }
+    const embedded = images.length ? await embedder.embed(images, request) : undefined;
+    let next = 0;
+    const written = await store.upsert(
+      items.map((item, i) => ({ id: item.id, namespace, metadata: item.metadata ?? {}, vector: vectors[i] ?? embedded!.vectors[next++]! })),
+    );
+    return { written, cache: embedded?.cache };
+  }
+
+  return {
+    store,
+    put: (namespace, item, request) => index(namespace, [item], () => '', request),
+    async putMany(namespace, items, request) {
+      const max = store.capabilities.maxUpsertBatch;
+      if (items.length > max) {
+        throw new ProblemError('batch-too-large', `The request holds ${items.length} items; at most ${max} per request.`, { limit: max });
+      }
+      const seen = new Set<string>();
+      for (const { id } of items) {
+        if (seen.has(id)) throw new ProblemError('invalid-field', `items: id "${id}" appears twice`, { field: 'items' });
+        seen.add(id);
+      }
+      return index(namespace, items, (i) => `items.${i}.`, request);
+    },
+  };
+}
