@@ -2,54 +2,34 @@
  * @module A typed client for the edge-features HTTP API. Web standards only (`fetch`, `Blob`,
  * `FormData`): it runs in browsers, Web Workers, Node 18+ and other Cloudflare Workers — pass a
  * service binding's `fetch` there. Every failure is an {@link EdgeFeaturesError}.
+ *
+ * Its request and response types come from the API contract (src/contract, the zod schemas the routes
+ * and /openapi.json are declared from), and every answer is checked against the same schemas before it
+ * is returned: an answer that does not match is an `EdgeFeaturesError` of kind `response`.
  */
+import type * as z from 'zod';
+import * as contract from '../contract/index.ts';
 
-/** What the API says about the model with every vector. */
-export interface ModelRef {
-  readonly id: string;
-  readonly version: string;
-  readonly dims?: number;
-  /** sha256 of the ONNX graph; equal ids and hashes give equal vectors. */
-  readonly sha256?: string;
-}
-
-export interface ModelInfo extends ModelRef {
-  readonly architecture: string;
-  readonly weights: string;
-  readonly quantization: string;
-  readonly dims: number;
-  readonly sha256: string;
-  readonly preprocess: Record<string, unknown>;
-}
-
-export interface ListedModel extends ModelInfo {
-  readonly description: string;
-  readonly macs: number;
-  /** True on the model this deployment embeds with. */
-  readonly serving: boolean;
-}
+/** The model that made a vector, as a client sends it with one (a ModelInfo or `BrowserExtractor.model` will do). */
+export type ModelRef = Pick<z.input<typeof contract.ModelRef>, 'id' | 'version' | 'dims' | 'sha256'>;
+export type ModelInfo = contract.ModelInfo;
+export type ListedModel = contract.ListedModel;
 
 /** Image bytes in any of the usual forms. */
 export type ImageInput = Blob | ArrayBuffer | ArrayBufferView;
 
-export type Metric = 'cosine' | 'euclidean' | 'dot';
-export type MetadataValue = string | number | boolean | string[] | { readonly [key: string]: string | number | boolean | string[] };
-export type Metadata = { readonly [key: string]: MetadataValue };
+export type Metric = z.infer<typeof contract.Metric>;
+export type Metadata = z.input<typeof contract.Metadata>;
+export type MetadataValue = Metadata[string];
 /** Vectorize-style metadata filter, e.g. `{ kind: { $in: ['cat', 'dog'] }, year: { $gte: 2020 } }`. */
-export type MetadataFilter = Record<string, unknown>;
+export type MetadataFilter = z.infer<typeof contract.Filter>;
 
-export interface EmbedOptions {
-  readonly resize?: 'nearest' | 'bilinear';
-  readonly orientation?: 'apply' | 'ignore';
-}
+export type EmbedOptions = z.input<typeof contract.EmbedOptionsQuery>;
 
-export interface EmbedResult {
-  readonly model: ModelInfo;
-  readonly dims: number;
-  readonly vector: Float32Array;
-}
+/** The answer to `POST /v1/embed`, with the vector as a Float32Array. */
+export type EmbedResult = Omit<contract.EmbedVector, 'vector'> & { readonly vector: Float32Array };
 
-/** A precomputed vector and the model that made it (e.g. `BrowserExtractor.model`). */
+/** A precomputed vector (any array of numbers, e.g. a Float32Array) and the model that made it (e.g. `BrowserExtractor.model`). */
 export interface VectorSource {
   readonly vector: ArrayLike<number>;
   readonly model: ModelRef;
@@ -67,66 +47,28 @@ export interface PutItemOptions extends NamespaceOption, EmbedOptions {
   readonly metadata?: Metadata;
 }
 
-export interface PutItemResult {
-  readonly id: string;
-  readonly namespace: string;
-  readonly model: ModelRef;
-  readonly dims: number;
-  /** `eventual` (Vectorize): the item may not be searchable at once. */
-  readonly consistency: 'read-your-writes' | 'eventual';
-  readonly mutationId?: string;
-}
+/** `consistency: 'eventual'` (Vectorize): the item may not be searchable at once. */
+export type PutItemResult = contract.ItemWritten;
 
-export interface StoredItem {
-  readonly id: string;
-  readonly namespace: string;
-  readonly model: ModelRef;
-  readonly dims: number;
-  readonly metadata: Metadata;
-  readonly vector?: Float32Array;
-}
+export type StoredItem = Omit<contract.StoredItem, 'vector'> & { readonly vector?: Float32Array };
 
 export interface SearchOptions extends NamespaceOption {
-  readonly k?: number;
+  readonly k?: contract.SearchJson['k'];
   readonly metric?: Metric;
   readonly filter?: MetadataFilter;
 }
 
-export interface SearchMatch {
-  readonly id: string;
-  /** cosine and dot: higher is nearer; euclidean: lower is nearer. */
-  readonly score: number;
-  readonly metadata: Metadata;
-}
-
-export interface SearchResult {
-  readonly results: SearchMatch[];
-  readonly model: ModelRef;
-  readonly metric: Metric;
-  readonly namespace: string;
-  readonly k: number;
-}
-
-export interface CompareResult {
-  readonly cosine: number;
-  readonly euclidean: number;
-  readonly model: ModelRef;
-}
-
-export interface Health {
-  readonly status: string;
-  readonly model: ModelRef;
-  readonly runtime: Record<string, number>;
-}
+/** cosine and dot: a higher score is nearer; euclidean: lower is nearer. */
+export type SearchMatch = contract.SearchResponse['results'][number];
+export type SearchResult = contract.SearchResponse;
+/** A search from a stored item: the search result and the item's id. */
+export type SimilarResult = contract.SimilarResponse;
+export type CompareResult = contract.CompareResponse;
+export type Health = contract.Health;
 
 /** An RFC 9457 problem document as the API sends it. */
-export interface Problem {
-  readonly type: string;
-  readonly status: number;
-  readonly title: string;
-  readonly detail: string;
-  readonly [member: string]: unknown;
-}
+export type Problem = contract.Problem;
+export type ProblemKind = contract.ProblemKind;
 
 /**
  * `network`: no answer (offline, DNS, CORS, aborted); `http`: an error status, with the problem
@@ -148,7 +90,7 @@ export class EdgeFeaturesError extends Error {
   }
 
   /** The problem's machine-readable kind, e.g. `unsupported-image-format`, `model-mismatch`. */
-  get problemKind(): string | undefined {
+  get problemKind(): ProblemKind | (string & {}) | undefined {
     return this.problem?.type.split('/').pop();
   }
 }
@@ -174,7 +116,7 @@ export interface EdgeFeaturesClient {
   putItem(id: string, source: ItemSource, options?: PutItemOptions): Promise<PutItemResult>;
   getItem(id: string, options?: NamespaceOption & { readonly vector?: boolean }): Promise<StoredItem | null>;
   deleteItem(id: string, options?: NamespaceOption): Promise<void>;
-  similar(id: string, options?: SearchOptions): Promise<SearchResult>;
+  similar(id: string, options?: SearchOptions): Promise<SimilarResult>;
   search(query: ItemSource, options?: SearchOptions & EmbedOptions): Promise<SearchResult>;
   compare(a: ImageInput, b: ImageInput, options?: EmbedOptions): Promise<CompareResult>;
   /** Stores a small preview image (JPEG, PNG or WebP) for an item, where the deployment keeps them. */
@@ -209,9 +151,15 @@ function query(params: Record<string, string | number | boolean | undefined>): s
   return text ? `?${text}` : '';
 }
 
-function vectorOf(values: unknown): Float32Array {
-  if (!Array.isArray(values)) throw new EdgeFeaturesError('response', 'the answer holds no vector');
-  return Float32Array.from(values as number[]);
+/** The model of a vector as requests carry it: only the fields the API compares. */
+function modelOf(model: ModelRef): ModelRef {
+  return { id: model.id, version: model.version, ...(model.dims !== undefined && { dims: model.dims }), ...(model.sha256 !== undefined && { sha256: model.sha256 }) };
+}
+
+/** Where in an answer it breaks the contract, e.g. `results.0.score: Invalid input: expected number, received string`. */
+function contractIssues(error: z.ZodError): string {
+  const shown = error.issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(the answer)'}: ${issue.message}`);
+  return shown.join('; ') + (error.issues.length > shown.length ? ` (and ${error.issues.length - shown.length} more)` : '');
 }
 
 export function createClient(options: ClientOptions): EdgeFeaturesClient {
@@ -220,10 +168,10 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
   const defaultNamespace = options.namespace;
   const ns = (o?: NamespaceOption) => o?.namespace ?? defaultNamespace;
 
-  async function call(method: string, path: string, init: { body?: BodyInit; type?: string; accept?: string } = {}): Promise<Response> {
+  async function call(method: string, path: string, init: { body?: BodyInit; type?: string } = {}): Promise<Response> {
     const headers = new Headers(options.headers);
     if (init.type) headers.set('content-type', init.type);
-    headers.set('accept', init.accept ?? `application/json, ${PROBLEM_TYPE}`);
+    headers.set('accept', `application/json, ${PROBLEM_TYPE}`);
     const url = `${baseUrl}${path}`;
     let response: Response;
     try {
@@ -234,7 +182,8 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
     if (response.ok) return response;
     let problem: Problem | undefined;
     if ((response.headers.get('content-type') ?? '').startsWith(PROBLEM_TYPE)) {
-      problem = (await response.json().catch(() => undefined)) as Problem | undefined;
+      // A document that is not a problem is reported by its status alone.
+      problem = contract.Problem.safeParse(await response.json().catch(() => undefined)).data;
     } else {
       await response.body?.cancel();
     }
@@ -242,21 +191,26 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
     throw new EdgeFeaturesError('http', what, { status: response.status, ...(problem && { problem }) });
   }
 
-  async function json<T>(response: Response): Promise<T> {
+  /** The answer's JSON, checked against its schema in the contract. */
+  async function read<S extends z.ZodType>(response: Response, schema: S): Promise<z.infer<S>> {
+    const from = response.url || baseUrl;
+    let data: unknown;
     try {
-      return (await response.json()) as T;
+      data = await response.json();
     } catch (cause) {
-      throw new EdgeFeaturesError('response', `the answer from ${response.url || baseUrl} is not JSON`, { cause });
+      throw new EdgeFeaturesError('response', `the answer from ${from} is not JSON`, { cause });
     }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) throw new EdgeFeaturesError('response', `the answer from ${from} does not match the API: ${contractIssues(parsed.error)}`, { cause: parsed.error });
+    return parsed.data;
   }
 
-  const jsonBody = (value: unknown) => ({ body: JSON.stringify(value), type: 'application/json' });
+  const jsonBody = (value: object) => ({ body: JSON.stringify(value), type: 'application/json' });
 
-  async function sourceBody(source: ItemSource, extra: Record<string, unknown>) {
-    if (isVectorSource(source)) {
-      return jsonBody({ vector: Array.from(source.vector), model: { id: source.model.id, version: source.model.version, ...(source.model.dims !== undefined && { dims: source.model.dims }), ...(source.model.sha256 !== undefined && { sha256: source.model.sha256 }) }, ...extra });
-    }
-    return jsonBody({ image: await toBase64(source.image), ...extra });
+  /** A JSON body with the image in base64, or the vector and its model. */
+  async function sourceBody<T extends object>(source: ItemSource, extra: T) {
+    if (isVectorSource(source)) return { vector: Array.from(source.vector), model: modelOf(source.model), ...extra };
+    return { image: await toBase64(source.image), ...extra };
   }
 
   const itemPath = (id: string, suffix = '') => `/v1/items/${encodeURIComponent(id)}${suffix}`;
@@ -265,35 +219,36 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
     baseUrl,
 
     async health() {
-      return json<Health>(await call('GET', '/healthz'));
+      return read(await call('GET', '/healthz'), contract.Health);
     },
 
     async models() {
-      return json<ListedModel[]>(await call('GET', '/v1/models'));
+      return read(await call('GET', '/v1/models'), contract.ModelList);
     },
 
     async embed(image, embedOptions = {}) {
       const response = await call('POST', `/v1/embed${query({ ...embedOptions })}`, { body: toBlob(image), type: 'application/octet-stream' });
-      const answer = await json<{ model: ModelInfo; dims: number; vector: unknown }>(response);
-      return { model: answer.model, dims: answer.dims, vector: vectorOf(answer.vector) };
+      const answer = await read(response, contract.EmbedVector);
+      return { ...answer, vector: Float32Array.from(answer.vector) };
     },
 
     async putItem(id, source, putOptions = {}) {
       const { metadata, namespace: _namespace, ...embedOptions } = putOptions;
-      const body = await sourceBody(source, metadata ? { metadata } : {});
-      const response = await call('PUT', `${itemPath(id)}${query({ namespace: ns(putOptions), ...embedOptions })}`, body);
-      return json<PutItemResult>(response);
+      const body: contract.PutItemJson = await sourceBody(source, metadata ? { metadata } : {});
+      const response = await call('PUT', `${itemPath(id)}${query({ namespace: ns(putOptions), ...embedOptions })}`, jsonBody(body));
+      return read(response, contract.ItemWritten);
     },
 
     async getItem(id, getOptions = {}) {
+      let response: Response;
       try {
-        const response = await call('GET', `${itemPath(id)}${query({ namespace: ns(getOptions), vector: getOptions.vector || undefined })}`);
-        const item = await json<Omit<StoredItem, 'vector'> & { vector?: unknown }>(response);
-        return item.vector === undefined ? (item as StoredItem) : { ...item, vector: vectorOf(item.vector) };
+        response = await call('GET', `${itemPath(id)}${query({ namespace: ns(getOptions), vector: getOptions.vector || undefined })}`);
       } catch (error) {
         if (error instanceof EdgeFeaturesError && error.status === 404 && error.problemKind === 'item-not-found') return null;
         throw error;
       }
+      const { vector, ...item } = await read(response, contract.StoredItem);
+      return vector === undefined ? item : { ...item, vector: Float32Array.from(vector) };
     },
 
     async deleteItem(id, deleteOptions = {}) {
@@ -304,21 +259,21 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
     async similar(id, searchOptions = {}) {
       const { k, metric, filter } = searchOptions;
       const path = `${itemPath(id, '/similar')}${query({ k, metric, namespace: ns(searchOptions), filter: filter && JSON.stringify(filter) })}`;
-      return json<SearchResult>(await call('GET', path));
+      return read(await call('GET', path), contract.SimilarResponse);
     },
 
     async search(source, searchOptions = {}) {
       const { k, metric, filter, resize, orientation } = searchOptions;
       const namespace = ns(searchOptions);
-      const body = await sourceBody(source, { k, metric, filter, namespace });
-      return json<SearchResult>(await call('POST', `/v1/search${query({ resize, orientation })}`, body));
+      const body: contract.SearchJson = await sourceBody(source, { k, metric, filter, namespace });
+      return read(await call('POST', `/v1/search${query({ resize, orientation })}`, jsonBody(body)), contract.SearchResponse);
     },
 
     async compare(a, b, embedOptions = {}) {
       const form = new FormData();
       form.set('a', toBlob(a), 'a');
       form.set('b', toBlob(b), 'b');
-      return json<CompareResult>(await call('POST', `/v1/compare${query({ ...embedOptions })}`, { body: form }));
+      return read(await call('POST', `/v1/compare${query({ ...embedOptions })}`, { body: form }), contract.CompareResponse);
     },
 
     async putThumbnail(id, image, thumbOptions = {}) {
@@ -327,7 +282,7 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
         body: blob,
         type: blob.type || 'application/octet-stream',
       });
-      await response.body?.cancel();
+      await read(response, contract.ThumbnailStored);
     },
 
     thumbnailUrl(id, thumbOptions = {}) {

@@ -59,6 +59,20 @@ describe('static files from the ASSETS binding', () => {
     expect(html).not.toMatch(/<script>|<script type="module">|\sstyle=|\son[a-z]+=/); // no inline script or style
   });
 
+  it('serves the API reference page under the page policy, its scripts from the deployment', async () => {
+    const page = await call('/reference/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    const html = await page.text();
+    expect(html).toMatch(/<script defer src="swagger-ui\/swagger-ui-bundle.js"><\/script>/);
+    expect(html).toMatch(/<script defer src="reference.js"><\/script>/);
+    expect(html).not.toMatch(/<script>|\sstyle=|\son[a-z]+=|https?:\/\//); // no inline script or style, nothing from elsewhere
+    const script = await call('/reference/reference.js');
+    expect(script.status).toBe(200);
+    expect(await script.text()).toMatch(/new URL\('\.\.\/openapi\.json', location\.href\)/);
+  });
+
   it('serves the model files to browsers, and 404s as problems', async () => {
     const manifest = (await (await call('/v1/models/vgg16-narrow-synthetic/manifest')).json()) as { graph: { path: string; bytes: number } };
     const graph = await call(`/models/vgg16-narrow-synthetic/${manifest.graph.path}`);

@@ -6,6 +6,8 @@
  *   public/ort/                       onnxruntime-web: the two builds the library loads and their wasm, plus
  *                                     runtime.json (sizes, sha256, parts) — see src/runtime/browser.ts
  *   public/codecs/                    the image decoders' wasm (the same files the Worker imports)
+ *   public/reference/swagger-ui/      the API reference page's renderer, from swagger-ui-dist (public/reference/
+ *                                     index.html, reference.js and reference.css are sources)
  *
  * Only what is loaded ships: `ort.webgpu.min.mjs` + its asyncify glue and wasm (WebGPU, with WASM inside
  * it), and `ort.wasm.min.mjs` + the plain SIMD glue and wasm (the WASM fallback, the same binary the
@@ -44,6 +46,8 @@ const CODECS = {
   'webp_dec.wasm': '@jsquash/webp/codec/dec/webp_dec.wasm',
 } as const;
 
+/** What the reference page loads from swagger-ui-dist (1.9 MB; not its ES builds, presets or source maps), and its licences. */
+const SWAGGER_UI_FILES = ['swagger-ui-bundle.js', 'swagger-ui.css', 'swagger-ui-bundle.js.LICENSE.txt', 'LICENSE', 'NOTICE'] as const;
 
 /** Writes a file only when its bytes differ (keeps `wrangler dev`'s watcher quiet). */
 async function writeIfChanged(path: string, bytes: Uint8Array | string): Promise<boolean> {
@@ -94,6 +98,13 @@ async function copyCodecs(): Promise<void> {
   }
 }
 
+async function copySwaggerUi(): Promise<void> {
+  const dist = dirname(require.resolve('swagger-ui-dist/package.json'));
+  const dir = join(PUBLIC, 'reference', 'swagger-ui');
+  for (const name of SWAGGER_UI_FILES) await writeIfChanged(join(dir, name), await readFile(join(dist, name)));
+  await prune(dir, new Set(SWAGGER_UI_FILES));
+}
+
 /**
  * The served bundles load onnxruntime-web from the deployment's /ort/ (not bundled in): ORT then
  * finds its glue next to itself and starts its WASM threads from it.
@@ -130,7 +141,7 @@ async function bundle(): Promise<void> {
 
 /** Builds everything; returns what went into runtime.json. */
 export async function buildBrowser(): Promise<OrtRuntimeManifest> {
-  const [manifest] = await Promise.all([copyOrt(), copyCodecs(), bundle()]);
+  const [manifest] = await Promise.all([copyOrt(), copyCodecs(), copySwaggerUi(), bundle()]);
   return manifest;
 }
 
