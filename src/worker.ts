@@ -6,8 +6,8 @@ import { readConfig, type Config, type ConfigInput, type VariableName } from './
 import { RATE_LIMIT_PERIOD_SECONDS } from './config/defaults.ts';
 import { createExtractor, type FeatureExtractor } from './core/extractor.ts';
 import { createApp } from './http/app.ts';
-import { createEmbedCache, EMBED_CACHE_NAME, type EmbedCache } from './http/embed-cache.ts';
-import { DEFAULT_INFERENCE_GATE } from './http/inference-gate.ts';
+import { createEmbedCache, EMBED_CACHE_NAME, type EmbedCache } from './services/embed-cache.ts';
+import { DEFAULT_INFERENCE_GATE } from './services/inference-gate.ts';
 import type { Limits } from './http/limits.ts';
 import { env as startupEnv } from 'cloudflare:workers';
 import { MODELS } from './models.ts';
