@@ -43,6 +43,16 @@ export const Filter = filterSchema.meta({
   description: 'A metadata filter: {"field": value} or {"field": {"$op": value}}; $eq $ne $in $nin $lt $lte $gt $gte.',
 });
 
+/** A member that must be absent: the other alternative of a union owns it ("image" or "vector", not both). */
+export function absent(message: string) {
+  return z
+    .unknown()
+    .refine(() => false, message)
+    .optional()
+    .transform((): undefined => undefined)
+    .meta({ not: {} });
+}
+
 /** A JSON document carried in a string (a query parameter or a multipart text field), checked by `schema`. */
 export function jsonText<T extends z.ZodType>(schema: T, description: string) {
   return z
@@ -101,6 +111,9 @@ export function imageFile(field: string) {
 
 /** A raw request or response body of bytes. */
 export const Binary = z.string().meta({ id: 'Binary', type: 'string', format: 'binary' });
+
+/** A raw image body (the format is sniffed from the bytes, whatever the Content-Type says). */
+export const RawImage = z.string().meta({ id: 'RawImage', type: 'string', format: 'binary', description: 'A JPEG, PNG, WebP, GIF or BMP image as the raw body.' });
 
 export const ACCEPTED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'bmp'] as const;
 

@@ -1,6 +1,6 @@
 /** @module POST /v1/embed: one image (or a batch) in, feature vectors out. */
 import * as z from 'zod';
-import { Base64Image, EmbedOptionsQuery, imageFile } from './common.ts';
+import { absent, Base64Image, EmbedOptionsQuery, imageFile } from './common.ts';
 import { ModelInfo } from './models.ts';
 
 export const EmbedQuery = EmbedOptionsQuery;
@@ -8,8 +8,8 @@ export const EmbedQuery = EmbedOptionsQuery;
 export const EmbedJson = z
   .union(
     [
-      z.object({ image: Base64Image, images: z.never().optional() }),
-      z.object({ images: z.array(Base64Image).min(1, 'must hold at least one image'), image: z.never().optional() }),
+      z.object({ image: Base64Image, images: absent('give "image" or "images", not both') }),
+      z.object({ images: z.array(Base64Image).min(1, 'must hold at least one image'), image: absent('give "image" or "images", not both') }),
     ],
     { error: 'give exactly one of "image" (a base64 string) or "images" (a list of them)' },
   )

@@ -3,7 +3,7 @@
  * them. Every route takes ?namespace= (default "default").
  */
 import * as z from 'zod';
-import { Base64Image, EmbedOptionsQuery, ItemId, imageFile, jsonText, Metadata, ModelId, ModelRef, Namespace, positiveIntText, Vector } from './common.ts';
+import { absent, Base64Image, EmbedOptionsQuery, ItemId, imageFile, jsonText, Metadata, ModelId, ModelRef, Namespace, positiveIntText, Vector } from './common.ts';
 
 export const ItemParams = z.object({ id: ItemId });
 
@@ -27,9 +27,11 @@ export const ListQuery = z.object({
   limit: positiveIntText.max(1000, 'must be at most 1000').optional().meta({ description: 'Items per page, 1-1000 (default 100).' }),
 });
 
+const ONE_SOURCE = 'give "image" or "vector", not both';
+
 /** The two sources of an item in JSON: an image the service embeds, or a vector and the model that made it. */
-const imageSource = { image: Base64Image, vector: z.never().optional(), metadata: Metadata.optional() };
-const vectorSource = { vector: Vector, model: ModelRef, image: z.never().optional(), metadata: Metadata.optional() };
+const imageSource = { image: Base64Image, vector: absent(ONE_SOURCE), metadata: Metadata.optional() };
+const vectorSource = { vector: Vector, model: ModelRef, image: absent(ONE_SOURCE), metadata: Metadata.optional() };
 const oneSource = { error: 'give exactly one of "image" (base64) or "vector" (with "model")' };
 
 export const PutItemJson = z

@@ -1,7 +1,8 @@
 /** @module POST /v1/search and GET /v1/items/{id}/similar: the k stored items nearest to an image, a vector or an item. */
 import * as z from 'zod';
-import { Base64Image, EmbedOptionsQuery, Filter, imageFile, jsonText, Metadata, Metric, ModelDims, ModelRef, Namespace, NamespaceName, positiveIntText, Vector } from './common.ts';
+import { absent, Base64Image, EmbedOptionsQuery, Filter, imageFile, jsonText, Metadata, Metric, ModelDims, ModelRef, Namespace, NamespaceName, positiveIntText, Vector } from './common.ts';
 
+const ONE_SOURCE = 'give "image" or "vector", not both';
 const K_DESCRIPTION = 'How many results (default 10, or the store maximum if lower; the maximum depends on the store).';
 
 /** k, metric, namespace and filter as text (query string, multipart fields); a body's win over the query's. */
@@ -24,8 +25,8 @@ const SearchOptionsJson = {
 export const SearchJson = z
   .union(
     [
-      z.object({ image: Base64Image, vector: z.never().optional(), ...SearchOptionsJson }),
-      z.object({ vector: Vector, model: ModelRef, image: z.never().optional(), ...SearchOptionsJson }),
+      z.object({ image: Base64Image, vector: absent(ONE_SOURCE), ...SearchOptionsJson }),
+      z.object({ vector: Vector, model: ModelRef, image: absent(ONE_SOURCE), ...SearchOptionsJson }),
     ],
     { error: 'give exactly one of "image" (base64) or "vector" (with "model")' },
   )

@@ -2,7 +2,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Hono } from 'hono';
 import type { BlankEnv } from 'hono/types';
-import { version } from '../../package.json' with { type: 'json' };
+import packageJson from '../../package.json' with { type: 'json' };
 import type { FeatureExtractor } from '../core/extractor.ts';
 import type { ModelManifest } from '../core/model/manifest.ts';
 import type { EmbedCache } from '../services/embed-cache.ts';
@@ -139,11 +139,11 @@ export function createApp(options: AppOptions): Hono {
 
 /** The OpenAPI 3.1 document of an app's routes (static files are not part of the API). */
 export function openApiDocumentOf(app: OpenAPIHono<BlankEnv>) {
-  return app.getOpenAPI31Document({
+  const document = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
       title: 'edge-features',
-      version,
+      version: packageJson.version,
       description: 'Image feature vectors at the edge: embed, store, search and compare images. Failures are RFC 9457 problem+json.',
     },
     tags: [
@@ -155,4 +155,13 @@ export function openApiDocumentOf(app: OpenAPIHono<BlankEnv>) {
       { name: 'meta', description: 'Health and this document' },
     ],
   });
+  // Every body is required. Declared so, the validators would also parse a raw image as JSON (they check
+  // `required` bodies whatever their content type), so the routes leave it out and the document says it here.
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const method of ['post', 'put'] as const) {
+      const body = operations[method]?.requestBody;
+      if (body && 'content' in body) body.required = true;
+    }
+  }
+  return document;
 }

@@ -8,8 +8,6 @@ import { ModelLoadError } from '../core/model/load.ts';
 import { StoreError, type StoreErrorCode } from '../store/types.ts';
 import { problemResponse } from './problem.ts';
 
-export { ACCEPTED_IMAGE_FORMATS };
-
 const IMAGE_ERRORS: Record<ImageErrorCode, ProblemKind> = {
   unsupported_format: 'unsupported-image-format',
   malformed: 'malformed-image',

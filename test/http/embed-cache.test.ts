@@ -110,3 +110,43 @@ describe('embedding cache', () => {
     expect(warnings.some((w) => w.includes('cache down'))).toBe(true);
   });
 });
+
+describe('cache writes and the response', () => {
+  /** A cache whose writes wait until `release()`. */
+  function slowCache() {
+    const inner = memoryCache();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const storage: CacheStorageLike = { match: (key) => inner.match(key), put: async (key, response) => (await released, inner.put(key, response)) };
+    return { storage, release, entries: inner.entries };
+  }
+  const extractor = async () => ({ manifest: model, embed: async () => new Float32Array(model.dims).fill(0.5) });
+  const post = () => new Request('https://edge-features.test/v1/embed', { method: 'POST', body: new Uint8Array([3, 1, 4]), headers: { 'content-type': 'image/png' } });
+
+  it('with an execution context the write goes to waitUntil: the answer does not wait for it', async () => {
+    const { storage, release, entries } = slowCache();
+    const app = createApp({ model, models: MODELS, extractor, limits: DEFAULT_LIMITS, embedCache: createEmbedCache({ model, open: async () => storage }) });
+    const waiting: Promise<unknown>[] = [];
+    const ctx = { waitUntil: (task: Promise<unknown>) => void waiting.push(task), passThroughOnException() {}, props: {} };
+    const response = await app.fetch(post(), {}, ctx);
+    expect(response.headers.get(EMBED_CACHE_HEADER)).toBe('miss');
+    expect(waiting).toHaveLength(1);
+    expect(entries.size).toBe(0); // answered before the write
+    release();
+    await Promise.all(waiting);
+    expect(entries.size).toBe(1);
+    expect((await app.fetch(post(), {}, ctx)).headers.get(EMBED_CACHE_HEADER)).toBe('hit');
+  });
+
+  it('without one (app.request, a script) the write is awaited before the answer', async () => {
+    const { storage, release, entries } = slowCache();
+    const app = createApp({ model, models: MODELS, extractor, limits: DEFAULT_LIMITS, embedCache: createEmbedCache({ model, open: async () => storage }) });
+    let answered = false;
+    const response = Promise.resolve(app.request(post())).then((r) => ((answered = true), r));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(answered).toBe(false);
+    release();
+    expect((await response).headers.get(EMBED_CACHE_HEADER)).toBe('miss');
+    expect(entries.size).toBe(1);
+  });
+});

@@ -9,7 +9,7 @@ import { EMBED_CACHE_HEADER, EMBED_CACHE_NAME, embedCacheKey, modelFingerprint }
 import { findModel } from '../../src/models.ts';
 import { buildApp, type Env } from '../../src/worker.ts';
 import { buildBmp } from '../core/image/builders.ts';
-import { BASE, maxAbsDiff, request, type EmbedAnswer } from './helpers.ts';
+import { maxAbsDiff, request, toBase64, type EmbedAnswer } from './helpers.ts';
 
 const FP32 = 'vgg16-narrow-synthetic';
 const INT8 = 'vgg16-narrow-synthetic-int8';
@@ -133,5 +133,66 @@ describe('embedding cache (Workers Cache API)', () => {
     expect((await embed(small, image)).cache).toBe('bypass');
     const off = appFor({ MODEL_ID: FP32, EMBED_CACHE_MAX_BYTES: '0' });
     expect((await embed(off, image)).cache).toBeNull();
+  });
+});
+
+describe('every embed path goes through the one cache', () => {
+  const fp32 = appFor({ MODEL_ID: FP32 });
+  const namespace = `cache-${Date.now().toString(36)}`;
+  const bmp = (init: RequestInit = {}): RequestInit => ({ method: 'POST', headers: { 'content-type': 'image/bmp' }, ...init });
+  const json = (body: unknown, method = 'POST'): RequestInit => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  async function cacheOf(response: Response): Promise<string | null> {
+    if (response.status !== 200) expect.fail(`${response.status}: ${await response.text()}`);
+    await response.body?.cancel();
+    return response.headers.get(EMBED_CACHE_HEADER);
+  }
+
+  it('search by image: miss, then hit, with the same results', async () => {
+    const image = uniqueImage();
+    await cacheOf(await fp32(`/v1/items/a?namespace=${namespace}`, bmp({ method: 'PUT', body: uniqueImage() })));
+    const first = await fp32(`/v1/search?namespace=${namespace}`, bmp({ body: image }));
+    const second = await fp32(`/v1/search?namespace=${namespace}`, bmp({ body: image }));
+    expect([first.headers.get(EMBED_CACHE_HEADER), second.headers.get(EMBED_CACHE_HEADER)]).toEqual(['miss', 'hit']);
+    expect(await second.json()).toEqual(await first.json());
+  });
+
+  it('item upsert from an image (PUT raw, multipart, JSON; POST batch): a repeated image hits, and stores the same vector', async () => {
+    const image = uniqueImage();
+    expect(await cacheOf(await fp32(`/v1/items/p1?namespace=${namespace}`, bmp({ method: 'PUT', body: image })))).toBe('miss');
+    expect(await cacheOf(await fp32(`/v1/items/p2?namespace=${namespace}`, bmp({ method: 'PUT', body: image })))).toBe('hit');
+    const form = new FormData();
+    form.append('image', new Blob([image], { type: 'image/bmp' }), 'p.bmp');
+    expect(await cacheOf(await fp32(`/v1/items/p3?namespace=${namespace}`, { method: 'PUT', body: form }))).toBe('hit');
+    expect(await cacheOf(await fp32(`/v1/items/p4?namespace=${namespace}`, json({ image: toBase64(image) }, 'PUT')))).toBe('hit');
+    const batch = { items: [{ id: 'p5', image: toBase64(image) }] };
+    expect(await cacheOf(await fp32(`/v1/items?namespace=${namespace}`, json(batch)))).toBe('hit');
+    const vectors = await Promise.all(
+      ['p1', 'p2', 'p3', 'p4', 'p5'].map(async (id) => ((await (await fp32(`/v1/items/${id}?namespace=${namespace}&vector=1`)).json()) as { vector: number[] }).vector),
+    );
+    for (const vector of vectors.slice(1)) expect(vector).toEqual(vectors[0]);
+    // A vector item embeds nothing: no cache header.
+    const byVector = await fp32(`/v1/items/v?namespace=${namespace}`, json({ vector: vectors[0], model: { id: FP32, version: '1' } }, 'PUT'));
+    expect(await cacheOf(byVector)).toBeNull();
+  });
+
+  it('compare: hit once both images were embedded before (by any path)', async () => {
+    const [a, b] = [uniqueImage(), uniqueImage()];
+    const body = json({ a: toBase64(a), b: toBase64(b) });
+    expect(await cacheOf(await fp32('/v1/compare', body))).toBe('miss');
+    const again = await fp32('/v1/compare', body);
+    expect(again.headers.get(EMBED_CACHE_HEADER)).toBe('hit');
+    expect(((await again.json()) as { cosine: number }).cosine).toBeLessThan(1);
+    const c = uniqueImage();
+    expect((await embed(fp32, c)).cache).toBe('miss');
+    expect(await cacheOf(await fp32('/v1/compare', json({ a: toBase64(a), b: toBase64(c) })))).toBe('hit');
+    expect(await cacheOf(await fp32('/v1/compare', json({ a: toBase64(a), b: toBase64(uniqueImage()) })))).toBe('miss');
+  });
+
+  it('one cache for all paths: an image embedded by /v1/embed is a hit for search and items', async () => {
+    const image = uniqueImage();
+    expect((await embed(fp32, image)).cache).toBe('miss');
+    expect(await cacheOf(await fp32(`/v1/search?namespace=${namespace}`, bmp({ body: image })))).toBe('hit');
+    expect(await cacheOf(await fp32(`/v1/items/shared?namespace=${namespace}`, bmp({ method: 'PUT', body: image })))).toBe('hit');
   });
 });

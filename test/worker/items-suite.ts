@@ -78,6 +78,19 @@ export function itemsSuite(target: Target): void {
       expect(a.vector).toEqual(b.vector);
     });
 
+    it('PUT with a raw image takes its metadata from ?metadata= (checked like any metadata)', async () => {
+      const namespace = ns();
+      const raw = (query: string) => put('m', `${namespace}${query}`, { body: fixture('coffee.png'), headers: { 'content-type': 'image/png' } });
+      await ok(await raw(`&metadata=${encodeURIComponent('{"title":"coffee","tags":["cup"]}')}`));
+      await target.settle();
+      expect(await ok(await target.fetch(`/v1/items/m?namespace=${namespace}`))).toMatchObject({ metadata: { title: 'coffee', tags: ['cup'] } });
+      expect((await expectProblem(await raw('&metadata=%7Bnope'), 422)).detail).toMatch(/^metadata: is not valid JSON/);
+      expect((await expectProblem(await raw(`&metadata=${encodeURIComponent('{"_id":1}')}`), 422)).detail).toMatch(/metadata: .*reserved/);
+      expect((await expectProblem(await raw('&metadata=%5B1%5D'), 422)).field).toBe('metadata');
+      const twice = await put('m', `${namespace}&metadata=${encodeURIComponent('{"a":1}')}`, json({ image: toBase64(fixture('coffee.png')), metadata: { b: 2 } }, 'PUT'));
+      expect((await expectProblem(twice, 422)).detail).toMatch(/metadata: given both/);
+    });
+
     it('PUT takes a precomputed vector only from this model: id, version and dims must match', async () => {
       const namespace = ns();
       const vector = randomVector(DIMS, random(1));
@@ -257,6 +270,10 @@ export function itemsSuite(target: Target): void {
       expect((await expectProblem(await post({ filter: { year: { $regex: 'x' } } }), 422)).detail).toMatch(/filter/);
       expect((await expectProblem(await target.fetch(`/v1/search?filter=%7Bnope`, { method: 'POST', body: fixture('chelsea.png'), headers: { 'content-type': 'image/png' } }), 422)).detail).toMatch(/not valid JSON/);
       await expectProblem(await target.fetch('/v1/search', json({ namespace })), 422);
+      // A vector needs the model that made it.
+      const noModel = await expectProblem(await target.fetch('/v1/search', json({ vector, namespace })), 422);
+      expect(noModel).toMatchObject({ field: 'model' });
+      expect(noModel.detail).toMatch(/^model: /);
       await expectProblem(await target.fetch('/v1/search', json({ vector: [1, 2], model: MODEL })), 422);
       await expectProblem(await target.fetch('/v1/search', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } }), 415);
     });

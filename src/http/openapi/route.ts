@@ -6,6 +6,7 @@ import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import { Problem } from '../../contract/common.ts';
 import { PROBLEMS, type ProblemKind } from '../../contract/problems.ts';
 import { accessOf, rateLimited } from '../access.ts';
+import { problemHeaders } from './headers.ts';
 import { PROBLEM_CONTENT_TYPE } from '../problem.ts';
 
 /** What the guard answers before a route that needs a key (reads: a presented key must be valid; required reads need the scope). */
@@ -37,6 +38,7 @@ export function problemResponses(kinds: readonly ProblemKind[]): NonNullable<Rou
       status,
       {
         description: list.map((kind) => `\`${kind}\`: ${PROBLEMS[kind].title}`).join('; '),
+        ...(problemHeaders(status) && { headers: problemHeaders(status) }),
         content: { [PROBLEM_CONTENT_TYPE]: { schema: Problem } },
       },
     ]),
@@ -48,6 +50,8 @@ export function problemResponses(kinds: readonly ProblemKind[]): NonNullable<Rou
  * are thrown, never returned); the document lists both.
  */
 export function defineRoute<P extends string, R extends Omit<RouteConfig, 'path'> & { path: P }>(config: R, problems: readonly ProblemKind[]) {
-  const responses = { ...problemResponses(routeProblems(config.method, config.path, problems)), ...config.responses };
+  // A query or a body is checked by its schema: a mismatch is a 422 invalid-field.
+  const validated: ProblemKind[] = config.request?.query || config.request?.body ? ['invalid-field'] : [];
+  const responses = { ...problemResponses(routeProblems(config.method, config.path, [...problems, ...validated])), ...config.responses };
   return createRoute({ security: securityOf(config.method, config.path), ...config, responses }) as ReturnType<typeof createRoute<P, R>>;
 }

@@ -34,7 +34,7 @@ function flatten(issue: Issue, prefix: readonly PropertyKey[]): Array<{ path: Pr
   return [{ path, message: issue.message }];
 }
 
-/** The 422 problem for a failed schema, or undefined if the value passed. */
+/** The 422 problem for the issues of a failed schema: every bad field with its path. */
 export function invalidRequest(target: Target, issues: readonly Issue[]): Response {
   const flat = issues.flatMap((issue) => flatten(issue, []));
   const where = target === 'json' || target === 'form' ? 'body' : target;

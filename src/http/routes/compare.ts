@@ -6,6 +6,7 @@ import { cosine, euclidean } from '../../core/vector/metrics.ts';
 import { combinedCacheStatus } from '../../services/embedder.ts';
 import { routeApp } from '../openapi/app.ts';
 import { formContent, JSON_TYPE, jsonContent, MULTIPART } from '../openapi/media.ts';
+import { embedCacheHeaders } from '../openapi/headers.ts';
 import { defineRoute } from '../openapi/route.ts';
 import { base64Bytes, bodyForm, fileBytes, parsedBody, readBody } from '../request/body.ts';
 import { cacheHeader, embedRequest } from '../request/embedding.ts';
@@ -33,7 +34,7 @@ export function compareRoutes(services: AppServices) {
       description: 'Each image is embedded from the cache when it was embedded before; `X-Embed-Cache: hit` when both were.',
       middleware: readBody({ maxBytes: services.limits.maxBodyBytes, accepted: [MULTIPART, JSON_TYPE] }),
       request: { query: EmbedOptionsQuery, body: { content: { ...formContent(CompareForm), ...jsonContent(CompareJson) } } },
-      responses: { 200: { description: 'Cosine similarity and euclidean distance of the two vectors.', content: jsonContent(CompareResponse) } },
+      responses: { 200: { description: 'Cosine similarity and euclidean distance of the two vectors.', headers: embedCacheHeaders, content: jsonContent(CompareResponse) } },
     },
     ['body-too-large', 'unsupported-media-type', 'empty-body', 'malformed-json', 'malformed-multipart', 'invalid-field',
       'unsupported-image-format', 'malformed-image', 'image-too-large', 'busy', 'model-unavailable'],

@@ -5,6 +5,7 @@ import { EmbedForm, EmbedJson, EmbedQuery, EmbedResponse } from '../../contract/
 import { modelInfo } from '../model-info.ts';
 import { routeApp } from '../openapi/app.ts';
 import { formContent, JSON_TYPE, jsonContent, MULTIPART, rawImageContent } from '../openapi/media.ts';
+import { vectorBytesHeaders } from '../openapi/headers.ts';
 import { defineRoute } from '../openapi/route.ts';
 import { base64Bytes, bodyForm, fileBytes, parsedBody, rawBytes, readBody, withinBatch } from '../request/body.ts';
 import { cacheHeader, embedRequest } from '../request/embedding.ts';
@@ -58,6 +59,7 @@ export function embedRoutes(services: AppServices) {
       responses: {
         200: {
           description: 'The vector (`vector`), or one per image for a batch (`vectors`); `Accept: application/octet-stream` gets little-endian float32 bytes.',
+          headers: vectorBytesHeaders,
           content: { ...jsonContent(EmbedResponse), 'application/octet-stream': { schema: Binary } },
         },
       },

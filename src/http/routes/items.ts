@@ -3,6 +3,7 @@
  * them, and find an item's nearest neighbours. Every route takes ?namespace= (default "default").
  */
 import type { Context } from 'hono';
+import * as z from 'zod';
 import {
   BatchJson,
   BatchQuery,
@@ -24,6 +25,7 @@ import type { Metadata } from '../../store/types.ts';
 import { searchAnswer, writeAnswer } from '../answers.ts';
 import { routeApp } from '../openapi/app.ts';
 import { formContent, JSON_TYPE, jsonContent, MULTIPART, rawImageContent } from '../openapi/media.ts';
+import { embedCacheHeaders, storeCostHeaders } from '../openapi/headers.ts';
 import { defineRoute } from '../openapi/route.ts';
 import { problem } from '../problem.ts';
 import { base64Bytes, bodyForm, fileBytes, parsedBody, rawBytes, readBody } from '../request/body.ts';
@@ -76,7 +78,7 @@ export function itemRoutes(services: AppServices) {
       description: 'A raw image body takes its metadata from `?metadata=`; a repeated image is embedded from the cache (`X-Embed-Cache`).',
       middleware: readBody({ maxBytes: limits.maxBodyBytes, accepted: [...Object.keys(rawImageContent), MULTIPART, JSON_TYPE] }),
       request: { params: ItemParams, query: PutItemQuery, body: { content: { ...rawImageContent, ...formContent(PutItemForm), ...jsonContent(PutItemJson) } } },
-      responses: { 200: { description: 'Stored (with `consistency: eventual`, maybe not yet searchable).', content: jsonContent(ItemWritten) } },
+      responses: { 200: { description: 'Stored (with `consistency: eventual`, maybe not yet searchable).', headers: embedCacheHeaders, content: jsonContent(ItemWritten) } },
     },
     [...BODY, 'malformed-multipart', 'invalid-id', ...STORE, ...WRITES, ...EMBEDS],
   );
@@ -89,7 +91,7 @@ export function itemRoutes(services: AppServices) {
       summary: 'Store a batch of items (images and vectors)',
       middleware: readBody({ maxBytes: limits.maxBodyBytes, accepted: [JSON_TYPE] }),
       request: { query: BatchQuery, body: { content: jsonContent(BatchJson) } },
-      responses: { 200: { description: 'Stored.', content: jsonContent(ItemsWritten) } },
+      responses: { 200: { description: 'Stored.', headers: embedCacheHeaders, content: jsonContent(ItemsWritten) } },
     },
     [...BODY, 'batch-too-large', ...STORE, ...WRITES, ...EMBEDS],
   );
@@ -125,7 +127,12 @@ export function itemRoutes(services: AppServices) {
       tags: ['items'],
       summary: 'Delete an item (204 whether or not it existed)',
       request: { params: ItemParams, query: NamespaceQuery },
-      responses: { 204: { description: 'Gone; `X-Mutation-Id` where the store applies writes later.' } },
+      responses: {
+        204: {
+          description: 'Gone (whether or not it existed).',
+          headers: z.object({ 'x-mutation-id': z.string().optional().meta({ description: 'Where the store applies writes later (Vectorize).' }) }),
+        },
+      },
     },
     ['invalid-id', 'rate-limited', ...STORE],
   );
@@ -137,7 +144,7 @@ export function itemRoutes(services: AppServices) {
       tags: ['search'],
       summary: "An item's nearest neighbours, without itself",
       request: { params: ItemParams, query: SimilarQuery },
-      responses: { 200: { description: 'Best first.', content: jsonContent(SimilarResponse) } },
+      responses: { 200: { description: 'Best first.', headers: storeCostHeaders, content: jsonContent(SimilarResponse) } },
     },
     ['invalid-id', 'item-not-found', 'k-too-large', 'metric-not-supported', ...STORE],
   );

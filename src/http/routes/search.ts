@@ -6,6 +6,7 @@ import { DEFAULT_NAMESPACE } from '../../store/types.ts';
 import { searchAnswer } from '../answers.ts';
 import { routeApp } from '../openapi/app.ts';
 import { formContent, JSON_TYPE, jsonContent, MULTIPART, rawImageContent } from '../openapi/media.ts';
+import { embedCacheHeaders, storeCostHeaders } from '../openapi/headers.ts';
 import { defineRoute } from '../openapi/route.ts';
 import { base64Bytes, bodyForm, fileBytes, parsedBody, rawBytes, readBody } from '../request/body.ts';
 import { cacheHeader, embedRequest } from '../request/embedding.ts';
@@ -33,7 +34,7 @@ export function searchRoutes(services: AppServices) {
       description: 'Options come from the query string and, for multipart and JSON, from the body too (the body wins). A repeated image is embedded from the cache.',
       middleware: readBody({ maxBytes: services.limits.maxBodyBytes, accepted: [...Object.keys(rawImageContent), MULTIPART, JSON_TYPE] }),
       request: { query: SearchQuery, body: { content: { ...rawImageContent, ...formContent(SearchForm), ...jsonContent(SearchJson) } } },
-      responses: { 200: { description: 'Best first.', content: jsonContent(SearchResponse) } },
+      responses: { 200: { description: 'Best first.', headers: embedCacheHeaders.extend(storeCostHeaders.shape), content: jsonContent(SearchResponse) } },
     },
     ['body-too-large', 'unsupported-media-type', 'empty-body', 'malformed-json', 'malformed-multipart', 'invalid-field', 'k-too-large',
       'metric-not-supported', 'model-mismatch', 'dims-mismatch', 'unsupported-image-format', 'malformed-image', 'image-too-large', 'busy',
