@@ -136,6 +136,9 @@ describe('createClient', () => {
 
   it('stores thumbnails and says where they are served', async () => {
     const thumb = image('chelsea.webp');
+    // A thumbnail belongs to a stored item.
+    await expect(client.putThumbnail('chelsea', thumb)).rejects.toMatchObject({ kind: 'http', status: 404, problemKind: 'item-not-found' });
+    await client.putItem('chelsea', { image: chelsea });
     await client.putThumbnail('chelsea', new Blob([thumb], { type: 'image/webp' }));
     const url = client.thumbnailUrl('chelsea');
     expect(url).toBe(`${BASE}/v1/thumbnails/chelsea`);
