@@ -21,6 +21,7 @@ import {
   type Progress,
   type SearchResult,
 } from '../src/browser/index.ts';
+import { DEFAULT_MAX_PIXELS } from '../src/config/defaults.ts';
 
 const THUMBNAIL_SIDE = 160;
 const NEIGHBOURS = 8;
@@ -94,7 +95,7 @@ function describe(error: unknown, fileName?: string): string {
   const name = fileName ? `“${fileName}”` : 'This file';
   if (error instanceof ImageError) {
     if (error.code === 'unsupported_format') return `${name} is not a photo this page can read: use a JPEG, PNG, WebP, GIF or BMP image.`;
-    if (error.code === 'too_many_pixels') return `${name} is too large (${error.message}). Use a photo of at most 12.5 megapixels.`;
+    if (error.code === 'too_many_pixels') return `${name} is too large (${error.message}). Use a photo of at most ${DEFAULT_MAX_PIXELS / 1e6} megapixels.`;
     return `${name} could not be decoded: it looks damaged or truncated (${error.message}).`;
   }
   if (error instanceof EdgeFeaturesError) {

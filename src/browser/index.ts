@@ -9,7 +9,8 @@
  *   await createClient({ baseUrl }).putItem('cat-1', { vector, model: extractor.model });
  */
 import { createExtractor, type EmbedOptions } from '../core/extractor.ts';
-import { ModelLoadError, loadModelFiles, sha256Hex } from '../core/model/load.ts';
+import { ModelLoadError, loadModelFiles } from '../core/model/load.ts';
+import { sha256Hex } from '../core/util/sha256.ts';
 import { parseManifest, type ModelManifest } from '../core/model/manifest.ts';
 import type { ModelFiles } from '../core/model/session.ts';
 import { createClient } from '../client/index.ts';
@@ -49,7 +50,7 @@ export interface BrowserExtractorOptions {
   readonly cache?: boolean;
   /** WASM threads; default: ORT's choice when the page is cross-origin isolated, else 1. */
   readonly numThreads?: number;
-  /** Images whose header claims more pixels are refused before decoding (default 12.5 MP). */
+  /** Images whose header claims more pixels are refused before decoding (default DEFAULT_MAX_PIXELS: the Worker's default MAX_PIXELS). */
   readonly maxPixels?: number;
   /** Verify a WebGPU session on a blank input before trusting it (default true). */
   readonly verifyWebGpu?: boolean;

@@ -9,6 +9,7 @@
  */
 import type * as z from 'zod';
 import * as contract from '../contract/index.ts';
+import { encodeBase64 } from '../core/util/base64.ts';
 
 /** The model that made a vector, as a client sends it with one (a ModelInfo or `BrowserExtractor.model` will do). */
 export type ModelRef = Pick<z.input<typeof contract.ModelRef>, 'id' | 'version' | 'dims' | 'sha256'>;
@@ -134,10 +135,7 @@ function toBlob(image: ImageInput): Blob {
 }
 
 async function toBase64(image: ImageInput): Promise<string> {
-  const bytes = new Uint8Array(await toBlob(image).arrayBuffer());
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
+  return encodeBase64(new Uint8Array(await toBlob(image).arrayBuffer()));
 }
 
 function isVectorSource(source: ItemSource): source is VectorSource {

@@ -2,7 +2,7 @@
  * @module Reads the Worker's configuration once, at start-up: every variable is checked, and all the wrong
  * ones are named in one error, each with its value (a secret's is never shown) and what it accepts.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { configSchema, VARIABLES, type Config, type ConfigInput, type VariableName } from './schema.ts';
 
 export { VARIABLES, configSchema, type Config, type ConfigInput, type Variable, type VariableName } from './schema.ts';

@@ -3,7 +3,7 @@
  * default and what it does. An unset or blank variable takes its default. docs/configuration.md is
  * generated from {@link VARIABLES} (`npm run docs:config`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { METRICS } from '../core/vector/metrics.ts';
 import { ApiKeys } from '../http/middleware/api-key-auth/index.ts';
 import { parseCorsOrigins } from '../http/middleware/cors/index.ts';

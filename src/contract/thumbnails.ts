@@ -1,8 +1,6 @@
 /** @module /v1/thumbnails/{id}: small preview images of items, next to the item (same id and namespace). */
 import * as z from 'zod';
 
-export const MAX_THUMBNAIL_BYTES = 64 * 1024;
-export const MAX_THUMBNAIL_SIDE = 512;
 export const THUMBNAIL_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 
 export const ThumbnailStored = z

@@ -3,6 +3,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Hono } from 'hono';
 import type { BlankEnv } from 'hono/types';
 import packageJson from '../../package.json' with { type: 'json' };
+import { RATE_LIMIT_PERIOD_SECONDS } from '../config/defaults.ts';
 import type { FeatureExtractor } from '../core/extractor.ts';
 import type { ModelManifest } from '../core/model/manifest.ts';
 import type { EmbedCache } from '../services/embed-cache.ts';
@@ -102,7 +103,7 @@ export function createApp(options: AppOptions): Hono {
   const { keys, readAuth } = options.auth ?? { keys: ApiKeys.none(), readAuth: 'open' };
   const requireWrite = apiKeyAuth({ keys, scope: 'write' });
   const requireRead = apiKeyAuth({ keys, scope: 'read', optional: readAuth === 'open' });
-  const limit = rateLimit(options.rateLimit ?? { retryAfterSeconds: 60 });
+  const limit = rateLimit(options.rateLimit ?? { retryAfterSeconds: RATE_LIMIT_PERIOD_SECONDS });
   const services = servicesOf(options);
 
   const app = routeApp();

@@ -20,15 +20,16 @@
  * Workers Cache (per data centre, not replicated; a no-op on *.workers.dev, working on custom domains and
  * in wrangler dev / miniflare).
  */
+import { DEFAULT_EMBED_CACHE_MAX_BYTES } from '../config/defaults.ts';
 import { DEFAULT_ORIENTATION, type EmbedOptions } from '../core/extractor.ts';
 import type { ModelManifest } from '../core/model/manifest.ts';
+import { bytesToFloat32, float32ToBytes } from '../core/util/float32-bytes.ts';
+import { sha256Hex } from '../core/util/sha256.ts';
 
 /** The response header that says what the cache did: `hit`, `miss` (computed, then stored) or `bypass`. */
 export const EMBED_CACHE_HEADER = 'x-embed-cache';
 /** The Workers Cache the Worker keeps embeddings in: a named cache, apart from the zone's HTTP cache. */
 export const EMBED_CACHE_NAME = 'edge-features-embeddings';
-/** The largest image cached by default. */
-export const DEFAULT_EMBED_CACHE_MAX_BYTES = 8 * 1024 * 1024;
 /** How long an entry may be kept: a vector for given bytes, model and options never changes. */
 export const EMBED_CACHE_TTL_SECONDS = 30 * 24 * 60 * 60;
 /** Part of every key: bump it when the key or the stored form changes, and old entries stop matching. */
@@ -71,41 +72,19 @@ export interface EmbedCache {
   lookup(request: EmbedLookupRequest): Promise<EmbedCacheLookup>;
 }
 
-function hex(bytes: ArrayBuffer): string {
-  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-async function sha256(bytes: Uint8Array | string): Promise<string> {
-  const data = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
-  return hex(await crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>));
-}
-
 /** A hash of everything in a manifest that determines its vectors. */
 export function modelFingerprint(model: ModelManifest): Promise<string> {
   const { id, version, input, output, preprocess, dims, graph, externalData } = model;
   const files = [graph, ...externalData].map((file) => [file.path, file.sha256]);
-  return sha256(JSON.stringify({ id, version, input, output, preprocess, dims, files }));
+  return sha256Hex(JSON.stringify({ id, version, input, output, preprocess, dims, files }));
 }
 
 /** The cache key (a URL) of one image under a model with these options. */
 export async function embedCacheKey(model: ModelManifest, fingerprint: string, image: Uint8Array, options: EmbedOptions): Promise<string> {
   const resample = options.resample ?? model.preprocess.resample;
   const orientation = options.orientation ?? DEFAULT_ORIENTATION;
-  const path = [KEY_SCHEMA, model.id, model.version, fingerprint, resample, orientation, await sha256(image)];
+  const path = [KEY_SCHEMA, model.id, model.version, fingerprint, resample, orientation, await sha256Hex(image)];
   return `${KEY_ORIGIN}/${path.map(encodeURIComponent).join('/')}`;
-}
-
-/** Little-endian float32, whatever the platform's byte order. */
-function vectorBytes(vector: Float32Array): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(vector.length * 4);
-  const view = new DataView(out.buffer);
-  vector.forEach((value, i) => view.setFloat32(i * 4, value, true));
-  return out;
-}
-
-function bytesVector(bytes: ArrayBuffer): Float32Array {
-  const view = new DataView(bytes);
-  return Float32Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
 }
 
 /** `no-store`: neither read nor write; `no-cache`: write only. */
@@ -142,11 +121,11 @@ export function createEmbedCache(options: EmbedCacheOptions): EmbedCache {
       headers.get('x-model-fingerprint') === print &&
       headers.get('x-vector-dims') === String(model.dims) &&
       body.byteLength === model.dims * 4;
-    return ours ? bytesVector(body) : undefined;
+    return ours ? bytesToFloat32(body) : undefined;
   }
 
   async function write(key: string, print: string, vector: Float32Array): Promise<void> {
-    const response = new Response(vectorBytes(vector), {
+    const response = new Response(float32ToBytes(vector), {
       headers: {
         'content-type': 'application/octet-stream',
         'cache-control': `public, max-age=${EMBED_CACHE_TTL_SECONDS}`,

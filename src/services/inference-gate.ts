@@ -6,6 +6,12 @@
  * Embedding is CPU-bound and an isolate runs one thing at a time, so running more than one embed at once
  * gains no throughput: it only holds more decoded pixels (up to ~7 bytes per pixel) in memory together.
  */
+import {
+  DEFAULT_INFERENCE_CONCURRENCY,
+  DEFAULT_INFERENCE_QUEUE,
+  DEFAULT_INFERENCE_QUEUED_BYTES,
+  INFERENCE_RETRY_AFTER_SECONDS,
+} from '../config/defaults.ts';
 import type { EmbedOptions, FeatureExtractor } from '../core/extractor.ts';
 import { ProblemError } from '../contract/problems.ts';
 
@@ -21,10 +27,10 @@ export interface InferenceGateOptions {
 }
 
 export const DEFAULT_INFERENCE_GATE: InferenceGateOptions = {
-  concurrency: 1,
-  maxQueue: 32,
-  maxQueuedBytes: 32 * 1024 * 1024,
-  retryAfterSeconds: 2,
+  concurrency: DEFAULT_INFERENCE_CONCURRENCY,
+  maxQueue: DEFAULT_INFERENCE_QUEUE,
+  maxQueuedBytes: DEFAULT_INFERENCE_QUEUED_BYTES,
+  retryAfterSeconds: INFERENCE_RETRY_AFTER_SECONDS,
 };
 
 export interface InferenceGate {

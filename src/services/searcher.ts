@@ -2,6 +2,7 @@
  * @module The searcher: the k stored items nearest to an image, a precomputed vector or a stored item, with
  * k and metric resolved against what the store offers (checked before anything is embedded).
  */
+import { DEFAULT_SEARCH_K } from '../config/defaults.ts';
 import { ProblemError } from '../contract/problems.ts';
 import type { ModelManifest } from '../core/model/manifest.ts';
 import type { Metric } from '../core/vector/metrics.ts';
@@ -39,13 +40,10 @@ export interface Searcher {
   similar(id: string, options: SearchOptions): Promise<Searched | null>;
 }
 
-/** Default k: 10, or the store's maximum if lower. */
-export const DEFAULT_K = 10;
-
 /** k and metric checked against the store: k within its maximum, a metric it offers (default: its first). */
 export function searchParams(options: SearchOptions, capabilities: StoreCapabilities, byId: boolean): SearchParams {
   const max = byId ? capabilities.maxTopKById : capabilities.maxTopK;
-  const k = options.k ?? Math.min(DEFAULT_K, max);
+  const k = options.k ?? Math.min(DEFAULT_SEARCH_K, max);
   if (k > max) {
     throw new ProblemError(
       'k-too-large',

@@ -16,7 +16,7 @@
  * - values of different types are never equal and never in range of each other;
  * - strings compare by UTF-16 code units (numbers numerically).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export type FilterScalar = string | number | boolean | null;
 export type RangeOperator = '$lt' | '$lte' | '$gt' | '$gte';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppOptions } from '../../src/http/app.ts';
 import { DEFAULT_LIMITS } from '../../src/http/limits.ts';
-import { MAX_THUMBNAIL_BYTES } from '../../src/contract/thumbnails.ts';
+import { MAX_THUMBNAIL_BYTES } from '../../src/config/defaults.ts';
 import { MODELS } from '../../src/models.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 import { memoryThumbnails } from '../../src/thumbnails/types.ts';

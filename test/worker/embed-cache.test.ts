@@ -5,6 +5,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { bytesToFloat32 } from '../../src/core/util/float32-bytes.ts';
 import { EMBED_CACHE_HEADER, EMBED_CACHE_NAME, embedCacheKey, modelFingerprint } from '../../src/services/embed-cache.ts';
 import { findModel } from '../../src/models.ts';
 import { buildApp, type Env } from '../../src/worker.ts';
@@ -60,8 +61,7 @@ describe('embedding cache (Workers Cache API)', () => {
     });
     expect(bytes.headers.get(EMBED_CACHE_HEADER)).toBe('hit');
     expect(bytes.headers.get('x-model-id')).toBe(FP32);
-    const view = new DataView(await bytes.arrayBuffer());
-    expect(Array.from({ length: first.vector.length }, (_, i) => view.getFloat32(i * 4, true))).toEqual(first.vector);
+    expect(Array.from(bytesToFloat32(await bytes.arrayBuffer()))).toEqual(first.vector);
   });
 
   it('keys on the resolved options: another resize or orientation misses, an explicit default hits', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { bytesToFloat32 } from '../../src/core/util/float32-bytes.ts';
 import { call, expectProblem, fixture, maxAbsDiff, postImage, toBase64, type EmbedAnswer } from './helpers.ts';
 
 const MODEL = 'vgg16-narrow-synthetic';
@@ -111,8 +112,7 @@ describe('POST /v1/embed', () => {
     expect(response.headers.get('x-vector-dims')).toBe(String(DIMS));
     const bytes = await response.arrayBuffer();
     expect(bytes.byteLength).toBe(DIMS * 4);
-    const view = new DataView(bytes);
-    const vector = Array.from({ length: DIMS }, (_, i) => view.getFloat32(i * 4, true));
+    const vector = Array.from(bytesToFloat32(bytes));
     expect(vector).toEqual(json.map((v) => Math.fround(v)));
   });
 

@@ -1,6 +1,7 @@
 /** Helpers for tests that run inside workerd and reach the Worker through its default export. */
 import { exports } from 'cloudflare:workers';
 import { expect, inject } from 'vitest';
+import { decodeBase64 } from '../../src/core/util/base64.ts';
 import { withWriteKey } from '../support/auth.ts';
 
 export { TEST_READ_KEY, TEST_WRITE_KEY, bearer } from '../support/auth.ts';
@@ -10,14 +11,10 @@ export const BASE = 'https://edge-features.test';
 export function fixture(name: string): Uint8Array<ArrayBuffer> {
   const base64 = inject('fixtures')[name];
   if (base64 === undefined) throw new Error(`no fixture ${name}`);
-  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  return decodeBase64(base64);
 }
 
-export function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
+export { encodeBase64 as toBase64 } from '../../src/core/util/base64.ts';
 
 /**
  * A request to the Worker that carries the workerd project's write key (vitest.config.ts binds API_KEYS),

@@ -13,9 +13,6 @@ export class ModelLoadError extends Error {
   }
 }
 
-/** Kept for src/browser/index.ts until it imports src/core/util/sha256.ts itself. */
-export { sha256Hex } from '../util/sha256.ts';
-
 async function loadVerified(manifest: ModelManifest, file: ModelFile, source: ModelFileSource): Promise<Uint8Array> {
   let bytes: Uint8Array<ArrayBuffer>;
   try {

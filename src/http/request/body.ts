@@ -5,7 +5,6 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { decodeBase64 } from 'hono/utils/encode';
 import type * as z from 'zod';
 import { problem, problemResponse } from '../problem.ts';
 
@@ -83,10 +82,6 @@ export async function fileBytes(files: File | readonly File[]): Promise<Uint8Arr
   return bytes;
 }
 
-/** The bytes of a base64 image the contract's Base64Image passed (standard or URL-safe alphabet). */
-export function base64Bytes(value: string): Uint8Array {
-  return decodeBase64(value.replace(/-/g, '+').replace(/_/g, '/'));
-}
 
 /** Refuses more images than one request may embed. */
 export function withinBatch<T>(images: T[], maxBatch: number): T[] {

@@ -1,5 +1,6 @@
 /** @module POST /v1/compare: how alike two images are (cosine similarity and euclidean distance). */
 import type { Context } from 'hono';
+import { decodeBase64 } from '../../core/util/base64.ts';
 import { EmbedOptionsQuery } from '../../contract/common.ts';
 import { CompareForm, CompareJson, CompareResponse } from '../../contract/compare.ts';
 import { cosine, euclidean } from '../../core/vector/metrics.ts';
@@ -8,7 +9,7 @@ import { routeApp } from '../openapi/app.ts';
 import { formContent, JSON_TYPE, jsonContent, MULTIPART } from '../openapi/media.ts';
 import { embedCacheHeaders } from '../openapi/headers.ts';
 import { defineRoute } from '../openapi/route.ts';
-import { base64Bytes, bodyForm, fileBytes, parsedBody, readBody } from '../request/body.ts';
+import { bodyForm, fileBytes, parsedBody, readBody } from '../request/body.ts';
 import { cacheHeader, embedRequest } from '../request/embedding.ts';
 import type { AppServices } from '../services.ts';
 
@@ -20,7 +21,7 @@ async function pairOf(c: Context): Promise<[Uint8Array, Uint8Array]> {
     return [first!, second!];
   }
   const { a, b } = parsedBody(c, 'json', CompareJson);
-  return [base64Bytes(a), base64Bytes(b)];
+  return [decodeBase64(a), decodeBase64(b)];
 }
 
 export function compareRoutes(services: AppServices) {

@@ -1,5 +1,7 @@
 /** @module POST /v1/embed: one image (or a batch) in, feature vectors out. */
 import type { Context } from 'hono';
+import { decodeBase64 } from '../../core/util/base64.ts';
+import { float32ListToBytes } from '../../core/util/float32-bytes.ts';
 import { Binary } from '../../contract/common.ts';
 import { EmbedForm, EmbedJson, EmbedQuery, EmbedResponse } from '../../contract/embed.ts';
 import { modelInfo } from '../model-info.ts';
@@ -7,25 +9,11 @@ import { routeApp } from '../openapi/app.ts';
 import { formContent, JSON_TYPE, jsonContent, MULTIPART, rawImageContent } from '../openapi/media.ts';
 import { vectorBytesHeaders } from '../openapi/headers.ts';
 import { defineRoute } from '../openapi/route.ts';
-import { base64Bytes, bodyForm, fileBytes, parsedBody, rawBytes, readBody, withinBatch } from '../request/body.ts';
+import { bodyForm, fileBytes, parsedBody, rawBytes, readBody, withinBatch } from '../request/body.ts';
 import { cacheHeader, embedRequest } from '../request/embedding.ts';
 import type { AppServices } from '../services.ts';
 
 const ACCEPTED = [...Object.keys(rawImageContent), MULTIPART, JSON_TYPE];
-
-/** Little-endian float32, back to back: what `Accept: application/octet-stream` gets. */
-function vectorsAsBytes(vectors: readonly Float32Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(vectors.reduce((n, v) => n + v.byteLength, 0));
-  const view = new DataView(out.buffer);
-  let offset = 0;
-  for (const vector of vectors) {
-    for (const value of vector) {
-      view.setFloat32(offset, value, true);
-      offset += 4;
-    }
-  }
-  return out;
-}
 
 /** The request's images, and whether the client sent a list (the answer then carries `vectors`). */
 async function imagesOf(c: Context, maxBatch: number): Promise<{ images: Uint8Array[]; batch: boolean }> {
@@ -40,7 +28,7 @@ async function imagesOf(c: Context, maxBatch: number): Promise<{ images: Uint8Ar
     case 'json': {
       const body = parsedBody(c, 'json', EmbedJson);
       const strings = body.image !== undefined ? [body.image] : withinBatch(body.images, maxBatch);
-      return { images: strings.map(base64Bytes), batch: body.image === undefined };
+      return { images: strings.map(decodeBase64), batch: body.image === undefined };
     }
   }
 }
@@ -74,7 +62,7 @@ export function embedRoutes(services: AppServices) {
     const { vectors, model, cache } = await embedder.embed(images, embedRequest(c, query));
     cacheHeader(c, cache);
     if ((c.req.header('accept') ?? '').includes('application/octet-stream')) {
-      return c.body(vectorsAsBytes(vectors), 200, {
+      return c.body(float32ListToBytes(vectors), 200, {
         'content-type': 'application/octet-stream',
         'x-model-id': model.id,
         'x-model-version': model.version,

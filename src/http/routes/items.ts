@@ -4,6 +4,7 @@
  */
 import type { Context } from 'hono';
 import * as z from 'zod';
+import { decodeBase64 } from '../../core/util/base64.ts';
 import {
   BatchJson,
   BatchQuery,
@@ -28,7 +29,7 @@ import { formContent, JSON_TYPE, jsonContent, MULTIPART, rawImageContent } from 
 import { embedCacheHeaders, storeCostHeaders } from '../openapi/headers.ts';
 import { defineRoute } from '../openapi/route.ts';
 import { problem } from '../problem.ts';
-import { base64Bytes, bodyForm, fileBytes, parsedBody, rawBytes, readBody } from '../request/body.ts';
+import { bodyForm, fileBytes, parsedBody, rawBytes, readBody } from '../request/body.ts';
 import { cacheHeader, embedRequest } from '../request/embedding.ts';
 import { requireItems, type AppServices } from '../services.ts';
 import type { ProblemKind } from '../../contract/problems.ts';
@@ -55,7 +56,7 @@ async function putDraft(c: Context, id: string, queryMetadata: Metadata | undefi
     }
     case 'json': {
       const body = parsedBody(c, 'json', PutItemJson);
-      const source = body.image !== undefined ? { image: base64Bytes(body.image) } : { vector: body.vector, model: body.model };
+      const source = body.image !== undefined ? { image: decodeBase64(body.image) } : { vector: body.vector, model: body.model };
       draft = { id, metadata: body.metadata, source };
       break;
     }
@@ -167,7 +168,7 @@ export function itemRoutes(services: AppServices) {
         (item): ItemDraft => ({
           id: item.id,
           metadata: item.metadata,
-          source: item.image !== undefined ? { image: base64Bytes(item.image) } : { vector: item.vector, model: item.model },
+          source: item.image !== undefined ? { image: decodeBase64(item.image) } : { vector: item.vector, model: item.model },
         }),
       );
       const { written, cache } = await indexer.putMany(query.namespace, drafts, embedRequest(c, query));

@@ -1,5 +1,6 @@
 /** @module POST /v1/search: the k stored items nearest to an image or a precomputed vector. */
 import type { Context } from 'hono';
+import { decodeBase64 } from '../../core/util/base64.ts';
 import { SearchForm, SearchJson, SearchQuery, SearchResponse } from '../../contract/search.ts';
 import type { Searched, SearchOptions } from '../../services/searcher.ts';
 import { DEFAULT_NAMESPACE } from '../../store/types.ts';
@@ -8,7 +9,7 @@ import { routeApp } from '../openapi/app.ts';
 import { formContent, JSON_TYPE, jsonContent, MULTIPART, rawImageContent } from '../openapi/media.ts';
 import { embedCacheHeaders, storeCostHeaders } from '../openapi/headers.ts';
 import { defineRoute } from '../openapi/route.ts';
-import { base64Bytes, bodyForm, fileBytes, parsedBody, rawBytes, readBody } from '../request/body.ts';
+import { bodyForm, fileBytes, parsedBody, rawBytes, readBody } from '../request/body.ts';
 import { cacheHeader, embedRequest } from '../request/embedding.ts';
 import { requireItems, type AppServices } from '../services.ts';
 
@@ -52,7 +53,7 @@ export function searchRoutes(services: AppServices) {
       }
       case 'json': {
         const body = parsedBody(c, 'json', SearchJson);
-        if (body.image !== undefined) return searcher.byImage(base64Bytes(body.image), merged(query, body), embedRequest(c, query));
+        if (body.image !== undefined) return searcher.byImage(decodeBase64(body.image), merged(query, body), embedRequest(c, query));
         return searcher.byVector(body.vector, body.model, merged(query, body));
       }
     }

@@ -6,7 +6,8 @@
 import { bodyLimit } from 'hono/body-limit';
 import { Binary } from '../../contract/common.ts';
 import { ItemParams, NamespaceQuery } from '../../contract/items.ts';
-import { MAX_THUMBNAIL_BYTES, MAX_THUMBNAIL_SIDE, THUMBNAIL_TYPES, ThumbnailStored } from '../../contract/thumbnails.ts';
+import { MAX_THUMBNAIL_BYTES, MAX_THUMBNAIL_SIDE } from '../../config/defaults.ts';
+import { THUMBNAIL_TYPES, ThumbnailStored } from '../../contract/thumbnails.ts';
 import { probeImage } from '../../core/image/probe.ts';
 import type { ImageFormat } from '../../core/image/types.ts';
 import type { ThumbnailStore } from '../../thumbnails/types.ts';
