@@ -35,7 +35,11 @@ const API_KEY_STORAGE = 'edge-features-api-key';
 
 /** A client that sends the API key, if one was given. */
 function clientFor(apiKey: string) {
-  return createClient({ baseUrl: location.origin, ...(namespace && { namespace }), ...(apiKey && { headers: { authorization: `Bearer ${apiKey}` } }) });
+  return createClient({
+    baseUrl: location.origin,
+    ...(namespace && { namespace }),
+    ...(apiKey && { headers: { authorization: `Bearer ${apiKey}` } }),
+  });
 }
 let client = clientFor(sessionStorage.getItem(API_KEY_STORAGE) ?? '');
 
@@ -95,19 +99,22 @@ function describe(error: unknown, fileName?: string): string {
   const name = fileName ? `“${fileName}”` : 'This file';
   if (error instanceof ImageError) {
     if (error.code === 'unsupported_format') return `${name} is not a photo this page can read: use a JPEG, PNG, WebP, GIF or BMP image.`;
-    if (error.code === 'too_many_pixels') return `${name} is too large (${error.message}). Use a photo of at most ${DEFAULT_MAX_PIXELS / 1e6} megapixels.`;
+    if (error.code === 'too_many_pixels')
+      return `${name} is too large (${error.message}). Use a photo of at most ${DEFAULT_MAX_PIXELS / 1e6} megapixels.`;
     return `${name} could not be decoded: it looks damaged or truncated (${error.message}).`;
   }
   if (error instanceof EdgeFeaturesError) {
     if (error.kind === 'network') return 'Cannot reach the service: check your connection and try again.';
     const scope = String(error.problem?.['scope'] ?? 'write');
     if (error.problemKind === 'invalid-api-key') return 'The service does not know this API key: check the one under “API key”.';
-    if (error.status === 401) return `This needs an API key with the “${scope}” scope: enter one under “API key” (locally, npm start puts one in .dev.vars).`;
+    if (error.status === 401)
+      return `This needs an API key with the “${scope}” scope: enter one under “API key” (locally, npm start puts one in .dev.vars).`;
     if (error.status === 403) return `The API key under “API key” lacks the “${scope}” scope this needs.`;
     if (error.problem) return `The service refused: ${error.problem.title}. ${error.problem.detail}`;
     return `The service answered ${error.status ?? 'an error'}: ${error.message}`;
   }
-  if (error instanceof TypeError && /fetch|network/i.test(error.message)) return 'Cannot reach the service: check your connection and try again.';
+  if (error instanceof TypeError && /fetch|network/i.test(error.message))
+    return 'Cannot reach the service: check your connection and try again.';
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -178,7 +185,10 @@ async function makeThumbnail(file: Blob): Promise<Blob | undefined> {
 }
 
 function suggestedId(fileName: string): string {
-  const stem = fileName.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9._~:-]+/g, '-').replace(/^[.-]+/, '');
+  const stem = fileName
+    .replace(/\.[^.]*$/, '')
+    .replace(/[^A-Za-z0-9._~:-]+/g, '-')
+    .replace(/^[.-]+/, '');
   return (stem || 'photo').slice(0, 64);
 }
 
@@ -270,14 +280,21 @@ async function storeCurrent(): Promise<void> {
   setBusy(true);
   ui.storeResult.textContent = `Storing “${id}”…`;
   try {
-    await client.putItem(id, { vector, model: extractor.model }, { metadata: { name: file.name.slice(0, 200), backend: extractor.backend } });
+    await client.putItem(
+      id,
+      { vector, model: extractor.model },
+      { metadata: { name: file.name.slice(0, 200), backend: extractor.backend } },
+    );
     const preview = await thumbnail;
     let note = '';
     if (preview) {
       try {
         await client.putThumbnail(id, preview);
       } catch (error) {
-        note = error instanceof EdgeFeaturesError && error.status === 503 ? ' (this deployment keeps no thumbnails)' : ` (thumbnail not saved: ${describe(error)})`;
+        note =
+          error instanceof EdgeFeaturesError && error.status === 503
+            ? ' (this deployment keeps no thumbnails)'
+            : ` (thumbnail not saved: ${describe(error)})`;
       }
     }
     ui.storeResult.textContent = `Stored “${id}”${note}.`;

@@ -6,9 +6,7 @@
 import { parseManifest, type ModelManifest } from './core/model/manifest.ts';
 import registry from '../models/index.json' with { type: 'json' };
 
-export const MODELS: readonly ModelManifest[] = (registry as unknown[]).map((entry, i) =>
-  parseManifest(entry, `models/index.json[${i}]`),
-);
+export const MODELS: readonly ModelManifest[] = (registry as unknown[]).map((entry, i) => parseManifest(entry, `models/index.json[${i}]`));
 
 /** What `MODEL_ID = "auto"` serves: the first of these this build knows. */
 export const AUTO_PREFERENCE = ['vgg16-imagenet-int8', 'vgg16-imagenet', 'mobilenet-v2-1.4-nsfwjs'] as const;

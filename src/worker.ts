@@ -78,13 +78,21 @@ export function buildApp(env: Env): Hono {
       `reads ${readAuth === 'open' ? 'open' : 'need the read scope'}; CORS origins: ${corsOrigins.join(', ') || 'none'}; ` +
       `rate limits: ${env.RATE_LIMIT_KEY ? 'per key' : 'no per-key binding'}, ${env.RATE_LIMIT_IP ? 'per anonymous IP' : 'no per-IP binding'}`,
   );
-  return createApp({ model, models: MODELS, extractor: getExtractor, limits, stats: () => ({ ...runtimeStats() }), store,
-    thumbnails: env.THUMBNAILS && r2Thumbnails(env.THUMBNAILS), assets: (request) => env.ASSETS.fetch(request),
+  return createApp({
+    model,
+    models: MODELS,
+    extractor: getExtractor,
+    limits,
+    stats: () => ({ ...runtimeStats() }),
+    store,
+    thumbnails: env.THUMBNAILS && r2Thumbnails(env.THUMBNAILS),
+    assets: (request) => env.ASSETS.fetch(request),
     embedCache: embedCacheFrom(config.EMBED_CACHE_MAX_BYTES, model),
     auth: { keys, readAuth },
     corsOrigins,
     rateLimit: { perKey: env.RATE_LIMIT_KEY, perClient: env.RATE_LIMIT_IP, retryAfterSeconds: RATE_LIMIT_PERIOD_SECONDS },
-    inference: { ...DEFAULT_INFERENCE_GATE, concurrency: config.INFERENCE_CONCURRENCY, maxQueue: config.INFERENCE_QUEUE } });
+    inference: { ...DEFAULT_INFERENCE_GATE, concurrency: config.INFERENCE_CONCURRENCY, maxQueue: config.INFERENCE_QUEUE },
+  });
 }
 
 // Built at start-up (cheap: the model loads on first use) so that the serving model is said at once and a

@@ -54,7 +54,10 @@ export class ByteCache {
     const cache = await this.#cache;
     if (!cache) return;
     try {
-      await cache.put(KEY_PREFIX + sha256, new Response(data, { headers: { 'content-type': 'application/octet-stream', [NAME_HEADER]: file } }));
+      await cache.put(
+        KEY_PREFIX + sha256,
+        new Response(data, { headers: { 'content-type': 'application/octet-stream', [NAME_HEADER]: file } }),
+      );
       for (const request of await cache.keys()) {
         if (request.url === KEY_PREFIX + sha256) continue;
         const entry = await cache.match(request);
@@ -73,7 +76,11 @@ export async function clearCache(): Promise<boolean> {
 }
 
 /** Reads a response body into exactly `expected` bytes, reporting progress; refuses any other length. */
-export async function readExactly(response: Response, expected: number, onBytes?: (loaded: number) => void): Promise<Uint8Array<ArrayBuffer>> {
+export async function readExactly(
+  response: Response,
+  expected: number,
+  onBytes?: (loaded: number) => void,
+): Promise<Uint8Array<ArrayBuffer>> {
   if (!response.body) {
     const data = new Uint8Array(await response.arrayBuffer());
     onBytes?.(data.byteLength);
@@ -117,7 +124,12 @@ export async function fetchOk(fetcher: Fetcher, url: string): Promise<Response> 
  * sha256, from the cache when it is there.
  */
 export async function loadVerifiedParts(
-  file: { readonly name: string; readonly bytes: number; readonly sha256: string; readonly parts: ReadonlyArray<{ readonly path: string; readonly bytes: number }> },
+  file: {
+    readonly name: string;
+    readonly bytes: number;
+    readonly sha256: string;
+    readonly parts: ReadonlyArray<{ readonly path: string; readonly bytes: number }>;
+  },
   baseUrl: string,
   options: { cache: ByteCache; fetch: Fetcher; onProgress?: ((progress: Progress) => void) | undefined },
 ): Promise<Uint8Array<ArrayBuffer>> {

@@ -118,7 +118,12 @@ async function resolveManifest(model: BrowserExtractorOptions['model'], baseUrl:
 }
 
 /** The model's files through the core's sha256-checked loader, read from the cache where they are. */
-async function loadModel(manifest: ModelManifest, baseUrl: string, cache: ByteCache, options: BrowserExtractorOptions & { fetch: Fetcher }): Promise<{ files: ModelFiles; fromCache: boolean }> {
+async function loadModel(
+  manifest: ModelManifest,
+  baseUrl: string,
+  cache: ByteCache,
+  options: BrowserExtractorOptions & { fetch: Fetcher },
+): Promise<{ files: ModelFiles; fromCache: boolean }> {
   const all = [manifest.graph, ...manifest.externalData];
   const byPath = new Map(all.map((file) => [file.path, file]));
   const totalBytes = all.reduce((n, f) => n + f.bytes, 0);

@@ -151,7 +151,12 @@ function query(params: Record<string, string | number | boolean | undefined>): s
 
 /** The model of a vector as requests carry it: only the fields the API compares. */
 function modelOf(model: ModelRef): ModelRef {
-  return { id: model.id, version: model.version, ...(model.dims !== undefined && { dims: model.dims }), ...(model.sha256 !== undefined && { sha256: model.sha256 }) };
+  return {
+    id: model.id,
+    version: model.version,
+    ...(model.dims !== undefined && { dims: model.dims }),
+    ...(model.sha256 !== undefined && { sha256: model.sha256 }),
+  };
 }
 
 /** Where in an answer it breaks the contract, e.g. `results.0.score: Invalid input: expected number, received string`. */
@@ -175,7 +180,9 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
     try {
       response = await doFetch(new Request(url, { method, headers, ...(init.body !== undefined && { body: init.body }) }));
     } catch (cause) {
-      throw new EdgeFeaturesError('network', `${method} ${url} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      throw new EdgeFeaturesError('network', `${method} ${url} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
+        cause,
+      });
     }
     if (response.ok) return response;
     let problem: Problem | undefined;
@@ -199,7 +206,10 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
       throw new EdgeFeaturesError('response', `the answer from ${from} is not JSON`, { cause });
     }
     const parsed = schema.safeParse(data);
-    if (!parsed.success) throw new EdgeFeaturesError('response', `the answer from ${from} does not match the API: ${contractIssues(parsed.error)}`, { cause: parsed.error });
+    if (!parsed.success)
+      throw new EdgeFeaturesError('response', `the answer from ${from} does not match the API: ${contractIssues(parsed.error)}`, {
+        cause: parsed.error,
+      });
     return parsed.data;
   }
 
@@ -225,7 +235,10 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
     },
 
     async embed(image, embedOptions = {}) {
-      const response = await call('POST', `/v1/embed${query({ ...embedOptions })}`, { body: toBlob(image), type: 'application/octet-stream' });
+      const response = await call('POST', `/v1/embed${query({ ...embedOptions })}`, {
+        body: toBlob(image),
+        type: 'application/octet-stream',
+      });
       const answer = await read(response, contract.EmbedVector);
       return { ...answer, vector: Float32Array.from(answer.vector) };
     },

@@ -35,7 +35,8 @@ function describe(issue: z.core.$ZodIssue, env: ConfigInput): string {
   if (!isVariableName(name)) return issue.message;
   const detail = issue.code === 'custom' && typeof issue.params?.detail === 'string' ? `: ${issue.params.detail}` : '';
   const value = (env as Record<string, unknown>)[name];
-  const got = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? shown(name, value) : 'a value that is not text';
+  const got =
+    typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? shown(name, value) : 'a value that is not text';
   return `${name} must be ${VARIABLES[name].accepts}, got ${got}${detail}`;
 }
 

@@ -82,7 +82,9 @@ export const VARIABLES = {
       try {
         return chooseModel(value);
       } catch (error) {
-        throw new Error(value === DEFAULT_MODEL_ID && error instanceof Error ? error.message : `this build knows ${MODELS.map((m) => m.id).join(', ')}`);
+        throw new Error(
+          value === DEFAULT_MODEL_ID && error instanceof Error ? error.message : `this build knows ${MODELS.map((m) => m.id).join(', ')}`,
+        );
       }
     }),
   }),
@@ -96,7 +98,7 @@ export const VARIABLES = {
     default: String(DEFAULT_MAX_PIXELS),
     accepts: 'a positive integer (pixels)',
     description:
-      'Largest image, read from its header before decoding; larger images get 413. 6 MP keeps a JPEG decode and int8 VGG16 inside one isolate\'s 128 MB.',
+      "Largest image, read from its header before decoding; larger images get 413. 6 MP keeps a JPEG decode and int8 VGG16 inside one isolate's 128 MB.",
     schema: integer(1),
   }),
   MAX_BATCH: variable({

@@ -9,7 +9,10 @@ import { filterSchema } from '../store/filter.ts';
 import { DEFAULT_NAMESPACE } from '../store/types.ts';
 import { ID_PATTERN, ID_RULE, metadataProblem, NAMESPACE_PATTERN, NAMESPACE_RULE } from '../store/validate.ts';
 
-export const ItemId = z.string().regex(ID_PATTERN, ID_RULE).meta({ id: 'ItemId', description: `An item id: ${ID_RULE}.`, example: 'chelsea' });
+export const ItemId = z
+  .string()
+  .regex(ID_PATTERN, ID_RULE)
+  .meta({ id: 'ItemId', description: `An item id: ${ID_RULE}.`, example: 'chelsea' });
 
 /** A namespace as a request may name it; empty means the default. */
 export const NamespaceName = z
@@ -35,7 +38,8 @@ export const Metadata = z
   })
   .meta({
     id: 'Metadata',
-    description: 'A JSON object: strings, finite numbers, booleans, lists of strings, or one level of objects of those; keys without "." or \'"\', not starting with "$" or "_"; at most ~10 KiB.',
+    description:
+      'A JSON object: strings, finite numbers, booleans, lists of strings, or one level of objects of those; keys without "." or \'"\', not starting with "$" or "_"; at most ~10 KiB.',
   });
 
 export const Filter = filterSchema.meta({
@@ -72,7 +76,10 @@ export function jsonText<T extends z.ZodType>(schema: T, description: string) {
 /** A positive integer sent as text (query string, multipart field). */
 export const positiveIntText = z.coerce.number<string>().int('must be an integer').positive('must be positive');
 
-export const Vector = z.array(z.number()).min(1, 'must not be empty').meta({ id: 'Vector', description: 'float32 values, as /v1/embed answers them.' });
+export const Vector = z
+  .array(z.number())
+  .min(1, 'must not be empty')
+  .meta({ id: 'Vector', description: 'float32 values, as /v1/embed answers them.' });
 
 /** The model a client says made a vector: id and version must be the deployment's; dims and sha256 too when given. */
 export const ModelRef = z
@@ -113,7 +120,9 @@ export function imageFile(field: string) {
 export const Binary = z.string().meta({ id: 'Binary', type: 'string', format: 'binary' });
 
 /** A raw image body (the format is sniffed from the bytes, whatever the Content-Type says). */
-export const RawImage = z.string().meta({ id: 'RawImage', type: 'string', format: 'binary', description: 'A JPEG, PNG, WebP, GIF or BMP image as the raw body.' });
+export const RawImage = z
+  .string()
+  .meta({ id: 'RawImage', type: 'string', format: 'binary', description: 'A JPEG, PNG, WebP, GIF or BMP image as the raw body.' });
 
 export const ACCEPTED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'bmp'] as const;
 

@@ -6,7 +6,9 @@ export const CompareJson = z
   .object({ a: base64Image('is missing (a base64 image)'), b: base64Image('is missing (a base64 image)') })
   .meta({ id: 'CompareJson', description: 'Two images in base64.' });
 
-export const CompareForm = z.object({ a: imageFile('a'), b: imageFile('b') }).meta({ id: 'CompareForm', description: 'Two files, in the fields "a" and "b".' });
+export const CompareForm = z
+  .object({ a: imageFile('a'), b: imageFile('b') })
+  .meta({ id: 'CompareForm', description: 'Two files, in the fields "a" and "b".' });
 
 export const CompareResponse = z
   .object({

@@ -9,7 +9,10 @@ export const EmbedJson = z
   .union(
     [
       z.object({ image: Base64Image, images: absent('give "image" or "images", not both') }),
-      z.object({ images: z.array(Base64Image).min(1, 'must hold at least one image'), image: absent('give "image" or "images", not both') }),
+      z.object({
+        images: z.array(Base64Image).min(1, 'must hold at least one image'),
+        image: absent('give "image" or "images", not both'),
+      }),
     ],
     { error: 'give exactly one of "image" (a base64 string) or "images" (a list of them)' },
   )

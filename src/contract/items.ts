@@ -3,7 +3,20 @@
  * them. Every route takes ?namespace= (default "default").
  */
 import * as z from 'zod';
-import { absent, Base64Image, EmbedOptionsQuery, ItemId, imageFile, jsonText, Metadata, ModelId, ModelRef, Namespace, positiveIntText, Vector } from './common.ts';
+import {
+  absent,
+  Base64Image,
+  EmbedOptionsQuery,
+  ItemId,
+  imageFile,
+  jsonText,
+  Metadata,
+  ModelId,
+  ModelRef,
+  Namespace,
+  positiveIntText,
+  Vector,
+} from './common.ts';
 
 export const ItemParams = z.object({ id: ItemId });
 
@@ -34,9 +47,10 @@ const imageSource = { image: Base64Image, vector: absent(ONE_SOURCE), metadata: 
 const vectorSource = { vector: Vector, model: ModelRef, image: absent(ONE_SOURCE), metadata: Metadata.optional() };
 const oneSource = { error: 'give exactly one of "image" (base64) or "vector" (with "model")' };
 
-export const PutItemJson = z
-  .union([z.object(imageSource), z.object(vectorSource)], oneSource)
-  .meta({ id: 'PutItemJson', description: '{"image": "<base64>", "metadata"} or {"vector": [...], "model": {"id", "version"}, "metadata"}.' });
+export const PutItemJson = z.union([z.object(imageSource), z.object(vectorSource)], oneSource).meta({
+  id: 'PutItemJson',
+  description: '{"image": "<base64>", "metadata"} or {"vector": [...], "model": {"id", "version"}, "metadata"}.',
+});
 
 export const PutItemForm = z
   .object({ image: imageFile('image'), metadata: jsonText(Metadata, 'The metadata as JSON.').optional() })
@@ -54,7 +68,9 @@ const written = {
   namespace: z.string(),
   model: ModelId,
   dims: z.number().int(),
-  consistency: z.enum(['read-your-writes', 'eventual']).meta({ description: 'eventual: a write may not be visible to the next read or search.' }),
+  consistency: z
+    .enum(['read-your-writes', 'eventual'])
+    .meta({ description: 'eventual: a write may not be visible to the next read or search.' }),
   mutationId: z.string().optional().meta({ description: 'Stores whose writes apply later (Vectorize) name the mutation.' }),
 };
 

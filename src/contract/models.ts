@@ -35,7 +35,9 @@ export const Health = z
   .object({
     status: z.literal('ok'),
     model: z.object({ id: z.string(), version: z.string() }),
-    runtime: z.record(z.string(), z.number()).meta({ description: 'Runtime figures the platform can tell, e.g. wasmMemoryBytes once the model has run.' }),
+    runtime: z
+      .record(z.string(), z.number())
+      .meta({ description: 'Runtime figures the platform can tell, e.g. wasmMemoryBytes once the model has run.' }),
   })
   .meta({ id: 'Health' });
 

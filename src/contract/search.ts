@@ -1,7 +1,22 @@
 /** @module POST /v1/search and GET /v1/items/{id}/similar: the k stored items nearest to an image, a vector or an item. */
 import * as z from 'zod';
 import { DEFAULT_SEARCH_K } from '../config/defaults.ts';
-import { absent, Base64Image, EmbedOptionsQuery, Filter, imageFile, jsonText, Metadata, Metric, ModelDims, ModelRef, Namespace, NamespaceName, positiveIntText, Vector } from './common.ts';
+import {
+  absent,
+  Base64Image,
+  EmbedOptionsQuery,
+  Filter,
+  imageFile,
+  jsonText,
+  Metadata,
+  Metric,
+  ModelDims,
+  ModelRef,
+  Namespace,
+  NamespaceName,
+  positiveIntText,
+  Vector,
+} from './common.ts';
 
 const ONE_SOURCE = 'give "image" or "vector", not both';
 const K_DESCRIPTION = `How many results (default ${DEFAULT_SEARCH_K}, or the store maximum if lower; the maximum depends on the store).`;

@@ -1,5 +1,5 @@
 /** @module The HTTP API as a plain Hono app (OpenAPIHono): no Cloudflare bindings below this line. */
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Hono } from 'hono';
 import type { BlankEnv } from 'hono/types';
 import packageJson from '../../package.json' with { type: 'json' };

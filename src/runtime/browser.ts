@@ -49,7 +49,10 @@ export const CODEC_FILES = { jpeg: 'mozjpeg_dec.wasm', png: 'squoosh_png_bg.wasm
 
 /** The minimal WebGPU surface this module needs (TypeScript's libs do not declare WebGPU). */
 interface GpuLike {
-  requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<{ readonly info?: { vendor?: string; architecture?: string; description?: string }; readonly isFallbackAdapter?: boolean } | null>;
+  requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<{
+    readonly info?: { vendor?: string; architecture?: string; description?: string };
+    readonly isFallbackAdapter?: boolean;
+  } | null>;
 }
 
 export interface WebGpuProbe {
@@ -74,7 +77,11 @@ export async function probeWebGpu(): Promise<WebGpuProbe> {
   if (!adapter) return { available: false, reason: 'no WebGPU adapter (navigator.gpu.requestAdapter() returned null)' };
   const info = adapter.info ?? {};
   const described = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
-  return { available: true, adapter: described, fallbackAdapter: adapter.isFallbackAdapter === true || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true };
+  return {
+    available: true,
+    adapter: described,
+    fallbackAdapter: adapter.isFallbackAdapter === true || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true,
+  };
 }
 
 export function errorText(error: unknown): string {
@@ -123,7 +130,9 @@ function loadBuild(name: OrtBuildName, runtime: OrtRuntimeManifest, loadWasm: Wa
       const ort = await importBuild(name);
       const version = ort.env.versions?.web;
       if (version && version !== runtime.onnxruntime) {
-        throw new Error(`this page bundles onnxruntime-web ${version} but the deployment serves ${runtime.onnxruntime}; use the same version`);
+        throw new Error(
+          `this page bundles onnxruntime-web ${version} but the deployment serves ${runtime.onnxruntime}; use the same version`,
+        );
       }
       const build = runtime.builds[name];
       ort.env.wasm.wasmBinary = await loadWasm(name, build.wasm);
@@ -176,7 +185,11 @@ async function webGpuSession(ort: Ort, manifest: ModelManifest, files: ModelFile
  * Creates the model session: WebGPU when allowed and it works, else WASM. `files` are the model's
  * checked bytes; both backends read the same ones.
  */
-export async function createBrowserSession(manifest: ModelManifest, files: ModelFiles, options: BrowserSessionOptions): Promise<BrowserSession> {
+export async function createBrowserSession(
+  manifest: ModelManifest,
+  files: ModelFiles,
+  options: BrowserSessionOptions,
+): Promise<BrowserSession> {
   const preference = options.backend ?? 'auto';
   let fallbackReason: string | undefined;
   let adapter: string | undefined;

@@ -89,7 +89,12 @@ export async function embedCacheKey(model: ModelManifest, fingerprint: string, i
 
 /** `no-store`: neither read nor write; `no-cache`: write only. */
 function directives(cacheControl: string | undefined): { read: boolean; write: boolean } {
-  const tokens = new Set((cacheControl ?? '').toLowerCase().split(',').map((token) => token.trim()));
+  const tokens = new Set(
+    (cacheControl ?? '')
+      .toLowerCase()
+      .split(',')
+      .map((token) => token.trim()),
+  );
   if (tokens.has('no-store')) return { read: false, write: false };
   return { read: !tokens.has('no-cache'), write: true };
 }

@@ -6,7 +6,13 @@
 import type { EmbedOptions, FeatureExtractor } from '../core/extractor.ts';
 import type { ModelManifest } from '../core/model/manifest.ts';
 import type { EmbedCache, EmbedCacheStatus } from './embed-cache.ts';
-import { createInferenceGate, DEFAULT_INFERENCE_GATE, gatedExtractor, type InferenceGate, type InferenceGateOptions } from './inference-gate.ts';
+import {
+  createInferenceGate,
+  DEFAULT_INFERENCE_GATE,
+  gatedExtractor,
+  type InferenceGate,
+  type InferenceGateOptions,
+} from './inference-gate.ts';
 
 export interface EmbedRequest {
   readonly options?: EmbedOptions | undefined;
@@ -53,7 +59,10 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
   const extractor = gatedExtractor(options.extractor, gate);
   const { cache } = options;
 
-  async function run(images: readonly Uint8Array[], embedOptions: EmbedOptions): Promise<{ vectors: Float32Array[]; model: ModelManifest }> {
+  async function run(
+    images: readonly Uint8Array[],
+    embedOptions: EmbedOptions,
+  ): Promise<{ vectors: Float32Array[]; model: ModelManifest }> {
     const loaded = await extractor();
     const vectors: Float32Array[] = [];
     for (const image of images) vectors.push(await loaded.embed(image, embedOptions));

@@ -43,9 +43,16 @@ export interface IndexerOptions {
 export function createIndexer(options: IndexerOptions): Indexer {
   const { store, embedder, model, maxImages } = options;
 
-  async function index(namespace: string, items: readonly ItemDraft[], fieldOf: (i: number) => string, request: EmbedRequest | undefined): Promise<Indexed> {
+  async function index(
+    namespace: string,
+    items: readonly ItemDraft[],
+    fieldOf: (i: number) => string,
+    request: EmbedRequest | undefined,
+  ): Promise<Indexed> {
     // Every check before any embed: a refused batch costs no inference.
-    const vectors = items.map(({ source }, i) => ('vector' in source ? acceptVector(source.vector, source.model, model, `${fieldOf(i)}vector`) : undefined));
+    const vectors = items.map(({ source }, i) =>
+      'vector' in source ? acceptVector(source.vector, source.model, model, `${fieldOf(i)}vector`) : undefined,
+    );
     const images = items.flatMap(({ source }) => ('image' in source ? [source.image] : []));
     if (images.length > maxImages) {
       throw new ProblemError(

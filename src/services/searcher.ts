@@ -67,7 +67,12 @@ export function searchParams(options: SearchOptions, capabilities: StoreCapabili
 export function createSearcher(options: { store: VectorStore; embedder: Embedder; model: ModelManifest }): Searcher {
   const { store, embedder, model } = options;
   const query = (vector: Float32Array, params: SearchParams) =>
-    store.query(vector, { topK: params.k, metric: params.metric, namespace: params.namespace, ...(params.filter && { filter: params.filter }) });
+    store.query(vector, {
+      topK: params.k,
+      metric: params.metric,
+      namespace: params.namespace,
+      ...(params.filter && { filter: params.filter }),
+    });
 
   return {
     async byImage(image, searchOptions, request) {
@@ -82,7 +87,12 @@ export function createSearcher(options: { store: VectorStore; embedder: Embedder
     },
     async similar(id, searchOptions) {
       const params = searchParams(searchOptions, store.capabilities, true);
-      const result = await store.queryById(id, { topK: params.k, metric: params.metric, namespace: params.namespace, ...(params.filter && { filter: params.filter }) });
+      const result = await store.queryById(id, {
+        topK: params.k,
+        metric: params.metric,
+        namespace: params.namespace,
+        ...(params.filter && { filter: params.filter }),
+      });
       return result && { result, params };
     },
   };

@@ -13,7 +13,11 @@ export interface ClientModel {
 /** The vector as float32 if `model` is the serving model (id, version; dims and sha256 when given) and its length fits. */
 export function acceptVector(vector: ArrayLike<number>, model: ClientModel, serving: ModelManifest, field = 'vector'): Float32Array {
   const expected = { id: serving.id, version: serving.version, dims: serving.dims, sha256: serving.graph.sha256 };
-  if (model.id !== serving.id || model.version !== serving.version || (model.sha256 !== undefined && model.sha256 !== serving.graph.sha256)) {
+  if (
+    model.id !== serving.id ||
+    model.version !== serving.version ||
+    (model.sha256 !== undefined && model.sha256 !== serving.graph.sha256)
+  ) {
     throw new ProblemError(
       'model-mismatch',
       `The vector was made by ${model.id}@${model.version}; this deployment stores ${serving.id}@${serving.version} vectors only.`,

@@ -69,25 +69,23 @@ const fieldName = z
   .string()
   .min(1)
   .max(512)
-  .refine((k) => !k.includes('"'), 'field names must not contain \'"\'')
+  .refine((k) => !k.includes('"'), "field names must not contain '\"'")
   .refine((k) => k.split('.').every((part) => part.length > 0), 'field names must not have empty parts')
   .refine((k) => k.split('.').every((part) => !part.startsWith('$') && !part.startsWith('_')), {
     message: 'field names must not start with "$" or "_"',
   });
 
 /** What a request may send as `filter` (HTTP validates with this and answers 422). */
-export const filterSchema = z
-  .record(z.string(), z.union([scalar, operatorObject]))
-  .superRefine((filter, ctx) => {
-    const keys = Object.keys(filter);
-    if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'must name at least one field' });
-    for (const key of keys) {
-      const result = fieldName.safeParse(key);
-      if (!result.success) ctx.addIssue({ code: 'custom', message: `"${key}": ${result.error.issues[0]!.message}`, path: [key] });
-    }
-    const bytes = new TextEncoder().encode(JSON.stringify(filter)).byteLength;
-    if (bytes >= MAX_FILTER_BYTES) ctx.addIssue({ code: 'custom', message: `is ${bytes} bytes of JSON; must be under ${MAX_FILTER_BYTES}` });
-  }) as unknown as z.ZodType<MetadataFilter>;
+export const filterSchema = z.record(z.string(), z.union([scalar, operatorObject])).superRefine((filter, ctx) => {
+  const keys = Object.keys(filter);
+  if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'must name at least one field' });
+  for (const key of keys) {
+    const result = fieldName.safeParse(key);
+    if (!result.success) ctx.addIssue({ code: 'custom', message: `"${key}": ${result.error.issues[0]!.message}`, path: [key] });
+  }
+  const bytes = new TextEncoder().encode(JSON.stringify(filter)).byteLength;
+  if (bytes >= MAX_FILTER_BYTES) ctx.addIssue({ code: 'custom', message: `is ${bytes} bytes of JSON; must be under ${MAX_FILTER_BYTES}` });
+}) as unknown as z.ZodType<MetadataFilter>;
 
 /** The value at a dotted path, or undefined. */
 function lookup(metadata: unknown, path: string): unknown {

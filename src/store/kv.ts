@@ -25,7 +25,15 @@ import { modelRoot, NamespaceKeys, partKey } from './kv/keys.ts';
 import { Operations } from './kv/operations.ts';
 import { isListMetadata, searchTopK, type SearchSource } from './kv/search.ts';
 import { VectorCache } from './kv/vector-cache.ts';
-import { StoreError, type Item, type ListPage, type QueryResult, type StoreCapabilities, type StoreModel, type WriteResult } from './types.ts';
+import {
+  StoreError,
+  type Item,
+  type ListPage,
+  type QueryResult,
+  type StoreCapabilities,
+  type StoreModel,
+  type WriteResult,
+} from './types.ts';
 
 export type { KvBinding } from './kv/binding.ts';
 export { SHARDS, shardOf } from './kv/keys.ts';

@@ -7,14 +7,7 @@
  */
 import type { Metric } from '../core/vector/metrics.ts';
 import { resolveMetric } from './rank.ts';
-import {
-  DEFAULT_NAMESPACE,
-  StoreError,
-  type Metadata,
-  type QueryOptions,
-  type StoreCapabilities,
-  type StoreModel,
-} from './types.ts';
+import { DEFAULT_NAMESPACE, StoreError, type Metadata, type QueryOptions, type StoreCapabilities, type StoreModel } from './types.ts';
 
 /** 1-64 URL-safe characters; not starting with a dot (so `.` and `..` never name an item). */
 export const ID_PATTERN = /^[A-Za-z0-9_~:-][A-Za-z0-9._~:-]{0,63}$/;
@@ -43,10 +36,7 @@ export function checkNamespace(namespace: string): void {
 
 export function checkVector(vector: Float32Array, model: StoreModel): void {
   if (vector.length !== model.dims) {
-    throw new StoreError(
-      'invalid',
-      `the vector has ${vector.length} dimensions; ${model.id}@${model.version} makes ${model.dims}`,
-    );
+    throw new StoreError('invalid', `the vector has ${vector.length} dimensions; ${model.id}@${model.version} makes ${model.dims}`);
   }
   for (let i = 0; i < vector.length; i++) {
     if (!Number.isFinite(vector[i])) throw new StoreError('invalid', `vector[${i}] is not a finite number`);

@@ -3,7 +3,9 @@ import type { ThumbnailStore } from './types.ts';
 
 /** The part of an R2 bucket binding this adapter uses. */
 export interface R2Like {
-  get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer>; readonly httpEtag: string; readonly httpMetadata?: { contentType?: string } } | null>;
+  get(
+    key: string,
+  ): Promise<{ arrayBuffer(): Promise<ArrayBuffer>; readonly httpEtag: string; readonly httpMetadata?: { contentType?: string } } | null>;
   put(key: string, value: Uint8Array, options: { httpMetadata: { contentType: string } }): Promise<unknown>;
   delete(key: string): Promise<void>;
 }

@@ -38,8 +38,13 @@ async function embed(p: Page, upload: { name: string; mimeType: string; buffer: 
   await p.locator('#file').setInputFiles(upload);
   await p.waitForFunction(
     () => {
-      const d = globalThis as unknown as { document: { body: { dataset: Record<string, string | undefined> }; getElementById(id: string): { hidden: boolean } | null } };
-      return d.document.body.dataset.busy === 'false' && (d.document.body.dataset.embedded || d.document.getElementById('embed-error')?.hidden === false);
+      const d = globalThis as unknown as {
+        document: { body: { dataset: Record<string, string | undefined> }; getElementById(id: string): { hidden: boolean } | null };
+      };
+      return (
+        d.document.body.dataset.busy === 'false' &&
+        (d.document.body.dataset.embedded || d.document.getElementById('embed-error')?.hidden === false)
+      );
     },
     undefined,
     { timeout: 120_000 },
@@ -61,7 +66,10 @@ async function neighbours(p: Page): Promise<Array<{ id: string; score: number; t
   for (let i = 0; i < (await items.count()); i++) {
     const item = items.nth(i);
     const score = Number((await item.locator('.score').textContent())!.replace(/^cosine /, ''));
-    const thumbnailWidth = await item.locator('img.thumb').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth).catch(() => 0);
+    const thumbnailWidth = await item
+      .locator('img.thumb')
+      .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)
+      .catch(() => 0);
     out.push({ id: (await item.getAttribute('data-id'))!, score, thumbnailWidth });
   }
   return out;
@@ -103,12 +111,16 @@ describe('the demo page', () => {
     await embed(page, file('coffee.png'));
     await page.locator('#item-id').fill('no-key');
     await page.locator('#store').click();
-    await expect.poll(() => page.locator('#store-result').textContent()).toBe(
-      'Not stored. This needs an API key with the “write” scope: enter one under “API key” (locally, npm start puts one in .dev.vars).',
-    );
+    await expect
+      .poll(() => page.locator('#store-result').textContent())
+      .toBe(
+        'Not stored. This needs an API key with the “write” scope: enter one under “API key” (locally, npm start puts one in .dev.vars).',
+      );
     await page.locator('#api-key').fill('not-a-key-0123456789');
     await page.locator('#store').click();
-    await expect.poll(() => page.locator('#store-result').textContent()).toBe('Not stored. The service does not know this API key: check the one under “API key”.');
+    await expect
+      .poll(() => page.locator('#store-result').textContent())
+      .toBe('Not stored. The service does not know this API key: check the one under “API key”.');
     // The key the tests' server knows; kept for this tab (sessionStorage) and sent from now on.
     await page.locator('#api-key').fill(TEST_WRITE_KEY);
     // The refusals are the expected 401s, logged by the browser as failed loads.
@@ -136,7 +148,12 @@ describe('the demo page', () => {
     // A photo that is only embedded (not stored) searches with its browser-computed vector.
     await embed(page, file('chelsea.webp'));
     const near = await neighbours(page);
-    expect(near.slice(0, 2).map((n) => n.id).sort()).toEqual(['chelsea', 'chelsea-q90']);
+    expect(
+      near
+        .slice(0, 2)
+        .map((n) => n.id)
+        .sort(),
+    ).toEqual(['chelsea', 'chelsea-q90']);
     expect(browser.errors).toEqual([]);
   });
 
@@ -145,16 +162,20 @@ describe('the demo page', () => {
     await expect.poll(() => page.locator('#compare-result').textContent()).toMatch(/^Photo A embedded/);
     await page.locator('#compare-b').setInputFiles(file('chelsea-lossless.webp'));
     // Lossless WebP holds the same pixels as the PNG: the same vector.
-    await expect.poll(() => page.locator('#compare-result').textContent()).toMatch(/^cosine similarity 1\.0000 · euclidean distance 0\.00 \(WASM/);
+    await expect
+      .poll(() => page.locator('#compare-result').textContent())
+      .toMatch(/^cosine similarity 1\.0000 · euclidean distance 0\.00 \(WASM/);
     await page.locator('#compare-b').setInputFiles(file('coffee.png'));
-    await expect.poll(() => page.locator('#compare-result').textContent()).toMatch(/^cosine similarity 0\.\d{4} · euclidean distance [1-9]/);
+    await expect
+      .poll(() => page.locator('#compare-result').textContent())
+      .toMatch(/^cosine similarity 0\.\d{4} · euclidean distance [1-9]/);
   });
 
   it('says clearly when a file is not a photo it can read', async () => {
     await embed(page, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('these are notes, not a photo') });
-    await expect.poll(() => page.locator('#embed-error').textContent()).toBe(
-      '“notes.txt” is not a photo this page can read: use a JPEG, PNG, WebP, GIF or BMP image.',
-    );
+    await expect
+      .poll(() => page.locator('#embed-error').textContent())
+      .toBe('“notes.txt” is not a photo this page can read: use a JPEG, PNG, WebP, GIF or BMP image.');
     expect(await page.locator('#current').isHidden()).toBe(true);
 
     await embed(page, { name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from(fixtureImage('chelsea.png').subarray(0, 4000)) });
@@ -172,10 +193,14 @@ describe('the demo page', () => {
     await embed(page, file('chelsea-420.jpg'));
     // Embedding needs no network: the vector is computed here. Searching does.
     expect(await page.locator('#embed-result').textContent()).toMatch(/^Embedded on WASM/);
-    expect(await page.locator('#similar-error').textContent()).toBe('Could not search the stored photos. Cannot reach the service: check your connection and try again.');
+    expect(await page.locator('#similar-error').textContent()).toBe(
+      'Could not search the stored photos. Cannot reach the service: check your connection and try again.',
+    );
     await page.locator('#item-id').fill('offline');
     await page.locator('#store').click();
-    await expect.poll(() => page.locator('#store-result').textContent()).toBe('Not stored. Cannot reach the service: check your connection and try again.');
+    await expect
+      .poll(() => page.locator('#store-result').textContent())
+      .toBe('Not stored. Cannot reach the service: check your connection and try again.');
     await page.unrouteAll();
   });
 
@@ -184,14 +209,19 @@ describe('the demo page', () => {
       route.fulfill({
         status: 422,
         contentType: 'application/problem+json',
-        body: JSON.stringify({ type: 'https://edge-features.dev/problems/model-mismatch', status: 422, title: 'The vector comes from another model', detail: 'This deployment stores x@2 vectors only.' }),
+        body: JSON.stringify({
+          type: 'https://edge-features.dev/problems/model-mismatch',
+          status: 422,
+          title: 'The vector comes from another model',
+          detail: 'This deployment stores x@2 vectors only.',
+        }),
       }),
     );
     await page.locator('#item-id').fill('refused');
     await page.locator('#store').click();
-    await expect.poll(() => page.locator('#store-result').textContent()).toBe(
-      'Not stored. The service refused: The vector comes from another model. This deployment stores x@2 vectors only.',
-    );
+    await expect
+      .poll(() => page.locator('#store-result').textContent())
+      .toBe('Not stored. The service refused: The vector comes from another model. This deployment stores x@2 vectors only.');
     await page.unrouteAll();
   });
 

@@ -30,7 +30,9 @@ async function parity(server: Server, page: Page, name: string, type: string, nu
   ]);
   const diff = maxAbsDiff(inPage.vector, inWorker.vector);
   const threads = numThreads ? `, ${numThreads} threads` : '';
-  console.log(`parity ${inPage.model.id} ${name} (${inPage.backend}${threads}): max abs diff ${diff.toExponential(2)}, browser embed ${inPage.embedMs.toFixed(0)} ms`);
+  console.log(
+    `parity ${inPage.model.id} ${name} (${inPage.backend}${threads}): max abs diff ${diff.toExponential(2)}, browser embed ${inPage.embedMs.toFixed(0)} ms`,
+  );
   return { inPage, inWorker, diff };
 }
 
@@ -83,7 +85,10 @@ describe('narrow model (64-d)', () => {
 
     const ok = await put('from-browser', { vector, model, metadata: { source: 'browser' } });
     expect(ok.status).toBe(200);
-    const stored = (await (await fetch(`${server.url}/v1/items/from-browser?vector=true`)).json()) as { vector: number[]; model: { id: string } };
+    const stored = (await (await fetch(`${server.url}/v1/items/from-browser?vector=true`)).json()) as {
+      vector: number[];
+      model: { id: string };
+    };
     expect(stored.model.id).toBe('vgg16-narrow-synthetic');
     expect(maxAbsDiff(stored.vector, vector)).toBe(0);
 

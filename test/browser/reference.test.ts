@@ -28,9 +28,13 @@ beforeAll(async () => {
   browser.context.on('request', (request) => requested.push(request.url()));
   page = await browser.newPage();
   await page.goto(`${server.url}/reference/`);
-  await page.waitForFunction(() => (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state === 'ready', undefined, {
-    timeout: 60_000,
-  });
+  await page.waitForFunction(
+    () => (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state === 'ready',
+    undefined,
+    {
+      timeout: 60_000,
+    },
+  );
 });
 
 afterAll(async () => {
@@ -40,7 +44,9 @@ afterAll(async () => {
 
 /** `GET /v1/items/{id}` for each operation, as the document lists them. */
 function operations(doc: OpenApiDocument): string[] {
-  return Object.entries(doc.paths).flatMap(([path, item]) => METHODS.filter((method) => item[method]).map((method) => `${method.toUpperCase()} ${path}`));
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    METHODS.filter((method) => item[method]).map((method) => `${method.toUpperCase()} ${path}`),
+  );
 }
 
 describe('the API reference page', () => {
@@ -59,7 +65,9 @@ describe('the API reference page', () => {
     expect(expected.length).toBeGreaterThan(10);
     const rendered = await page.locator('.opblock').evaluateAll((blocks) =>
       blocks.map((block) => {
-        const el = block as unknown as { querySelector(s: string): { textContent: string | null; getAttribute(n: string): string | null } | null };
+        const el = block as unknown as {
+          querySelector(s: string): { textContent: string | null; getAttribute(n: string): string | null } | null;
+        };
         return `${el.querySelector('.opblock-summary-method')?.textContent} ${el.querySelector('.opblock-summary-path')?.getAttribute('data-path')}`;
       }),
     );

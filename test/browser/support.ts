@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { startWranglerDev } from '../../tools/bench/wrangler-dev.ts';
+import type { BackendPreference } from '../../src/browser/index.ts';
 import { launchChromium } from '../../tools/browser/chromium.ts';
+
+/** What the page imports from /browser/edge-features.js: the built src/browser entry. */
+type BrowserLibrary = typeof import('../../src/browser/index.ts');
 
 /** The fast 64-d model: most browser tests need plumbing, not a big model. */
 export const TEST_MODEL = 'vgg16-narrow-synthetic';
@@ -26,7 +30,9 @@ export const TEST_WRITE_KEY = 'browser-test-write-key-0123456789';
  */
 export async function startServer(model = TEST_MODEL, vars: Record<string, string> = {}): Promise<Server> {
   const state = await mkdtemp(join(tmpdir(), 'edge-features-browser-'));
-  const server = await startWranglerDev({ MODEL_ID: model, API_KEYS: `browser:read+write:${TEST_WRITE_KEY}`, ...vars }, 180_000, { args: ['--persist-to', state] });
+  const server = await startWranglerDev({ MODEL_ID: model, API_KEYS: `browser:read+write:${TEST_WRITE_KEY}`, ...vars }, 180_000, {
+    args: ['--persist-to', state],
+  });
   return {
     url: server.url,
     async stop() {
@@ -60,7 +66,11 @@ export async function launchBrowser(options: { webgpu?: boolean } = {}): Promise
 
 /** Waits until the demo has loaded its model (or failed to) and returns the body's state. */
 export async function waitForDemo(page: Page, timeout = 120_000): Promise<string> {
-  await page.waitForFunction(() => (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state !== 'loading', undefined, { timeout });
+  await page.waitForFunction(
+    () => (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state !== 'loading',
+    undefined,
+    { timeout },
+  );
   return (await page.locator('body').getAttribute('data-state')) ?? '';
 }
 
@@ -80,11 +90,15 @@ export interface PageEmbedding {
  * Loads the deployment's own library bundle (/browser/edge-features.js) into `page` and embeds
  * `bytes` with it. The page must already be on the deployment's origin.
  */
-export async function embedInPage(page: Page, bytes: Uint8Array, options: { backend?: string; model?: string; numThreads?: number } = {}): Promise<PageEmbedding> {
+export async function embedInPage(
+  page: Page,
+  bytes: Uint8Array,
+  options: { backend?: BackendPreference; model?: string; numThreads?: number } = {},
+): Promise<PageEmbedding> {
   return page.evaluate(
     async ({ base64, backend, model, numThreads }) => {
       // `import()` written as text: vitest would rewrite a literal one for Node before Chromium sees it.
-      const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<any>;
+      const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<BrowserLibrary>;
       const lib = await importModule(`${location.origin}/browser/edge-features.js`);
       const extractor = await lib.createBrowserExtractor({ backend, ...(model && { model }), ...(numThreads && { numThreads }) });
       const data = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
@@ -95,12 +109,21 @@ export async function embedInPage(page: Page, bytes: Uint8Array, options: { back
       const { backend: used, fallbackReason, adapter, model: ref, loadMs, fromCache } = extractor;
       return { backend: used, fallbackReason, adapter, model: ref, vector: Array.from(vector), embedMs, loadMs, fromCache };
     },
-    { base64: Buffer.from(bytes).toString('base64'), backend: options.backend ?? 'auto', model: options.model, numThreads: options.numThreads },
+    {
+      base64: Buffer.from(bytes).toString('base64'),
+      backend: options.backend ?? 'auto',
+      model: options.model,
+      numThreads: options.numThreads,
+    },
   );
 }
 
 /** The Worker's own vector for the same bytes (POST /v1/embed). */
-export async function workerVector(url: string, bytes: Uint8Array, type: string): Promise<{ vector: number[]; model: { id: string; version: string } }> {
+export async function workerVector(
+  url: string,
+  bytes: Uint8Array,
+  type: string,
+): Promise<{ vector: number[]; model: { id: string; version: string } }> {
   const response = await fetch(`${url}/v1/embed`, { method: 'POST', body: new Uint8Array(bytes), headers: { 'content-type': type } });
   if (!response.ok) throw new Error(`/v1/embed answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as { vector: number[]; model: { id: string; version: string } };

@@ -68,7 +68,9 @@ describe('without a WebGPU adapter (Chromium without flags)', () => {
   it('refuses when WebGPU is required', async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}/healthz`);
-    await expect(embedInPage(page, fixtureImage('chelsea.png'), { backend: 'webgpu' })).rejects.toThrow(/WebGPU was required but no WebGPU adapter/);
+    await expect(embedInPage(page, fixtureImage('chelsea.png'), { backend: 'webgpu' })).rejects.toThrow(
+      /WebGPU was required but no WebGPU adapter/,
+    );
     await page.close();
   });
 });
@@ -88,7 +90,10 @@ describe('with a software WebGPU adapter (--enable-unsafe-webgpu)', () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}/healthz`);
     const bytes = fixtureImage('chelsea.png');
-    const [inPage, inWorker] = await Promise.all([embedInPage(page, bytes, { backend: 'webgpu' }), workerVector(server.url, bytes, 'image/png')]);
+    const [inPage, inWorker] = await Promise.all([
+      embedInPage(page, bytes, { backend: 'webgpu' }),
+      workerVector(server.url, bytes, 'image/png'),
+    ]);
     expect(inPage.backend).toBe('webgpu');
     expect(inPage.adapter).toMatch(/swiftshader/i);
     const diff = maxAbsDiff(inPage.vector, inWorker.vector);
@@ -104,7 +109,11 @@ describe('with a software WebGPU adapter (--enable-unsafe-webgpu)', () => {
   it('the demo shows the WebGPU backend', async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}/demo/`);
-    await page.waitForFunction(() => (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state !== 'loading', undefined, { timeout: 240_000 });
+    await page.waitForFunction(
+      () => (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state !== 'loading',
+      undefined,
+      { timeout: 240_000 },
+    );
     expect(await page.locator('#backend').textContent()).toBe('WebGPU');
     expect(await page.locator('#backend').getAttribute('data-backend')).toBe('webgpu');
     await page.close();

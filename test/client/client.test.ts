@@ -89,7 +89,11 @@ describe('createClient', () => {
 
     // A vector computed elsewhere (e.g. in the browser) with the serving model.
     const { vector } = await client.embed(chelseaJpeg);
-    await client.putItem('chelsea-jpeg', { vector, model: { id: model.id, version: model.version, sha256: model.graph.sha256 } }, { metadata: { kind: 'cat' } });
+    await client.putItem(
+      'chelsea-jpeg',
+      { vector, model: { id: model.id, version: model.version, sha256: model.graph.sha256 } },
+      { metadata: { kind: 'cat' } },
+    );
     await client.putItem('coffee', { image: new Blob([coffee]) }, { metadata: { kind: 'cup' } });
 
     const item = await client.getItem('chelsea-jpeg', { vector: true });
@@ -176,38 +180,65 @@ describe('createClient', () => {
   });
 
   it('checks every answer against the contract: a malformed one is a response error naming the field', async () => {
-    const answering = (body: unknown) =>
-      createClient({ baseUrl: 'https://x.test', fetch: async () => Response.json(body) });
-    const search = { results: [{ id: 'a', score: 'high', metadata: {} }], model: { id: 'm', version: '1', dims: 2 }, metric: 'cosine', namespace: 'default', k: 1 };
-    const wrongScore = (await answering(search).search({ vector: [1, 0], model: { id: 'm', version: '1' } }).catch((e: unknown) => e)) as EdgeFeaturesError;
+    const answering = (body: unknown) => createClient({ baseUrl: 'https://x.test', fetch: async () => Response.json(body) });
+    const search = {
+      results: [{ id: 'a', score: 'high', metadata: {} }],
+      model: { id: 'm', version: '1', dims: 2 },
+      metric: 'cosine',
+      namespace: 'default',
+      k: 1,
+    };
+    const wrongScore = (await answering(search)
+      .search({ vector: [1, 0], model: { id: 'm', version: '1' } })
+      .catch((e: unknown) => e)) as EdgeFeaturesError;
     expect(wrongScore).toBeInstanceOf(EdgeFeaturesError);
     expect(wrongScore).toMatchObject({ kind: 'response', status: undefined });
     expect(wrongScore.message).toMatch(/^the answer from https:\/\/x\.test does not match the API: results\.0\.score: /);
 
-    const noVector = (await answering({ model: (await client.embed(chelsea)).model, dims: 64 }).embed(chelsea).catch((e: unknown) => e)) as EdgeFeaturesError;
+    const noVector = (await answering({ model: (await client.embed(chelsea)).model, dims: 64 })
+      .embed(chelsea)
+      .catch((e: unknown) => e)) as EdgeFeaturesError;
     expect(noVector).toMatchObject({ kind: 'response' });
     expect(noVector.message).toMatch(/: vector: /);
 
-    const wrongHealth = (await answering({ status: 'ok' }).health().catch((e: unknown) => e)) as EdgeFeaturesError;
+    const wrongHealth = (await answering({ status: 'ok' })
+      .health()
+      .catch((e: unknown) => e)) as EdgeFeaturesError;
     expect(wrongHealth.message).toMatch(/: model: .*; runtime: /);
 
-    const notJson = createClient({ baseUrl: 'https://x.test', fetch: async () => new Response('<html>', { headers: { 'content-type': 'text/html' } }) });
+    const notJson = createClient({
+      baseUrl: 'https://x.test',
+      fetch: async () => new Response('<html>', { headers: { 'content-type': 'text/html' } }),
+    });
     await expect(notJson.models()).rejects.toMatchObject({ kind: 'response', message: 'the answer from https://x.test is not JSON' });
   });
 
   it('reports a problem+json answer that is not a problem document by its status', async () => {
     const broken = createClient({
       baseUrl: 'https://x.test',
-      fetch: async () => Response.json({ error: 'nope' }, { status: 422, statusText: 'Unprocessable Content', headers: { 'content-type': 'application/problem+json' } }),
+      fetch: async () =>
+        Response.json(
+          { error: 'nope' },
+          { status: 422, statusText: 'Unprocessable Content', headers: { 'content-type': 'application/problem+json' } },
+        ),
     });
     const error = (await broken.health().catch((e: unknown) => e)) as EdgeFeaturesError;
-    expect(error).toMatchObject({ kind: 'http', status: 422, problem: undefined, problemKind: undefined, message: 'HTTP 422 Unprocessable Content' });
+    expect(error).toMatchObject({
+      kind: 'http',
+      status: 422,
+      problem: undefined,
+      problemKind: undefined,
+      message: 'HTTP 422 Unprocessable Content',
+    });
   });
 
   it('reports an error page that is not a problem document by its status', async () => {
-    const proxy = createClient({ baseUrl: 'https://x.test', fetch: async () => new Response('<h1>Bad gateway</h1>', { status: 502, statusText: 'Bad Gateway', headers: { 'content-type': 'text/html' } }) });
+    const proxy = createClient({
+      baseUrl: 'https://x.test',
+      fetch: async () =>
+        new Response('<h1>Bad gateway</h1>', { status: 502, statusText: 'Bad Gateway', headers: { 'content-type': 'text/html' } }),
+    });
     const error = (await proxy.models().catch((e: unknown) => e)) as EdgeFeaturesError;
     expect(error).toMatchObject({ kind: 'http', status: 502, problem: undefined, message: 'HTTP 502 Bad Gateway' });
   });
 });
-

@@ -12,7 +12,7 @@ describe('the defaults module', () => {
     expect(config.MAX_PIXELS).toBe(defaults.DEFAULT_MAX_PIXELS);
   });
 
-  it('gives the browser library the Worker\'s MAX_PIXELS default', async () => {
+  it("gives the browser library the Worker's MAX_PIXELS default", async () => {
     // The browser entry loads onnxruntime-web and the codecs; only its exported constant is compared.
     const browser = await import('../../src/browser/index.ts');
     expect(browser.DEFAULT_MAX_PIXELS).toBe(readConfig({}).MAX_PIXELS);

@@ -8,7 +8,9 @@ import type { VariableName } from '../../src/config/index.ts';
 import type { Env } from '../../src/worker.ts';
 
 /** The generated names whose values are text (or TOML numbers and booleans), i.e. variables, not bindings. */
-type GeneratedVariables = { [K in keyof Cloudflare.Env]: Cloudflare.Env[K] extends string | number | boolean ? K : never }[keyof Cloudflare.Env];
+type GeneratedVariables = {
+  [K in keyof Cloudflare.Env]: Cloudflare.Env[K] extends string | number | boolean ? K : never;
+}[keyof Cloudflare.Env];
 
 describe('worker-configuration.d.ts', () => {
   it('is up to date (wrangler types --check; run npm run types:env after changing wrangler.toml)', () => {

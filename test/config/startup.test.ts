@@ -52,11 +52,15 @@ async function wranglerDev(vars: Record<string, string>): Promise<Run> {
 }
 
 describe('start-up with a wrong variable (wrangler dev)', () => {
-  it('fails, naming MAX_PIXELS, its value and what it accepts, and every other wrong variable', async () => {
-    const run = await wranglerDev({ MAX_PIXELS: 'abc', READ_AUTH: 'sometimes' });
-    expect(run.code).not.toBe(0);
-    expect(run.output).toContain('MAX_PIXELS must be a positive integer (pixels), got "abc"');
-    expect(run.output).toContain('READ_AUTH must be "open" or "required", got "sometimes"');
-    expect(run.output).toMatch(/The Workers runtime failed to start/);
-  }, TIMEOUT_MS + 10_000);
+  it(
+    'fails, naming MAX_PIXELS, its value and what it accepts, and every other wrong variable',
+    async () => {
+      const run = await wranglerDev({ MAX_PIXELS: 'abc', READ_AUTH: 'sometimes' });
+      expect(run.code).not.toBe(0);
+      expect(run.output).toContain('MAX_PIXELS must be a positive integer (pixels), got "abc"');
+      expect(run.output).toContain('READ_AUTH must be "open" or "required", got "sometimes"');
+      expect(run.output).toMatch(/The Workers runtime failed to start/);
+    },
+    TIMEOUT_MS + 10_000,
+  );
 });

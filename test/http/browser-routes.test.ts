@@ -90,7 +90,14 @@ describe('thumbnails', () => {
     const app = await withItems('chelsea');
     const put = await app.request('/v1/thumbnails/chelsea', { method: 'PUT', body: webp, headers: { 'content-type': 'text/plain' } });
     expect(put.status).toBe(200);
-    expect(await put.json()).toEqual({ id: 'chelsea', namespace: 'default', contentType: 'image/webp', bytes: webp.byteLength, width: 451, height: 300 });
+    expect(await put.json()).toEqual({
+      id: 'chelsea',
+      namespace: 'default',
+      contentType: 'image/webp',
+      bytes: webp.byteLength,
+      width: 451,
+      height: 300,
+    });
 
     const got = await app.request('/v1/thumbnails/chelsea');
     expect(got.status).toBe(200);

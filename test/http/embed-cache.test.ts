@@ -59,7 +59,9 @@ describe('embedding cache', () => {
     expect(embeds()).toBe(1);
     expect(storage.entries.size).toBe(1);
     const [key, entry] = [...storage.entries][0]!;
-    expect(key).toMatch(new RegExp(`^https://embed-cache\\.edge-features\\.invalid/v1/${model.id}/${model.version}/[0-9a-f]{64}/nearest/apply/[0-9a-f]{64}$`));
+    expect(key).toMatch(
+      new RegExp(`^https://embed-cache\\.edge-features\\.invalid/v1/${model.id}/${model.version}/[0-9a-f]{64}/nearest/apply/[0-9a-f]{64}$`),
+    );
     expect(entry.headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
     expect((await entry.clone().arrayBuffer()).byteLength).toBe(model.dims * 4);
   });
@@ -117,15 +119,29 @@ describe('cache writes and the response', () => {
     const inner = memoryCache();
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    const storage: CacheStorageLike = { match: (key) => inner.match(key), put: async (key, response) => (await released, inner.put(key, response)) };
+    const storage: CacheStorageLike = {
+      match: (key) => inner.match(key),
+      put: async (key, response) => (await released, inner.put(key, response)),
+    };
     return { storage, release, entries: inner.entries };
   }
   const extractor = async () => ({ manifest: model, embed: async () => new Float32Array(model.dims).fill(0.5) });
-  const post = () => new Request('https://edge-features.test/v1/embed', { method: 'POST', body: new Uint8Array([3, 1, 4]), headers: { 'content-type': 'image/png' } });
+  const post = () =>
+    new Request('https://edge-features.test/v1/embed', {
+      method: 'POST',
+      body: new Uint8Array([3, 1, 4]),
+      headers: { 'content-type': 'image/png' },
+    });
 
   it('with an execution context the write goes to waitUntil: the answer does not wait for it', async () => {
     const { storage, release, entries } = slowCache();
-    const app = createApp({ model, models: MODELS, extractor, limits: DEFAULT_LIMITS, embedCache: createEmbedCache({ model, open: async () => storage }) });
+    const app = createApp({
+      model,
+      models: MODELS,
+      extractor,
+      limits: DEFAULT_LIMITS,
+      embedCache: createEmbedCache({ model, open: async () => storage }),
+    });
     const waiting: Promise<unknown>[] = [];
     const ctx = { waitUntil: (task: Promise<unknown>) => void waiting.push(task), passThroughOnException() {}, props: {} };
     const response = await app.fetch(post(), {}, ctx);
@@ -140,7 +156,13 @@ describe('cache writes and the response', () => {
 
   it('without one (app.request, a script) the write is awaited before the answer', async () => {
     const { storage, release, entries } = slowCache();
-    const app = createApp({ model, models: MODELS, extractor, limits: DEFAULT_LIMITS, embedCache: createEmbedCache({ model, open: async () => storage }) });
+    const app = createApp({
+      model,
+      models: MODELS,
+      extractor,
+      limits: DEFAULT_LIMITS,
+      embedCache: createEmbedCache({ model, open: async () => storage }),
+    });
     let answered = false;
     const response = Promise.resolve(app.request(post())).then((r) => ((answered = true), r));
     await new Promise((r) => setTimeout(r, 20));

@@ -78,8 +78,15 @@ describe('inference gate', () => {
         return new Float32Array(model.dims).fill(1);
       },
     });
-    const app = createApp({ model, models: MODELS, extractor, limits: DEFAULT_LIMITS, inference: { concurrency: 1, maxQueue: 4, maxQueuedBytes: 1e9, retryAfterSeconds: 2 } });
-    const post = () => app.request('/v1/embed', { method: 'POST', body: new Uint8Array([1, 2, 3]), headers: { 'content-type': 'image/png' } });
+    const app = createApp({
+      model,
+      models: MODELS,
+      extractor,
+      limits: DEFAULT_LIMITS,
+      inference: { concurrency: 1, maxQueue: 4, maxQueuedBytes: 1e9, retryAfterSeconds: 2 },
+    });
+    const post = () =>
+      app.request('/v1/embed', { method: 'POST', body: new Uint8Array([1, 2, 3]), headers: { 'content-type': 'image/png' } });
     const burst = Array.from({ length: 5 }, post);
     await tick();
     const refused = await post();

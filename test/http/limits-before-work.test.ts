@@ -17,7 +17,10 @@ function counting() {
     createApp({
       model,
       models: MODELS,
-      extractor: async () => ({ manifest: model, embed: async (bytes: Uint8Array) => (embedded.push(bytes.length), new Float32Array(model.dims).fill(1)) }),
+      extractor: async () => ({
+        manifest: model,
+        embed: async (bytes: Uint8Array) => (embedded.push(bytes.length), new Float32Array(model.dims).fill(1)),
+      }),
       limits: LIMITS,
       store: new MemoryStore({ id: model.id, version: model.version, dims: model.dims }),
       auth: testAuth(),
@@ -33,7 +36,13 @@ describe('limits before expensive work', () => {
   it('413 for a body over MAX_BODY_BYTES on every route that takes one', async () => {
     const { app, embedded } = counting();
     const big = new Uint8Array(LIMITS.maxBodyBytes + 1);
-    for (const [path, method] of [['/v1/embed', 'POST'], ['/v1/items/x', 'PUT'], ['/v1/items', 'POST'], ['/v1/search', 'POST'], ['/v1/compare', 'POST']] as const) {
+    for (const [path, method] of [
+      ['/v1/embed', 'POST'],
+      ['/v1/items/x', 'PUT'],
+      ['/v1/items', 'POST'],
+      ['/v1/search', 'POST'],
+      ['/v1/compare', 'POST'],
+    ] as const) {
       const response = await app.request(path, { method, body: big, headers: { 'content-type': 'image/png' } });
       expect(`${path} ${response.status}`).toBe(`${path} 413`);
       expect(((await response.json()) as { limit: number }).limit).toBe(LIMITS.maxBodyBytes);

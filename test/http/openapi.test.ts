@@ -34,7 +34,8 @@ async function openApi(): Promise<Document> {
 }
 
 /** `METHOD /path/{param}` of every operation. */
-const operations = (doc: Document) => Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
+const operations = (doc: Document) =>
+  Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
 
 describe('GET /openapi.json', () => {
   it('is public and a valid OpenAPI 3.1 document', async () => {
@@ -55,7 +56,14 @@ describe('GET /openapi.json', () => {
       .map((route) => `${route.method} ${route.path.replace(/:([^/]+)/g, '{$1}')}`);
     expect([...new Set(answered)].sort()).toEqual(operations(doc).sort());
     expect(operations(doc)).toEqual(
-      expect.arrayContaining(['GET /healthz', 'POST /v1/embed', 'PUT /v1/items/{id}', 'GET /v1/items/{id}/similar', 'PUT /v1/thumbnails/{id}', 'GET /openapi.json']),
+      expect.arrayContaining([
+        'GET /healthz',
+        'POST /v1/embed',
+        'PUT /v1/items/{id}',
+        'GET /v1/items/{id}/similar',
+        'PUT /v1/thumbnails/{id}',
+        'GET /openapi.json',
+      ]),
     );
   });
 
@@ -68,7 +76,10 @@ describe('GET /openapi.json', () => {
         const access = accessOf(method, path);
         expect(statuses, where).toContain('500');
         if (access === 'public') {
-          expect(statuses.filter((s) => ['401', '403', '429'].includes(s)), where).toEqual([]);
+          expect(
+            statuses.filter((s) => ['401', '403', '429'].includes(s)),
+            where,
+          ).toEqual([]);
           expect(op.security, where).toEqual([]);
           continue;
         }
@@ -85,12 +96,24 @@ describe('GET /openapi.json', () => {
   it('says which bodies each write takes (every form), and the headers that carry answers', async () => {
     const doc = await openApi();
     for (const [path, ops] of Object.entries(doc.paths)) {
-      for (const method of ['post', 'put'] as const) if (ops[method]) expect(ops[method]!.requestBody?.required, `${method} ${path}`).toBe(true);
+      for (const method of ['post', 'put'] as const)
+        if (ops[method]) expect(ops[method]!.requestBody?.required, `${method} ${path}`).toBe(true);
     }
-    expect(Object.keys(doc.paths['/v1/items/{id}']!.put!.requestBody!.content).sort()).toEqual(['application/json', 'application/octet-stream', 'image/*', 'multipart/form-data']);
+    expect(Object.keys(doc.paths['/v1/items/{id}']!.put!.requestBody!.content).sort()).toEqual([
+      'application/json',
+      'application/octet-stream',
+      'image/*',
+      'multipart/form-data',
+    ]);
     expect(Object.keys(doc.paths['/v1/compare']!.post!.requestBody!.content).sort()).toEqual(['application/json', 'multipart/form-data']);
     expect(Object.keys(doc.paths['/v1/items']!.post!.requestBody!.content)).toEqual(['application/json']);
-    for (const [path, method] of [['/v1/embed', 'post'], ['/v1/search', 'post'], ['/v1/compare', 'post'], ['/v1/items/{id}', 'put'], ['/v1/items', 'post']] as const) {
+    for (const [path, method] of [
+      ['/v1/embed', 'post'],
+      ['/v1/search', 'post'],
+      ['/v1/compare', 'post'],
+      ['/v1/items/{id}', 'put'],
+      ['/v1/items', 'post'],
+    ] as const) {
       expect(doc.paths[path]![method]!.responses['200']!.headers, path).toHaveProperty('x-embed-cache');
     }
     expect(doc.paths['/v1/embed']!.post!.responses['503']!.headers).toHaveProperty('retry-after');

@@ -24,7 +24,13 @@ describe('problem catalogue', () => {
     const response = problemResponse('k-too-large', 'k is 200', { limit: 100 });
     expect(response.status).toBe(422);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
-    expect(await response.json()).toEqual({ type: problemType('k-too-large'), status: 422, title: PROBLEMS['k-too-large'].title, detail: 'k is 200', limit: 100 });
+    expect(await response.json()).toEqual({
+      type: problemType('k-too-large'),
+      status: 422,
+      title: PROBLEMS['k-too-large'].title,
+      detail: 'k is 200',
+      limit: 100,
+    });
     const fromService = knownProblem(new ProblemError('busy', 'try later', {}, { 'retry-after': '2' }))!;
     expect(fromService.status).toBe(503);
     expect(fromService.headers.get('retry-after')).toBe('2');

@@ -65,6 +65,10 @@ describe('store failures as problems', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ vector: new Array(model.dims).fill(1), model: { id: model.id, version: model.version }, k: 1 }),
     });
-    expect(await search.json()).toMatchObject({ results: [{ id: 'x', score: expect.closeTo(1, 9), metadata: {} }], metric: 'cosine', k: 1 });
+    expect(await search.json()).toMatchObject({
+      results: [{ id: 'x', score: expect.closeTo(1, 9), metadata: {} }],
+      metric: 'cosine',
+      k: 1,
+    });
   });
 });

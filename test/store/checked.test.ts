@@ -1,7 +1,14 @@
 /** The checked front: what reaches an adapter, and what never does. */
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../src/core/vector/metrics.ts';
-import { checkedStore, MAX_LIST_LIMIT, type CheckedItem, type CheckedList, type CheckedQuery, type StoreAdapter } from '../../src/store/checked.ts';
+import {
+  checkedStore,
+  MAX_LIST_LIMIT,
+  type CheckedItem,
+  type CheckedList,
+  type CheckedQuery,
+  type StoreAdapter,
+} from '../../src/store/checked.ts';
 import { StoreError, type StoreModel } from '../../src/store/types.ts';
 
 /** An adapter that records its calls and answers nothing in particular. */
@@ -10,7 +17,16 @@ function recorder() {
   const model: StoreModel = { id: 'm', version: '1', dims: 2 };
   const adapter: StoreAdapter = {
     model,
-    capabilities: { kind: 'memory', exact: true, metrics: METRICS, maxTopK: 10, maxTopKById: 9, maxUpsertBatch: 2, list: true, consistency: 'read-your-writes' },
+    capabilities: {
+      kind: 'memory',
+      exact: true,
+      metrics: METRICS,
+      maxTopK: 10,
+      maxTopKById: 9,
+      maxUpsertBatch: 2,
+      list: true,
+      consistency: 'read-your-writes',
+    },
     upsert: async (items: readonly CheckedItem[]) => (calls.push(['upsert', items]), { ids: items.map((i) => i.id) }),
     get: async (id: string, namespace: string) => (calls.push(['get', { id, namespace }]), null),
     delete: async (ids: readonly string[], namespace: string) => (calls.push(['delete', { ids, namespace }]), { ids: [...ids] }),
@@ -51,8 +67,21 @@ describe('checked store front', () => {
   it('refuses bad input with a rejected promise and never calls the adapter', async () => {
     const { calls, store } = recorder();
     const refusals: Array<[Promise<unknown>, StoreError['code']]> = [
-      [store.upsert([{ id: 'a', vector }, { id: 'b', vector }, { id: 'c', vector }]), 'limit'],
-      [store.upsert([{ id: 'a', vector }, { id: 'a', vector }]), 'invalid'],
+      [
+        store.upsert([
+          { id: 'a', vector },
+          { id: 'b', vector },
+          { id: 'c', vector },
+        ]),
+        'limit',
+      ],
+      [
+        store.upsert([
+          { id: 'a', vector },
+          { id: 'a', vector },
+        ]),
+        'invalid',
+      ],
       [store.upsert([{ id: 'a', vector: Float32Array.of(1) }]), 'invalid'],
       [store.upsert([{ id: 'a', vector, metadata: { _x: 1 } }]), 'invalid'],
       [store.get('.x'), 'invalid'],
@@ -63,7 +92,10 @@ describe('checked store front', () => {
       [store.queryById('a', { topK: 10 }), 'limit'],
     ];
     for (const [promise, code] of refusals) {
-      const error = await promise.then(() => expect.fail('accepted'), (e: unknown) => e);
+      const error = await promise.then(
+        () => expect.fail('accepted'),
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(StoreError);
       expect((error as StoreError).code).toBe(code);
     }

@@ -76,7 +76,11 @@ describe('KV store search', () => {
     const store = new KvStore(kv.binding(), model);
     const next = random(4);
     const long = 'x'.repeat(900);
-    const items = Array.from({ length: 30 }, (_, i) => ({ id: `m${i}`, vector: randomVector(64, next), metadata: { long, i, even: i % 2 === 0 } }));
+    const items = Array.from({ length: 30 }, (_, i) => ({
+      id: `m${i}`,
+      vector: randomVector(64, next),
+      metadata: { long, i, even: i % 2 === 0 },
+    }));
     await store.upsert(items);
     const listed = [...kv.entries.values()].map((e) => e.metadata as { q?: string; m?: unknown; x?: number });
     expect(listed.every((m) => m.q !== undefined && m.m === undefined && m.x === 1)).toBe(true);
@@ -113,7 +117,10 @@ describe('KV store search', () => {
         .map((item) => ({ id: item.id, score: score(metric, query, item.vector) }))
         .sort(compareMatches(metric))
         .slice(0, 5);
-      expect(result.matches.map((m) => m.id), metric).toEqual(expected.map((e) => e.id));
+      expect(
+        result.matches.map((m) => m.id),
+        metric,
+      ).toEqual(expected.map((e) => e.id));
       expect(result.matches[0]!.metadata).toEqual({ i: Number(result.matches[0]!.id.slice(1)) });
       if (metric === 'cosine') {
         expect(result.matches[0]!.id).toBe('w42');
@@ -190,7 +197,9 @@ describe('KV store search', () => {
     kv.put = async () => {
       throw new Error('KV PUT failed: 429 Too Many Requests');
     };
-    const error = await new KvStore(kv.binding(), model).upsert([{ id: 'hot', vector: randomVector(64, random(1)) }]).catch((e: unknown) => e);
+    const error = await new KvStore(kv.binding(), model)
+      .upsert([{ id: 'hot', vector: randomVector(64, random(1)) }])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).code).toBe('rate-limited');
   });

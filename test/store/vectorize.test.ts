@@ -8,7 +8,11 @@ import { VectorizeStore } from '../../src/store/vectorize.ts';
 import { FakeVectorize } from '../support/vectorize-fake.ts';
 import { random, randomVector, storeContract } from '../support/store-contract.ts';
 
-for (const [metric, name] of [['cosine', 'cosine'], ['euclidean', 'euclidean'], ['dot', 'dot-product']] as const) {
+for (const [metric, name] of [
+  ['cosine', 'cosine'],
+  ['euclidean', 'euclidean'],
+  ['dot', 'dot-product'],
+] as const) {
   storeContract(`vectorize-${metric}`, () => {
     const index = new FakeVectorize({ dimensions: 8, metric: name });
     return { create: (model) => new VectorizeStore(index, model, { metric }), settle: async () => void index.flush() };
@@ -160,7 +164,11 @@ describe('Vectorize binding contract (the fake itself)', () => {
   });
 
   it('scores cosine as similarity, euclidean as distance, dot-product as the negated dot product', async () => {
-    for (const [metric, expected] of [['cosine', 1], ['euclidean', 0], ['dot-product', -2]] as const) {
+    for (const [metric, expected] of [
+      ['cosine', 1],
+      ['euclidean', 0],
+      ['dot-product', -2],
+    ] as const) {
       const index = new FakeVectorize({ dimensions: 3, metric });
       await index.upsert([v('a', [1, 1, 0]), v('b', [-1, 0, 0])]);
       index.flush();
@@ -184,7 +192,8 @@ describe('Vectorize binding contract (the fake itself)', () => {
       v('c', dims3(3), { metadata: { kind: long, year: 2022 } }),
     ]);
     index.flush();
-    const ids = async (filter: VectorizeVectorMetadataFilter) => (await index.query(dims3(1), { topK: 10, filter })).matches.map((m) => m.id).sort();
+    const ids = async (filter: VectorizeVectorMetadataFilter) =>
+      (await index.query(dims3(1), { topK: 10, filter })).matches.map((m) => m.id).sort();
     expect(await ids({ colour: 'red' })).toEqual([]); // no index on colour
     expect(await ids({ year: { $gte: 2000 } })).toEqual(['a', 'c']); // b's year is a string: not in the number index
     expect(await ids({ kind: 'y'.repeat(64) })).toEqual(['c']);

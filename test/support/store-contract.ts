@@ -117,7 +117,10 @@ export function storeContract(name: string, harness: () => StoreHarness, options
       const { h, store, model } = fresh('1');
       const other = h.create({ ...model, version: '2' });
       await store.upsert([{ id: 'v1-item', vector: new Float32Array(dims).fill(1) }]);
-      await other.upsert([{ id: 'v2-item', vector: new Float32Array(dims).fill(1) }, { id: 'v1-item', vector: new Float32Array(dims).fill(-1) }]);
+      await other.upsert([
+        { id: 'v2-item', vector: new Float32Array(dims).fill(1) },
+        { id: 'v1-item', vector: new Float32Array(dims).fill(-1) },
+      ]);
       await h.settle();
       const mine = await store.query(new Float32Array(dims).fill(1), { topK: 10 });
       expect(mine.matches.map((m) => m.id)).toEqual(['v1-item']);
@@ -132,7 +135,10 @@ export function storeContract(name: string, harness: () => StoreHarness, options
     it('ranks best first with the exact score for every metric it offers, ties broken by id', async () => {
       const { h, store } = fresh();
       const next = random(7);
-      const items: ItemInput[] = Array.from({ length: 40 }, (_, i) => ({ id: `r${String(i).padStart(2, '0')}`, vector: randomVector(dims, next) }));
+      const items: ItemInput[] = Array.from({ length: 40 }, (_, i) => ({
+        id: `r${String(i).padStart(2, '0')}`,
+        vector: randomVector(dims, next),
+      }));
       // Three identical vectors: equal scores, so the order is by id.
       const twin = randomVector(dims, next);
       items.push({ id: 'tie-b', vector: twin }, { id: 'tie-a', vector: twin }, { id: 'tie-c', vector: twin });
@@ -146,14 +152,20 @@ export function storeContract(name: string, harness: () => StoreHarness, options
             .map((item) => ({ id: item.id, score: score(metric, query, item.vector) }))
             .sort(compareMatches(metric))
             .slice(0, k);
-          expect(matches.map((m) => m.id), metric).toEqual(expected.map((m) => m.id));
+          expect(
+            matches.map((m) => m.id),
+            metric,
+          ).toEqual(expected.map((m) => m.id));
           matches.forEach((m, i) => expect(m.score, `${metric} ${m.id}`).toBeCloseTo(expected[i]!.score, 5));
         }
         const top = await store.query(twin, { topK: 10, metric });
         const ties = top.matches.map((m) => m.id).filter((id) => id.startsWith('tie-'));
         expect(ties, metric).toEqual(['tie-a', 'tie-b', 'tie-c']);
         const at = top.matches.findIndex((m) => m.id === 'tie-a');
-        expect(top.matches.slice(at, at + 3).map((m) => m.id), metric).toEqual(ties);
+        expect(
+          top.matches.slice(at, at + 3).map((m) => m.id),
+          metric,
+        ).toEqual(ties);
       }
     });
 
@@ -231,7 +243,13 @@ export function storeContract(name: string, harness: () => StoreHarness, options
       for (const metadata of [{ 'a.b': 1 }, { $x: 1 }, { _id: 'mine' }, { big: 'x'.repeat(11 * 1024) }, { deep: { deeper: { x: 1 } } }]) {
         await expectStoreError(store.upsert([{ id: 'ok', vector, metadata: metadata as never }]), 'invalid');
       }
-      await expectStoreError(store.upsert([{ id: 'twice', vector }, { id: 'twice', vector }]), 'invalid');
+      await expectStoreError(
+        store.upsert([
+          { id: 'twice', vector },
+          { id: 'twice', vector },
+        ]),
+        'invalid',
+      );
       await expectStoreError(store.query(new Float32Array(dims + 1), { topK: 1 }), 'invalid');
       const missing = (['cosine', 'euclidean', 'dot'] as Metric[]).find((m) => !store.capabilities.metrics.includes(m));
       if (missing) await expectStoreError(store.query(vector, { topK: 1, metric: missing }), 'invalid');

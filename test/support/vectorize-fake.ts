@@ -132,7 +132,10 @@ export class FakeVectorize {
         throw new FakeVectorizeError(operation, `namespace "${v.namespace}" is over ${MAX_NAMESPACE_BYTES} bytes`);
       }
       if (v.values.length !== this.options.dimensions) {
-        throw new FakeVectorizeError(operation, `vector ${v.id} has ${v.values.length} dimensions; the index has ${this.options.dimensions}`);
+        throw new FakeVectorizeError(
+          operation,
+          `vector ${v.id} has ${v.values.length} dimensions; the index has ${this.options.dimensions}`,
+        );
       }
       const values = Float32Array.from(v.values);
       if (!values.every(Number.isFinite)) throw new FakeVectorizeError(operation, `vector ${v.id} has non-finite values`);
@@ -243,7 +246,8 @@ export class FakeVectorize {
       if (condition === null || typeof condition !== 'object') continue;
       const ops = Object.keys(condition);
       const known = ['$eq', '$ne', '$in', '$nin', '$lt', '$lte', '$gt', '$gte'];
-      if (ops.length === 0 || ops.some((op) => !known.includes(op))) throw new FakeVectorizeError('QUERY', `filter on "${key}" has an unknown operator`);
+      if (ops.length === 0 || ops.some((op) => !known.includes(op)))
+        throw new FakeVectorizeError('QUERY', `filter on "${key}" has an unknown operator`);
       const lower = ops.filter((op) => op === '$gt' || op === '$gte').length;
       const upper = ops.filter((op) => op === '$lt' || op === '$lte').length;
       if (ops.length > 1 && !(lower <= 1 && upper <= 1 && lower + upper === ops.length)) {
@@ -259,7 +263,8 @@ export class FakeVectorize {
     const out: Record<string, unknown> = {};
     for (const [path, type] of Object.entries(indexes)) {
       let value: unknown = metadata;
-      for (const part of path.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+      for (const part of path.split('.'))
+        value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
       if (typeof value !== type) continue;
       const parts = path.split('.');
       let target = out;
@@ -286,7 +291,8 @@ export class FakeVectorize {
     const scored: VectorizeMatch[] = [];
     for (const v of this.#vectors.values()) {
       if (options.namespace !== undefined && v.namespace !== options.namespace) continue;
-      if (options.filter && !matchesFilter(this.#indexed(v.metadata), options.filter as never, { truncateStringsTo: INDEXED_STRING_BYTES })) continue;
+      if (options.filter && !matchesFilter(this.#indexed(v.metadata), options.filter as never, { truncateStringsTo: INDEXED_STRING_BYTES }))
+        continue;
       const match: VectorizeMatch = { id: v.id, score: this.#score(query, v.values) };
       if (v.namespace !== undefined) match.namespace = v.namespace;
       if (options.returnValues) match.values = Array.from(v.values);
@@ -294,7 +300,9 @@ export class FakeVectorize {
       if (level === 'indexed') match.metadata = this.#indexed(v.metadata) as Record<string, VectorizeVectorMetadata>;
       scored.push(match);
     }
-    scored.sort((a, b) => (a.score !== b.score ? (higherIsNearer ? b.score - a.score : a.score - b.score) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    scored.sort((a, b) =>
+      a.score !== b.score ? (higherIsNearer ? b.score - a.score : a.score - b.score) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
     const matches = scored.slice(0, topK);
     return { matches, count: matches.length };
   }

@@ -39,15 +39,29 @@ describe('deterministic build', () => {
   });
 
   it('the committed manifests describe the models as specified', async () => {
-    for (const [id, dims, architecture] of [[NARROW, 64, 'vgg16-narrow8'], ['vgg16-synthetic', 512, 'vgg16']] as const) {
+    for (const [id, dims, architecture] of [
+      [NARROW, 64, 'vgg16-narrow8'],
+      ['vgg16-synthetic', 512, 'vgg16'],
+    ] as const) {
       const m = await committed(id);
       expect(m).toMatchObject({
-        id, version: '1', architecture, weights: 'synthetic', quantization: 'fp32', dims,
+        id,
+        version: '1',
+        architecture,
+        weights: 'synthetic',
+        quantization: 'fp32',
+        dims,
         input: { name: 'input', shape: [1, 224, 224, 3] },
         output: { name: 'features' },
         preprocess: {
-          height: 224, width: 224, resample: 'nearest', channelOrder: 'BGR', scale: 1,
-          mean: [103.939, 116.779, 123.68], std: [1, 1, 1], layout: 'NHWC',
+          height: 224,
+          width: 224,
+          resample: 'nearest',
+          channelOrder: 'BGR',
+          scale: 1,
+          mean: [103.939, 116.779, 123.68],
+          std: [1, 1, 1],
+          layout: 'NHWC',
         },
         graph: { path: 'model.onnx' },
       });

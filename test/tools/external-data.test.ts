@@ -61,6 +61,11 @@ describe('planExternalData', () => {
 
   it('refuses a tensor larger than one file, and duplicate names', () => {
     expect(() => planExternalData([{ name: 'big', byteLength: 100 }], { maxFileBytes: 99 })).toThrow(/big/);
-    expect(() => planExternalData([{ name: 'a', byteLength: 1 }, { name: 'a', byteLength: 1 }])).toThrow(/duplicate/);
+    expect(() =>
+      planExternalData([
+        { name: 'a', byteLength: 1 },
+        { name: 'a', byteLength: 1 },
+      ]),
+    ).toThrow(/duplicate/);
   });
 });

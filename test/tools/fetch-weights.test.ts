@@ -265,7 +265,7 @@ describe('fetchWeights over HTTP (local server)', () => {
   });
 
   it('gives up after the bounded number of retries when no attempt gets anywhere', async () => {
-    const server = await serve((req, res) => {
+    const server = await serve((_req, res) => {
       res.writeHead(200, { 'content-length': SIZE });
       res.flushHeaders();
       res.socket?.destroySoon(); // headers, then the connection closes
@@ -393,10 +393,14 @@ describe('fetchWeights offline', () => {
       expect(performance.now() - started).toBeLessThan(5000); // fails fast: offlineRetries, not retries
       expect(error.kind).toBe('offline');
       const text = error.message;
-      expect(text).toMatch(/^cannot download the weights: connection to 127\.0\.0\.1:\d+ refused \(ECONNREFUSED\) \(gave up after 3 attempts\)\./);
+      expect(text).toMatch(
+        /^cannot download the weights: connection to 127\.0\.0\.1:\d+ refused \(ECONNREFUSED\) \(gave up after 3 attempts\)\./,
+      );
       expect(text).toContain(`--file /path/to/${VGG16_NOTOP_FILE}`);
       expect(text).toContain('--mirror https://');
-      expect(text).toContain(`A Keras cache copy exists here: npx node tools/fetch/fetch-weights.ts --file ${join(cache, VGG16_NOTOP_FILE)}`);
+      expect(text).toContain(
+        `A Keras cache copy exists here: npx node tools/fetch/fetch-weights.ts --file ${join(cache, VGG16_NOTOP_FILE)}`,
+      );
       expect(lines.filter((l) => /retry \d of 2/.test(l))).toHaveLength(2);
       expect(await listing(join(dir, 'out'))).toEqual([]);
     });

@@ -66,7 +66,9 @@ describe('vgg16-imagenet recipes from a Keras .h5', () => {
     expect(int8Bytes).toBeLessThan(0.3 * fp32Bytes);
     const input = syntheticCaffeInput(224, 224, 3);
     const [a, b] = [await run(int8, input), await run(fp32, input)];
-    let dot = 0, na = 0, nb = 0;
+    let dot = 0,
+      na = 0,
+      nb = 0;
     for (let i = 0; i < a.length; i++) (dot += a[i]! * b[i]!), (na += a[i]! ** 2), (nb += b[i]! ** 2);
     expect(dot / Math.sqrt(na * nb)).toBeGreaterThan(0.99);
   });

@@ -10,7 +10,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_SEED, KERAS_H5_FLAVORS, kerasVgg16LayerNames, writeKerasVgg16H5 } from '../../tools/convert/keras-h5-fixture.ts';
 import { attributeStrings, inspectKerasH5, KerasWeightsError, loadH5wasm, readKerasVgg16Weights } from '../../tools/convert/keras-h5.ts';
 import { syntheticVgg16Weights } from '../../tools/model/synthetic.ts';
-import { narrowBlocks, VGG16_CONFIG, vgg16Layers, vgg16ParamCount, type KerasConvWeights, type Vgg16Config } from '../../tools/model/vgg16.ts';
+import {
+  narrowBlocks,
+  VGG16_CONFIG,
+  vgg16Layers,
+  vgg16ParamCount,
+  type KerasConvWeights,
+  type Vgg16Config,
+} from '../../tools/model/vgg16.ts';
 import { withTempDir } from './helpers.ts';
 
 const NARROW: Vgg16Config = { ...VGG16_CONFIG, blocks: narrowBlocks(8) };
@@ -20,13 +27,28 @@ function expectSameWeights(actual: ReadonlyMap<string, KerasConvWeights>, expect
   for (const [name, w] of expected) {
     const a = actual.get(name)!;
     // Bit-exact: compare the bytes, not the floats.
-    expect(Buffer.compare(Buffer.from(a.kernel.buffer, a.kernel.byteOffset, a.kernel.byteLength), Buffer.from(w.kernel.buffer, w.kernel.byteOffset, w.kernel.byteLength)), name).toBe(0);
-    expect(Buffer.compare(Buffer.from(a.bias.buffer, a.bias.byteOffset, a.bias.byteLength), Buffer.from(w.bias.buffer, w.bias.byteOffset, w.bias.byteLength)), name).toBe(0);
+    expect(
+      Buffer.compare(
+        Buffer.from(a.kernel.buffer, a.kernel.byteOffset, a.kernel.byteLength),
+        Buffer.from(w.kernel.buffer, w.kernel.byteOffset, w.kernel.byteLength),
+      ),
+      name,
+    ).toBe(0);
+    expect(
+      Buffer.compare(
+        Buffer.from(a.bias.buffer, a.bias.byteOffset, a.bias.byteLength),
+        Buffer.from(w.bias.buffer, w.bias.byteOffset, w.bias.byteLength),
+      ),
+      name,
+    ).toBe(0);
   }
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(KerasWeightsError);
   return error as Error;
 }
@@ -53,9 +75,25 @@ describe('readKerasVgg16Weights: the full-size Keras-1 file', () => {
       expect(info.root).toBe('/');
       expect(info.kerasVersion).toBeUndefined(); // Keras 1 wrote only layer_names at the root
       expect(info.layers.map((l) => l.name)).toEqual([
-        'input_1', 'block1_conv1', 'block1_conv2', 'block1_pool', 'block2_conv1', 'block2_conv2', 'block2_pool',
-        'block3_conv1', 'block3_conv2', 'block3_conv3', 'block3_pool', 'block4_conv1', 'block4_conv2', 'block4_conv3',
-        'block4_pool', 'block5_conv1', 'block5_conv2', 'block5_conv3', 'block5_pool',
+        'input_1',
+        'block1_conv1',
+        'block1_conv2',
+        'block1_pool',
+        'block2_conv1',
+        'block2_conv2',
+        'block2_pool',
+        'block3_conv1',
+        'block3_conv2',
+        'block3_conv3',
+        'block3_pool',
+        'block4_conv1',
+        'block4_conv2',
+        'block4_conv3',
+        'block4_pool',
+        'block5_conv1',
+        'block5_conv2',
+        'block5_conv3',
+        'block5_pool',
       ]);
       expect(info.layers[1]!.weights).toEqual([
         { name: 'block1_conv1_W_1:0', shape: [3, 3, 3, 64], dtype: '<f' },
@@ -87,7 +125,7 @@ describe('readKerasVgg16Weights: narrow files', () => {
     });
   }
 
-  it("stores strings the way h5py does, and the reader takes every encoding", async () => {
+  it('stores strings the way h5py does, and the reader takes every encoding', async () => {
     await withTempDir(async (dir) => {
       const path = join(dir, 'k1.h5');
       await writeKerasVgg16H5(path, { config: NARROW });
@@ -137,7 +175,10 @@ describe('readKerasVgg16Weights: narrow files', () => {
       const info = await inspectKerasH5(path);
       expect(info.layers.at(-1)).toEqual({
         name: 'fc1',
-        weights: [{ name: 'fc1/kernel:0', shape: [64, 10], dtype: '<f' }, { name: 'fc1/bias:0', shape: [10], dtype: '<f' }],
+        weights: [
+          { name: 'fc1/kernel:0', shape: [64, 10], dtype: '<f' },
+          { name: 'fc1/bias:0', shape: [10], dtype: '<f' },
+        ],
       });
     });
   });
@@ -173,7 +214,10 @@ describe('readKerasVgg16Weights: errors', () => {
     const lfs = join(dir, 'lfs.h5');
     await writeFile(lfs, 'version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 58889256\n');
     expect((await rejection(readKerasVgg16Weights(lfs))).message).toMatch(/Git LFS pointer/);
-    expect((await rejection(readKerasVgg16Weights(new Uint8Array(100))))).toHaveProperty('message', '<100 bytes>: not an HDF5 file (100 bytes)');
+    expect(await rejection(readKerasVgg16Weights(new Uint8Array(100)))).toHaveProperty(
+      'message',
+      '<100 bytes>: not an HDF5 file (100 bytes)',
+    );
   });
 
   it('a truncated file (an interrupted download)', async () => {

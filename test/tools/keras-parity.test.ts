@@ -26,7 +26,9 @@ describe('ONNX (onnxruntime-node) vs TF.js layers, same Keras weights', () => {
   it('narrow VGG16, 224x224, Keras-1 file: max abs diff < 1e-4', async () => {
     const config = { ...VGG16_CONFIG, blocks: narrowBlocks(8) };
     const r = await parity(config, 'keras1', syntheticCaffeInput(224, 224));
-    console.log(`narrow 224x224: max |onnx - tfjs| = ${r.maxAbsDiff.toExponential(2)}, max |y| = ${r.maxAbs.toFixed(2)}, cosine ${r.cosine}`);
+    console.log(
+      `narrow 224x224: max |onnx - tfjs| = ${r.maxAbsDiff.toExponential(2)}, max |y| = ${r.maxAbs.toFixed(2)}, cosine ${r.cosine}`,
+    );
     expect(r.onnx).toHaveLength(64);
     expect(r.onnx.filter((v) => v > 0).length).toBeGreaterThan(32); // alive
     expect(r.maxAbsDiff).toBeLessThan(1e-4);
@@ -43,7 +45,13 @@ describe('ONNX (onnxruntime-node) vs TF.js layers, same Keras weights', () => {
     const config = { ...VGG16_CONFIG, blocks: narrowBlocks(8) };
     const input = caffePreprocess(kerasReference('chelsea.png'), 224, 224);
     expect(Array.from(input.subarray(0, 3))).toEqual(
-      Array.from(new Float32Array([kerasReference('chelsea.png')[2]! - 103.939, kerasReference('chelsea.png')[1]! - 116.779, kerasReference('chelsea.png')[0]! - 123.68])),
+      Array.from(
+        new Float32Array([
+          kerasReference('chelsea.png')[2]! - 103.939,
+          kerasReference('chelsea.png')[1]! - 116.779,
+          kerasReference('chelsea.png')[0]! - 123.68,
+        ]),
+      ),
     );
     const r = await parity(config, 'keras2-model', input);
     expect(r.maxAbsDiff).toBeLessThan(1e-4);

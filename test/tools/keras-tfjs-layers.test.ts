@@ -69,7 +69,12 @@ function withModelJson(change: (json: MutableModelJson) => void): TfjsLayersArti
 }
 
 async function failure(fn: () => unknown): Promise<string> {
-  const error = await Promise.resolve().then(fn).then(() => undefined, (e: unknown) => e);
+  const error = await Promise.resolve()
+    .then(fn)
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
   expect(error).toBeInstanceOf(KerasWeightsError);
   return (error as Error).message;
 }
@@ -90,9 +95,11 @@ describe('TF.js layers model round trip', () => {
         { name: 'block1_conv1/kernel', shape: [3, 3, 3, 8], dtype: 'float32' },
         { name: 'block1_conv1/bias', shape: [8], dtype: 'float32' },
       ]);
-      expect(topologyLayers(json.modelTopology).map((l) => `${l.className}:${l.name}`).slice(0, 5)).toEqual([
-        'InputLayer:input_1', 'Conv2D:block1_conv1', 'Conv2D:block1_conv2', 'MaxPooling2D:block1_pool', 'Conv2D:block2_conv1',
-      ]);
+      expect(
+        topologyLayers(json.modelTopology)
+          .map((l) => `${l.className}:${l.name}`)
+          .slice(0, 5),
+      ).toEqual(['InputLayer:input_1', 'Conv2D:block1_conv1', 'Conv2D:block1_conv2', 'MaxPooling2D:block1_pool', 'Conv2D:block2_conv1']);
       expectSameWeights(await readTfjsLayersVgg16Weights(modelJsonPath, NARROW), weights);
     });
   });
@@ -138,7 +145,10 @@ describe('TF.js weight decoding', () => {
       modelJson: { weightsManifest: [{ paths: ['a.bin'], weights: specs }] },
       shards: new Map([['a.bin', new Uint8Array(data)]]),
     }).map((w) => w.read());
-    const theirs = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength), specs as tf.io.WeightsManifestEntry[]);
+    const theirs = tf.io.decodeWeights(
+      data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
+      specs as tf.io.WeightsManifestEntry[],
+    );
     specs.forEach((spec, i) => {
       expect(bytesOf(ours[i]!).equals(bytesOf(theirs[spec.name]!.dataSync() as Float32Array)), spec.name).toBe(true);
     });
@@ -175,7 +185,9 @@ describe('TF.js layers model errors', () => {
       const path = await writeTfjsLayersModel(join(dir, 'm'), artifacts);
       const [first, second] = [...artifacts.shards.keys()];
       await writeFile(join(dir, 'm', second!), new Uint8Array(10));
-      expect(await failure(() => readTfjsLayersVgg16Weights(path, NARROW))).toMatch(/weight group 1 \(15 shards, group1-shard1of15\.bin \.\.\. group1-shard15of15\.bin\) holds \d+ bytes, but its manifest needs \d+ by block\d_conv\d\/kernel: a shard is short/);
+      expect(await failure(() => readTfjsLayersVgg16Weights(path, NARROW))).toMatch(
+        /weight group 1 \(15 shards, group1-shard1of15\.bin \.\.\. group1-shard15of15\.bin\) holds \d+ bytes, but its manifest needs \d+ by block\d_conv\d\/kernel: a shard is short/,
+      );
       await rm(join(dir, 'm', first!));
       expect(await failure(() => readTfjsLayersVgg16Weights(path, NARROW))).toMatch(new RegExp(`weight shard ${first} is missing`));
       await mkdir(join(dir, 'n'));

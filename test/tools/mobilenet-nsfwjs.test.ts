@@ -126,7 +126,9 @@ describe('mobilenet-v2-1.4-nsfwjs parity', () => {
     }
     const dNode = maxAbsDiff(viaNode, reference);
     const dWeb = maxAbsDiff(viaWeb, reference);
-    console.log(`mobilenet-v2-1.4-nsfwjs: max |ort-node - tfjs| = ${dNode.toExponential(2)}, max |ort-web - tfjs| = ${dWeb.toExponential(2)}`);
+    console.log(
+      `mobilenet-v2-1.4-nsfwjs: max |ort-node - tfjs| = ${dNode.toExponential(2)}, max |ort-web - tfjs| = ${dWeb.toExponential(2)}`,
+    );
     expect(reference.filter((v) => v > 0).length).toBeGreaterThan(500); // a live feature vector
     expect(dNode).toBeLessThan(1e-4);
     expect(dWeb).toBeLessThan(1e-4);

@@ -16,7 +16,15 @@ import { mulberry32 } from '../../src/core/util/random.ts';
 import { cosine } from '../../src/core/vector/metrics.ts';
 import { buildMobilenetV2Nsfwjs } from '../../tools/convert/mobilenet-v2-nsfwjs.ts';
 import { sha256Hex } from '../../tools/model/files.ts';
-import { attr, decodeModel, serializeModel, type GraphNode, type Initializer, type ModelSpec, type SerializedModel } from '../../tools/model/onnx-writer.ts';
+import {
+  attr,
+  decodeModel,
+  serializeModel,
+  type GraphNode,
+  type Initializer,
+  type ModelSpec,
+  type SerializedModel,
+} from '../../tools/model/onnx-writer.ts';
 import { openNodeSession, openSession, type Engine } from '../../tools/model/ort-sessions.ts';
 import {
   buildQuantizedGraph,
@@ -51,7 +59,14 @@ function syntheticSpec(seed = 7): ModelSpec {
   constant('six', 6);
   nodes.push({ name: 'scale', opType: 'Mul', inputs: ['x', 'two'], outputs: ['x2'] });
   nodes.push({ name: 'shift', opType: 'Sub', inputs: ['x2', 'one'], outputs: ['scaled'] });
-  const conv = (name: string, x: string, cin: number, cout: number, k: number, opts: { stride?: number; depthwise?: boolean; relu6?: boolean } = {}): string => {
+  const conv = (
+    name: string,
+    x: string,
+    cin: number,
+    cout: number,
+    k: number,
+    opts: { stride?: number; depthwise?: boolean; relu6?: boolean } = {},
+  ): string => {
     const fin = opts.depthwise ? 1 : cin;
     const limit = 1.2 * Math.sqrt(6 / (fin * k * k));
     const w = new Float32Array(cout * fin * k * k);
@@ -87,7 +102,13 @@ function syntheticSpec(seed = 7): ModelSpec {
   nodes.push({ name: 'block1/add', opType: 'Add', inputs: [p, t], outputs: ['block1/add'] });
   t = conv('head', 'block1/add', 8, 48, 1, { relu6: true });
   nodes.push({ name: 'gap', opType: 'GlobalAveragePool', inputs: [t], outputs: ['gap'] });
-  nodes.push({ name: 'squeeze/axes', opType: 'Constant', inputs: [], outputs: ['squeeze/axes'], attributes: { value_ints: attr.ints([2, 3]) } });
+  nodes.push({
+    name: 'squeeze/axes',
+    opType: 'Constant',
+    inputs: [],
+    outputs: ['squeeze/axes'],
+    attributes: { value_ints: attr.ints([2, 3]) },
+  });
   nodes.push({ name: 'squeeze', opType: 'Squeeze', inputs: ['gap', 'squeeze/axes'], outputs: ['features'] });
   return {
     graph: {
@@ -120,7 +141,12 @@ function syntheticImages(count: number, seed: number): Float32Array[] {
   });
 }
 
-async function embedAll(engine: Engine, model: SerializedModel, inputs: readonly Float32Array[], shape: readonly number[]): Promise<Float32Array[]> {
+async function embedAll(
+  engine: Engine,
+  model: SerializedModel,
+  inputs: readonly Float32Array[],
+  shape: readonly number[],
+): Promise<Float32Array[]> {
   const session = await openSession(engine, model);
   try {
     const out: Float32Array[] = [];
@@ -293,7 +319,9 @@ describe('quantizeMobilenetNsfwjs', () => {
     const q = await embedAll('web', int8, inputs, MOBILENET_SHAPE);
     const cos = fp32.map((f, i) => cosine(f, q[i]!));
     const mean = cos.reduce((a, b) => a + b, 0) / cos.length;
-    console.log(`mobilenet int8 vs fp32 (web) over ${names.length} keras224 arrays: cosine mean ${mean.toFixed(5)}, min ${Math.min(...cos).toFixed(5)}`);
+    console.log(
+      `mobilenet int8 vs fp32 (web) over ${names.length} keras224 arrays: cosine mean ${mean.toFixed(5)}, min ${Math.min(...cos).toFixed(5)}`,
+    );
     expect(Math.min(...cos)).toBeGreaterThan(0.995);
     const sha = (j: number): string => manifest[names[j]!]!.sha256;
     /** Content (sha256) of the nearest array among those `accept` admits, never a byte-identical copy. */
@@ -313,7 +341,10 @@ describe('quantizeMobilenetNsfwjs', () => {
     expect(variants.length).toBeGreaterThanOrEqual(10);
     for (const [name, i] of variants) {
       // The nearest photo other than chelsea is the same one in int8 as in fp32.
-      expect(nearest(q, i, (n) => !isChelsea(n)), name).toBe(nearest(fp32, i, (n) => !isChelsea(n)));
+      expect(
+        nearest(q, i, (n) => !isChelsea(n)),
+        name,
+      ).toBe(nearest(fp32, i, (n) => !isChelsea(n)));
       // Among all other arrays the nearest is another chelsea encoding in both. Which encoding is not pinned:
       // fp32 separates its top two by 0.00005-0.004 in cosine, below int8's error (cosine ~0.9985 to fp32),
       // and 4 of the 12 swap (tools/model/quantize-graph-bench.ts lists them with fp32's margins).

@@ -89,7 +89,12 @@ describe('quantisation arithmetic', () => {
   });
 
   it('plans strips that cover the pooled output once, with halos and edge-only padding', () => {
-    for (const [height, convs, strips] of [[224, 2, 8], [112, 2, 4], [56, 3, 4], [7, 1, 3]] as const) {
+    for (const [height, convs, strips] of [
+      [224, 2, 8],
+      [112, 2, 4],
+      [56, 3, 4],
+      [7, 1, 3],
+    ] as const) {
       const plan = planStrips(height, convs, strips);
       expect(plan[0]!.out[0]).toBe(0);
       expect(plan[plan.length - 1]!.out[1]).toBe(Math.floor(height / 2));

@@ -39,7 +39,7 @@ function conv3x3SameRelu(x: Activation, weights: KerasConvWeights, flip: boolean
             }
           }
         }
-        out[(y * x.w + xx) * cout + o] = sum > 0 ? sum : 0;
+        out[(y * x.w + xx) * cout + o] = Math.max(sum, 0);
       }
     }
   }
@@ -83,9 +83,7 @@ export function referenceVgg(
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       for (let ch = 0; ch < c; ch++) {
-        data[(y * width + x) * c + ch] = mutation.inputAsNchw
-          ? input[(ch * height + y) * width + x]!
-          : input[(y * width + x) * c + ch]!;
+        data[(y * width + x) * c + ch] = mutation.inputAsNchw ? input[(ch * height + y) * width + x]! : input[(y * width + x) * c + ch]!;
       }
     }
   }

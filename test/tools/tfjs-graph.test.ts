@@ -31,7 +31,6 @@ const b64 = (s: string): string => encodeBase64Text(s);
 const ints = (...v: number[]) => ({ list: { i: v.map(String) } });
 const F = { type: 'DT_FLOAT' };
 
-
 function floatToHalf(v: number): number {
   const f = new Float32Array([v]);
   const x = new Uint32Array(f.buffer)[0]!;
@@ -54,16 +53,31 @@ class FakeGraph {
   }
 
   placeholder(name: string, shape: number[]): string {
-    this.nodes.push({ name, op: 'Placeholder', attr: { dtype: F, shape: { shape: { dim: shape.map((s) => ({ size: String(s) })) } } as never } });
+    this.nodes.push({
+      name,
+      op: 'Placeholder',
+      attr: { dtype: F, shape: { shape: { dim: shape.map((s) => ({ size: String(s) })) } } as never },
+    });
     return name;
   }
 
   /** A Const with random values in [lo, hi) (or `values`), stored as `store` (int32: an int32 tensor). */
-  constant(name: string, shape: number[], store: 'float32' | 'int32' | TfjsQuantization['dtype'], lo = -1, hi = 1, values?: number[]): string {
+  constant(
+    name: string,
+    shape: number[],
+    store: 'float32' | 'int32' | TfjsQuantization['dtype'],
+    lo = -1,
+    hi = 1,
+    values?: number[],
+  ): string {
     const size = shape.reduce((a, b) => a * b, 1);
     const v = values ?? Array.from({ length: size }, () => lo + (hi - lo) * this.rand());
     const dtype = store === 'int32' ? 'DT_INT32' : 'DT_FLOAT';
-    this.nodes.push({ name, op: 'Const', attr: { dtype: { type: dtype }, value: { tensor: { dtype, tensorShape: { dim: shape.map((s) => ({ size: String(s) })) } } } } });
+    this.nodes.push({
+      name,
+      op: 'Const',
+      attr: { dtype: { type: dtype }, value: { tensor: { dtype, tensorShape: { dim: shape.map((s) => ({ size: String(s) })) } } } },
+    });
     if (store === 'int32') {
       this.specs.push({ name, shape, dtype: 'int32' });
       this.chunks.push(new Uint8Array(new Int32Array(v).buffer));
@@ -102,7 +116,10 @@ class FakeGraph {
         modelTopology: { node: this.nodes, versions: { producer: 175 } },
         weightsManifest: [{ paths: ['shard1', 'shard2'], weights: this.specs }],
       },
-      shards: new Map([['shard1', all.slice(0, cut)], ['shard2', all.slice(cut)]]),
+      shards: new Map([
+        ['shard1', all.slice(0, cut)],
+        ['shard2', all.slice(cut)],
+      ]),
     };
   }
 }
@@ -124,27 +141,52 @@ function buildFake(): { model: TfjsGraphModelJson; shards: Map<string, Uint8Arra
   const mpads = g.constant('mpads', [4, 2], 'int32', 0, 0, [0, 0, 1, 1, 1, 1, 0, 0]);
   const mirrored = g.node('mirror', 'MirrorPad', [padded, mpads], { mode: { s: b64('REFLECT') } }); // 16 x 15
   const k1 = g.constant('k1', [3, 3, 3, 4], 'float32');
-  const c1 = g.node('conv1', 'Conv2D', [mirrored, k1], { strides: ints(1, 1, 1, 1), padding: VALID, data_format: NHWC, dilations: ints(1, 1, 1, 1) }); // 14 x 13
+  const c1 = g.node('conv1', 'Conv2D', [mirrored, k1], {
+    strides: ints(1, 1, 1, 1),
+    padding: VALID,
+    data_format: NHWC,
+    dilations: ints(1, 1, 1, 1),
+  }); // 14 x 13
   const b1 = g.constant('b1', [4], 'float16', -0.5, 0.5);
   const a1 = g.node('bias1', 'BiasAdd', [c1, b1], { data_format: NHWC });
   const r1 = g.node('relu6', 'Relu6', [a1]);
   const dk = g.constant('dk', [3, 3, 4, 2], 'uint8');
-  const d1 = g.node('dw', 'DepthwiseConv2dNative', [r1, dk], { strides: ints(1, 2, 2, 1), padding: SAME, data_format: NHWC, dilations: ints(1, 1, 1, 1) }); // 7 x 7, 8 ch
+  const d1 = g.node('dw', 'DepthwiseConv2dNative', [r1, dk], {
+    strides: ints(1, 2, 2, 1),
+    padding: SAME,
+    data_format: NHWC,
+    dilations: ints(1, 1, 1, 1),
+  }); // 7 x 7, 8 ch
   const k2 = g.constant('k2', [1, 1, 8, 8], 'uint16');
   const b2 = g.constant('b2', [8], 'uint8', -0.2, 0.3);
   const c2 = g.node('conv2', '_FusedConv2D', [d1, k2, b2], {
-    strides: ints(1, 1, 1, 1), padding: SAME, data_format: NHWC, dilations: ints(1, 1, 1, 1),
-    fused_ops: { list: { s: [b64('BiasAdd'), b64('Relu')] } }, num_args: { i: '1' }, epsilon: { f: 0 }, explicit_paddings: { list: {} },
+    strides: ints(1, 1, 1, 1),
+    padding: SAME,
+    data_format: NHWC,
+    dilations: ints(1, 1, 1, 1),
+    fused_ops: { list: { s: [b64('BiasAdd'), b64('Relu')] } },
+    num_args: { i: '1' },
+    epsilon: { f: 0 },
+    explicit_paddings: { list: {} },
   });
   const sum = g.node('add', 'AddV2', [d1, c2]);
   const dk2 = g.constant('dk2', [3, 3, 8, 1], 'uint8');
   const db2 = g.constant('db2', [8], 'float32');
   const d2 = g.node('dw2', 'FusedDepthwiseConv2dNative', [sum, dk2, db2], {
-    strides: ints(1, 2, 2, 1), padding: SAME, data_format: NHWC, dilations: ints(1, 1, 1, 1),
-    fused_ops: { list: { s: [b64('BiasAdd'), b64('Relu6')] } }, num_args: { i: '1' },
+    strides: ints(1, 2, 2, 1),
+    padding: SAME,
+    data_format: NHWC,
+    dilations: ints(1, 1, 1, 1),
+    fused_ops: { list: { s: [b64('BiasAdd'), b64('Relu6')] } },
+    num_args: { i: '1' },
   }); // 4 x 4
   const k3 = g.constant('k3', [2, 3, 8, 8], 'float32');
-  const c3 = g.node('conv3', 'Conv2D', [d2, k3], { strides: ints(1, 1, 2, 1), padding: SAME, data_format: NHWC, dilations: ints(1, 1, 1, 1) }); // 4 x 2
+  const c3 = g.node('conv3', 'Conv2D', [d2, k3], {
+    strides: ints(1, 1, 2, 1),
+    padding: SAME,
+    data_format: NHWC,
+    dilations: ints(1, 1, 1, 1),
+  }); // 4 x 2
   const m1 = g.node('maxpool', 'MaxPool', [c3], { ksize: ints(1, 3, 2, 1), strides: ints(1, 2, 1, 1), padding: SAME, data_format: NHWC }); // 2 x 2
   const p1 = g.node('avgpool', 'AvgPool', [m1], { ksize: ints(1, 2, 2, 1), strides: ints(1, 1, 1, 1), padding: SAME, data_format: NHWC }); // 2 x 2 (edge windows average fewer pixels)
   const axes = g.constant('axes', [2], 'int32', 0, 0, [1, 2]);
@@ -160,8 +202,17 @@ function buildFake(): { model: TfjsGraphModelJson; shards: Map<string, Uint8Arra
   return { ...g.model(), output: out };
 }
 
-async function runOnnx(model: Uint8Array, data: { path: string; bytes: Uint8Array }[], input: Float32Array, shape: number[], output: string): Promise<Float32Array> {
-  const options = { externalData: data.map((f) => ({ path: f.path, data: f.bytes })), intraOpNumThreads: 1 } as ort.InferenceSession.SessionOptions;
+async function runOnnx(
+  model: Uint8Array,
+  data: { path: string; bytes: Uint8Array }[],
+  input: Float32Array,
+  shape: number[],
+  output: string,
+): Promise<Float32Array> {
+  const options = {
+    externalData: data.map((f) => ({ path: f.path, data: f.bytes })),
+    intraOpNumThreads: 1,
+  } as ort.InferenceSession.SessionOptions;
   const session = await ort.InferenceSession.create(model, options);
   try {
     return (await session.run({ input: new ort.Tensor('float32', input, shape) }))[output]!.data as Float32Array;
@@ -216,7 +267,9 @@ describe('TF.js graph -> ONNX', () => {
     expect(converted.onnxOps).toMatchObject({ Conv: 5, Pad: 2, MaxPool: 1, AveragePool: 1, ReduceMean: 1, Squeeze: 1, Transpose: 1 });
     const serialized = serializeModel({ graph: converted.graph });
 
-    const tfModel = await tf.loadGraphModel({ load: async () => tfjsModelArtifacts(fake.model, shards) as unknown as tf.io.ModelArtifacts });
+    const tfModel = await tf.loadGraphModel({
+      load: async () => tfjsModelArtifacts(fake.model, shards) as unknown as tf.io.ModelArtifacts,
+    });
     const rand = mulberry32(3).next;
     for (let trial = 0; trial < 2; trial++) {
       const input = Float32Array.from({ length: H * W * 3 }, () => rand());
@@ -235,9 +288,18 @@ describe('TF.js graph -> ONNX', () => {
     const g = new FakeGraph();
     const x = g.placeholder('input', [1, 5, 4, 3]);
     const k = g.constant('k', [3, 3, 3, 2], 'float32');
-    const c = g.node('conv', 'Conv2D', [x, k], { strides: ints(1, 2, 2, 1), padding: SAME, data_format: NHWC, dilations: ints(1, 1, 1, 1) });
+    const c = g.node('conv', 'Conv2D', [x, k], {
+      strides: ints(1, 2, 2, 1),
+      padding: SAME,
+      data_format: NHWC,
+      dilations: ints(1, 1, 1, 1),
+    });
     const { model, shards } = g.model();
-    const converted = convertTfjsGraph(model, decodeTfjsWeights(model.weightsManifest, shards), { output: c, inputName: 'input', outputName: 'out' });
+    const converted = convertTfjsGraph(model, decodeTfjsWeights(model.weightsManifest, shards), {
+      output: c,
+      inputName: 'input',
+      outputName: 'out',
+    });
     expect(converted.graph.outputs[0]!.shape).toEqual([1, 3, 2, 2]);
     const s = serializeModel({ graph: converted.graph });
     const input = Float32Array.from({ length: 60 }, (_, i) => Math.sin(i));
@@ -264,9 +326,18 @@ describe('TF.js graph -> ONNX', () => {
     const k = g.constant('k', [1, 1, 3, 2], 'float32');
     const b = g.constant('b', [2], 'float32');
     const c = g.node('conv', '_FusedConv2D', [x, k, b], {
-      strides: ints(1, 1, 1, 1), padding: SAME, data_format: NHWC, fused_ops: { list: { s: [b64('BiasAdd'), b64('Elu')] } }, num_args: { i: '1' },
+      strides: ints(1, 1, 1, 1),
+      padding: SAME,
+      data_format: NHWC,
+      fused_ops: { list: { s: [b64('BiasAdd'), b64('Elu')] } },
+      num_args: { i: '1' },
     });
-    const nchw = g.node('pool', 'AvgPool', [x], { ksize: ints(1, 1, 2, 2), strides: ints(1, 1, 1, 1), padding: VALID, data_format: { s: b64('NCHW') } });
+    const nchw = g.node('pool', 'AvgPool', [x], {
+      ksize: ints(1, 1, 2, 2),
+      strides: ints(1, 1, 1, 1),
+      padding: VALID,
+      data_format: { s: b64('NCHW') },
+    });
     const { model, shards } = g.model();
     const weights = decodeTfjsWeights(model.weightsManifest, shards);
     expect(() => convertTfjsGraph(model, weights, { output: c })).toThrow(/_FusedConv2D \(node "conv"\): fused activation Elu/);

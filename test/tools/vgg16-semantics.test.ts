@@ -8,13 +8,28 @@ import { describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../tools/model/files.ts';
 import { serializeModel } from '../../tools/model/onnx-writer.ts';
 import { syntheticCaffeInput, syntheticVgg16Weights } from '../../tools/model/synthetic.ts';
-import { buildVgg16Graph, hwioToOihw, vgg16Dims, vgg16Layers, vgg16Macs, vgg16ParamCount, VGG16_CONFIG, type Vgg16Config } from '../../tools/model/vgg16.ts';
+import {
+  buildVgg16Graph,
+  hwioToOihw,
+  vgg16Dims,
+  vgg16Layers,
+  vgg16Macs,
+  vgg16ParamCount,
+  VGG16_CONFIG,
+  type Vgg16Config,
+} from '../../tools/model/vgg16.ts';
 import { fp32Tolerance, maxAbs, maxAbsDiff, runOrtNode, withTempDir } from './helpers.ts';
 import { referenceVgg } from './reference-vgg.ts';
 
 // 53x75 -> pools to 26x37, 13x18, 6x9, 3x4, 1x2: odd sizes exercise the floor of 'valid' pooling.
 const SMALL: Vgg16Config = {
-  blocks: [[3, 5], [4, 6], [5, 3, 7], [6, 4, 5], [7, 5, 6]],
+  blocks: [
+    [3, 5],
+    [4, 6],
+    [5, 3, 7],
+    [6, 4, 5],
+    [7, 5, 6],
+  ],
   height: 53,
   width: 75,
 };
@@ -41,8 +56,19 @@ describe('VGG16 shapes and counts', () => {
     expect(vgg16Dims(VGG16_CONFIG)).toBe(512);
     const layers = vgg16Layers(VGG16_CONFIG);
     expect(layers.map((l) => l.name)).toEqual([
-      'block1_conv1', 'block1_conv2', 'block2_conv1', 'block2_conv2', 'block3_conv1', 'block3_conv2', 'block3_conv3',
-      'block4_conv1', 'block4_conv2', 'block4_conv3', 'block5_conv1', 'block5_conv2', 'block5_conv3',
+      'block1_conv1',
+      'block1_conv2',
+      'block2_conv1',
+      'block2_conv2',
+      'block3_conv1',
+      'block3_conv2',
+      'block3_conv3',
+      'block4_conv1',
+      'block4_conv2',
+      'block4_conv3',
+      'block5_conv1',
+      'block5_conv2',
+      'block5_conv3',
     ]);
     expect(layers.map((l) => l.height)).toEqual([224, 224, 112, 112, 56, 56, 56, 28, 28, 28, 14, 14, 14]);
   });

@@ -4,10 +4,15 @@
  */
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { createClient, EdgeFeaturesError } from '../../src/client/index.ts';
+import { createClient, type EdgeFeaturesError } from '../../src/client/index.ts';
 import { BASE, bearer, call, fixture, TEST_WRITE_KEY } from './helpers.ts';
 
-const client = createClient({ baseUrl: BASE, namespace: 'client-test', headers: bearer(TEST_WRITE_KEY), fetch: (request) => exports.default.fetch(request) });
+const client = createClient({
+  baseUrl: BASE,
+  namespace: 'client-test',
+  headers: bearer(TEST_WRITE_KEY),
+  fetch: (request) => exports.default.fetch(request),
+});
 
 describe('the client inside a Worker', () => {
   it('embeds, stores a precomputed vector, finds neighbours and compares', async () => {
@@ -29,7 +34,9 @@ describe('the client inside a Worker', () => {
     const compared = await client.compare(chelsea, fixture('chelsea-lossless.webp'));
     expect(compared.cosine).toBeCloseTo(1, 6);
 
-    const refused = (await client.putItem('x', { vector: embedded.vector, model: { id: 'vgg16-synthetic', version: '1' } }).catch((e: unknown) => e)) as EdgeFeaturesError;
+    const refused = (await client
+      .putItem('x', { vector: embedded.vector, model: { id: 'vgg16-synthetic', version: '1' } })
+      .catch((e: unknown) => e)) as EdgeFeaturesError;
     expect(refused).toMatchObject({ kind: 'http', status: 422, problemKind: 'model-mismatch' });
   });
 
@@ -74,7 +81,9 @@ describe('static files from the ASSETS binding', () => {
   });
 
   it('serves the model files to browsers, and 404s as problems', async () => {
-    const manifest = (await (await call('/v1/models/vgg16-narrow-synthetic/manifest')).json()) as { graph: { path: string; bytes: number } };
+    const manifest = (await (await call('/v1/models/vgg16-narrow-synthetic/manifest')).json()) as {
+      graph: { path: string; bytes: number };
+    };
     const graph = await call(`/models/vgg16-narrow-synthetic/${manifest.graph.path}`);
     expect(graph.status).toBe(200);
     expect((await graph.arrayBuffer()).byteLength).toBe(manifest.graph.bytes);

@@ -100,7 +100,12 @@ describe('embedding cache (Workers Cache API)', () => {
     const cache = await caches.open(EMBED_CACHE_NAME);
     const forged = (id: string, floats: number) =>
       new Response(new Float32Array(floats).fill(7), {
-        headers: { 'cache-control': 'max-age=3600', 'x-model-id': id, 'x-model-version': model.version, 'x-vector-dims': String(model.dims) },
+        headers: {
+          'cache-control': 'max-age=3600',
+          'x-model-id': id,
+          'x-model-version': model.version,
+          'x-vector-dims': String(model.dims),
+        },
       });
 
     await cache.put(key, forged(INT8, model.dims));
@@ -140,7 +145,11 @@ describe('every embed path goes through the one cache', () => {
   const fp32 = appFor({ MODEL_ID: FP32 });
   const namespace = `cache-${Date.now().toString(36)}`;
   const bmp = (init: RequestInit = {}): RequestInit => ({ method: 'POST', headers: { 'content-type': 'image/bmp' }, ...init });
-  const json = (body: unknown, method = 'POST'): RequestInit => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (body: unknown, method = 'POST'): RequestInit => ({
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
   async function cacheOf(response: Response): Promise<string | null> {
     if (response.status !== 200) expect.fail(`${response.status}: ${await response.text()}`);
@@ -168,11 +177,16 @@ describe('every embed path goes through the one cache', () => {
     const batch = { items: [{ id: 'p5', image: toBase64(image) }] };
     expect(await cacheOf(await fp32(`/v1/items?namespace=${namespace}`, json(batch)))).toBe('hit');
     const vectors = await Promise.all(
-      ['p1', 'p2', 'p3', 'p4', 'p5'].map(async (id) => ((await (await fp32(`/v1/items/${id}?namespace=${namespace}&vector=1`)).json()) as { vector: number[] }).vector),
+      ['p1', 'p2', 'p3', 'p4', 'p5'].map(
+        async (id) => ((await (await fp32(`/v1/items/${id}?namespace=${namespace}&vector=1`)).json()) as { vector: number[] }).vector,
+      ),
     );
     for (const vector of vectors.slice(1)) expect(vector).toEqual(vectors[0]);
     // A vector item embeds nothing: no cache header.
-    const byVector = await fp32(`/v1/items/v?namespace=${namespace}`, json({ vector: vectors[0], model: { id: FP32, version: '1' } }, 'PUT'));
+    const byVector = await fp32(
+      `/v1/items/v?namespace=${namespace}`,
+      json({ vector: vectors[0], model: { id: FP32, version: '1' } }, 'PUT'),
+    );
     expect(await cacheOf(byVector)).toBeNull();
   });
 

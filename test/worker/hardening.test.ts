@@ -29,7 +29,9 @@ describe('API keys (the Worker with API_KEYS bound)', () => {
   it('writes: 401 without a key or with an unknown one, 403 with a read key, 200 with the write key', async () => {
     const missing = await expectProblem(await exports.default.fetch(putVector()), 401);
     expect(missing.type).toMatch(/\/unauthorized$/);
-    expect((await expectProblem(await exports.default.fetch(putVector(bearer('no-such-key-0123456789'))), 401)).type).toMatch(/\/invalid-api-key$/);
+    expect((await expectProblem(await exports.default.fetch(putVector(bearer('no-such-key-0123456789'))), 401)).type).toMatch(
+      /\/invalid-api-key$/,
+    );
     expect((await expectProblem(await exports.default.fetch(putVector(bearer(TEST_READ_KEY))), 403)).type).toMatch(/\/insufficient-scope$/);
     const ok = await exports.default.fetch(putVector(bearer(TEST_WRITE_KEY)));
     expect(ok.status).toBe(200);
@@ -39,7 +41,9 @@ describe('API keys (the Worker with API_KEYS bound)', () => {
   });
 
   it('reads are open by default (READ_AUTH unset): embed without a key', async () => {
-    expect((await anonymous('/v1/embed', { method: 'POST', body: fixture('chelsea.png'), headers: { 'content-type': 'image/png' } })).status).toBe(200);
+    expect(
+      (await anonymous('/v1/embed', { method: 'POST', body: fixture('chelsea.png'), headers: { 'content-type': 'image/png' } })).status,
+    ).toBe(200);
   });
 
   it('fails closed: a deployment with no API_KEYS refuses every write', async () => {
@@ -53,7 +57,11 @@ describe('API keys (the Worker with API_KEYS bound)', () => {
   it('READ_AUTH = "required": reads need the read scope', async () => {
     const fetch = appWith({ READ_AUTH: 'required' });
     const embed = (headers: Record<string, string> = {}) =>
-      new Request(`${BASE}/v1/embed`, { method: 'POST', body: fixture('chelsea.png'), headers: { 'content-type': 'image/png', ...headers } });
+      new Request(`${BASE}/v1/embed`, {
+        method: 'POST',
+        body: fixture('chelsea.png'),
+        headers: { 'content-type': 'image/png', ...headers },
+      });
     expect((await expectProblem(await fetch(embed()), 401)).scope).toBe('read');
     expect((await fetch(embed(bearer(TEST_READ_KEY)))).status).toBe(200);
     await expectProblem(await fetch(new Request(`${BASE}/v1/items?namespace=hardening`)), 401);
@@ -107,7 +115,10 @@ describe('rate limits (the Workers Rate Limiting binding, as miniflare runs it)'
 describe('limits and headers', () => {
   it('413 for a write body over MAX_BODY_BYTES (4 MiB here), before reading it', async () => {
     const big = new Uint8Array(4 * 1024 * 1024 + 1);
-    const problem = await expectProblem(await call('/v1/items/big', { method: 'PUT', body: big, headers: { 'content-type': 'image/png' } }), 413);
+    const problem = await expectProblem(
+      await call('/v1/items/big', { method: 'PUT', body: big, headers: { 'content-type': 'image/png' } }),
+      413,
+    );
     expect(problem.limit).toBe(4 * 1024 * 1024);
   });
 
@@ -117,7 +128,10 @@ describe('limits and headers', () => {
     expect(health.headers.get('x-frame-options')).toBe('DENY');
     const fetch = appWith({ CORS_ORIGINS: 'https://app.example.com' });
     const preflight = await fetch(
-      new Request(`${BASE}/v1/items/x`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PUT' } }),
+      new Request(`${BASE}/v1/items/x`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PUT' },
+      }),
     );
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
@@ -137,7 +151,9 @@ describe('limits and headers', () => {
       },
     } as Fetcher;
     const fetch = appWith({ ASSETS: tampering });
-    const response = await fetch(new Request(`${BASE}/v1/embed`, { method: 'POST', body: fixture('chelsea.png'), headers: { 'content-type': 'image/png' } }));
+    const response = await fetch(
+      new Request(`${BASE}/v1/embed`, { method: 'POST', body: fixture('chelsea.png'), headers: { 'content-type': 'image/png' } }),
+    );
     const problem = await expectProblem(response, 503);
     expect(problem.type).toMatch(/\/model-unavailable$/);
     expect(problem.detail).toMatch(/sha256/);

@@ -13,7 +13,11 @@ describe('KV store, Worker level', () => {
     const wide = buildApp({ ...(env as unknown as Env), MODEL_ID: 'vgg16-synthetic' });
     const fetchWide = async (path: string, init?: RequestInit) => wide.fetch(request(path, init), env);
     const put = (fetcher: typeof call, id: string, vector: number[], model: object) =>
-      fetcher(`/v1/items/${id}?namespace=shared`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vector, model }) });
+      fetcher(`/v1/items/${id}?namespace=shared`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ vector, model }),
+      });
     const next = random(42);
     const narrowVector = Array.from(randomVector(DIMS, next));
     const wideVector = Array.from(randomVector(512, next));
@@ -21,8 +25,14 @@ describe('KV store, Worker level', () => {
     expect((await put(fetchWide, 'theirs', wideVector, { id: 'vgg16-synthetic', version: '1' })).status).toBe(200);
     expect((await put(fetchWide, 'mine', wideVector, { id: 'vgg16-synthetic', version: '1' })).status).toBe(200);
     // A 512-d vector is refused by the 64-d deployment, and vice versa.
-    expect((await expectProblem(await put(call, 'x', wideVector, { id: 'vgg16-synthetic', version: '1' }), 422)).type).toMatch(/model-mismatch$/);
-    const search = await call('/v1/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vector: narrowVector, model: MODEL, namespace: 'shared' }) });
+    expect((await expectProblem(await put(call, 'x', wideVector, { id: 'vgg16-synthetic', version: '1' }), 422)).type).toMatch(
+      /model-mismatch$/,
+    );
+    const search = await call('/v1/search', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ vector: narrowVector, model: MODEL, namespace: 'shared' }),
+    });
     const { results } = (await search.json()) as { results: Array<{ id: string }> };
     expect(results.map((r) => r.id)).toEqual(['mine']);
     await expectProblem(await call('/v1/items/theirs?namespace=shared'), 404);

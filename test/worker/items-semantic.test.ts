@@ -63,20 +63,32 @@ describe.skipIf(!model)(`real weights (${model?.id ?? 'no mobilenet model in MOD
   } as const;
 
   async function nearest(bytes: Uint8Array<ArrayBuffer>, type: string): Promise<Array<{ id: string; score: number }>> {
-    const response = await fetch(`/v1/search?namespace=${namespace}&k=3`, { method: 'POST', body: bytes, headers: { 'content-type': type } });
+    const response = await fetch(`/v1/search?namespace=${namespace}&k=3`, {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': type },
+    });
     if (response.status !== 200) expect.fail(`${response.status} ${await response.text()}`);
     return ((await response.json()) as { results: Array<{ id: string; score: number }> }).results;
   }
 
   it('stores the originals', { timeout: 300_000 }, async () => {
     for (const [id, [file, type]] of Object.entries(originals)) {
-      const response = await fetch(`/v1/items/${id}?namespace=${namespace}`, { method: 'PUT', body: fixture(file), headers: { 'content-type': type } });
+      const response = await fetch(`/v1/items/${id}?namespace=${namespace}`, {
+        method: 'PUT',
+        body: fixture(file),
+        headers: { 'content-type': type },
+      });
       expect(response.status, `${id}: ${await response.clone().text()}`).toBe(200);
     }
   });
 
   it('a JPEG, a lossy WebP and a 4:2:0 JPEG of chelsea find chelsea first', async () => {
-    for (const [file, type] of [['chelsea-q90.jpg', 'image/jpeg'], ['chelsea.webp', 'image/webp'], ['chelsea-420.jpg', 'image/jpeg']] as const) {
+    for (const [file, type] of [
+      ['chelsea-q90.jpg', 'image/jpeg'],
+      ['chelsea.webp', 'image/webp'],
+      ['chelsea-420.jpg', 'image/jpeg'],
+    ] as const) {
       const results = await nearest(fixture(file), type);
       expect(results[0]?.id, `${file}: ${JSON.stringify(results)}`).toBe('chelsea');
     }
@@ -87,9 +99,18 @@ describe.skipIf(!model)(`real weights (${model?.id ?? 'no mobilenet model in MOD
       const [file] = originals[id];
       const rgb = await decodeImage(fixture(file), { maxPixels: 50_000_000, orientation: 'apply' });
       // 80% of each side, off-centre; and half the size, bilinear.
-      const cropped = crop(rgb, Math.round(rgb.width * 0.15), Math.round(rgb.height * 0.05), Math.round(rgb.width * 0.8), Math.round(rgb.height * 0.8));
+      const cropped = crop(
+        rgb,
+        Math.round(rgb.width * 0.15),
+        Math.round(rgb.height * 0.05),
+        Math.round(rgb.width * 0.8),
+        Math.round(rgb.height * 0.8),
+      );
       const resized = resizeRgb(rgb, Math.round(rgb.width / 2), Math.round(rgb.height / 2), 'bilinear');
-      for (const [variant, image] of [['cropped', cropped], ['resized', resized]] as const) {
+      for (const [variant, image] of [
+        ['cropped', cropped],
+        ['resized', resized],
+      ] as const) {
         const results = await nearest(toBmp(image), 'image/bmp');
         expect(results[0]?.id, `${id} ${variant}: ${JSON.stringify(results)}`).toBe(id);
       }

@@ -41,17 +41,24 @@ export function itemsSuite(target: Target): void {
   let n = 0;
   /** Each test works in its own namespace. */
   const ns = () => `${target.kind}-t${++n}`;
-  const put = (id: string, namespace: string, init: RequestInit) => target.fetch(`/v1/items/${id}?namespace=${namespace}`, { method: 'PUT', ...init });
+  const put = (id: string, namespace: string, init: RequestInit) =>
+    target.fetch(`/v1/items/${id}?namespace=${namespace}`, { method: 'PUT', ...init });
   const putVector = (id: string, namespace: string, vector: ArrayLike<number>, metadata?: object) =>
     put(id, namespace, json({ vector: Array.from(vector), model: MODEL, ...(metadata && { metadata }) }, 'PUT'));
   const search = async (body: object, query = '') => ok<SearchAnswer>(await target.fetch(`/v1/search${query}`, json(body)));
   const embed = async (name: string, type: string) =>
-    (await ok<{ vector: number[] }>(await target.fetch('/v1/embed', { method: 'POST', body: fixture(name), headers: { 'content-type': type } }))).vector;
+    (
+      await ok<{ vector: number[] }>(
+        await target.fetch('/v1/embed', { method: 'POST', body: fixture(name), headers: { 'content-type': type } }),
+      )
+    ).vector;
 
   describe(`items, search and compare (${target.kind} store)`, () => {
     it('PUT stores a raw image under an id; GET returns it, with the vector /v1/embed gives', async () => {
       const namespace = ns();
-      const answer = await ok<Record<string, unknown>>(await put('chelsea', namespace, { body: fixture('chelsea.png'), headers: { 'content-type': 'image/png' } }));
+      const answer = await ok<Record<string, unknown>>(
+        await put('chelsea', namespace, { body: fixture('chelsea.png'), headers: { 'content-type': 'image/png' } }),
+      );
       expect(answer).toMatchObject({ id: 'chelsea', namespace, model: MODEL, dims: DIMS });
       expect(answer.consistency).toBe('eventual');
       if (target.kind === 'vectorize') expect(answer.mutationId).toEqual(expect.any(String));
@@ -69,10 +76,20 @@ export function itemsSuite(target: Target): void {
       form.append('image', new Blob([fixture('coffee.png')], { type: 'image/png' }), 'coffee.png');
       form.append('metadata', JSON.stringify({ title: 'coffee', year: 2020 }));
       await ok(await put('coffee-form', namespace, { body: form }));
-      await ok(await put('coffee-json', namespace, json({ image: toBase64(fixture('coffee.png')), metadata: { title: 'coffee', year: 2021 } }, 'PUT')));
+      await ok(
+        await put(
+          'coffee-json',
+          namespace,
+          json({ image: toBase64(fixture('coffee.png')), metadata: { title: 'coffee', year: 2021 } }, 'PUT'),
+        ),
+      );
       await target.settle();
-      const a = await ok<{ vector: number[]; metadata: object }>(await target.fetch(`/v1/items/coffee-form?namespace=${namespace}&vector=1`));
-      const b = await ok<{ vector: number[]; metadata: object }>(await target.fetch(`/v1/items/coffee-json?namespace=${namespace}&vector=1`));
+      const a = await ok<{ vector: number[]; metadata: object }>(
+        await target.fetch(`/v1/items/coffee-form?namespace=${namespace}&vector=1`),
+      );
+      const b = await ok<{ vector: number[]; metadata: object }>(
+        await target.fetch(`/v1/items/coffee-json?namespace=${namespace}&vector=1`),
+      );
       expect(a.metadata).toEqual({ title: 'coffee', year: 2020 });
       expect(b.metadata).toEqual({ title: 'coffee', year: 2021 });
       expect(a.vector).toEqual(b.vector);
@@ -80,14 +97,21 @@ export function itemsSuite(target: Target): void {
 
     it('PUT with a raw image takes its metadata from ?metadata= (checked like any metadata)', async () => {
       const namespace = ns();
-      const raw = (query: string) => put('m', `${namespace}${query}`, { body: fixture('coffee.png'), headers: { 'content-type': 'image/png' } });
+      const raw = (query: string) =>
+        put('m', `${namespace}${query}`, { body: fixture('coffee.png'), headers: { 'content-type': 'image/png' } });
       await ok(await raw(`&metadata=${encodeURIComponent('{"title":"coffee","tags":["cup"]}')}`));
       await target.settle();
-      expect(await ok(await target.fetch(`/v1/items/m?namespace=${namespace}`))).toMatchObject({ metadata: { title: 'coffee', tags: ['cup'] } });
+      expect(await ok(await target.fetch(`/v1/items/m?namespace=${namespace}`))).toMatchObject({
+        metadata: { title: 'coffee', tags: ['cup'] },
+      });
       expect((await expectProblem(await raw('&metadata=%7Bnope'), 422)).detail).toMatch(/^metadata: is not valid JSON/);
       expect((await expectProblem(await raw(`&metadata=${encodeURIComponent('{"_id":1}')}`), 422)).detail).toMatch(/metadata: .*reserved/);
       expect((await expectProblem(await raw('&metadata=%5B1%5D'), 422)).field).toBe('metadata');
-      const twice = await put('m', `${namespace}&metadata=${encodeURIComponent('{"a":1}')}`, json({ image: toBase64(fixture('coffee.png')), metadata: { b: 2 } }, 'PUT'));
+      const twice = await put(
+        'm',
+        `${namespace}&metadata=${encodeURIComponent('{"a":1}')}`,
+        json({ image: toBase64(fixture('coffee.png')), metadata: { b: 2 } }, 'PUT'),
+      );
       expect((await expectProblem(twice, 422)).detail).toMatch(/metadata: given both/);
     });
 
@@ -95,21 +119,39 @@ export function itemsSuite(target: Target): void {
       const namespace = ns();
       const vector = randomVector(DIMS, random(1));
       await ok(await putVector('v', namespace, vector, { from: 'browser' }));
-      const card = await ok<{ model: object }>(await target.fetch('/v1/embed', { method: 'POST', body: fixture('chelsea.png'), headers: { 'content-type': 'image/png' } }));
+      const card = await ok<{ model: object }>(
+        await target.fetch('/v1/embed', { method: 'POST', body: fixture('chelsea.png'), headers: { 'content-type': 'image/png' } }),
+      );
       // The full model card /v1/embed answers is accepted as it is.
       await ok(await put('v2', namespace, json({ vector: Array.from(vector), model: card.model }, 'PUT')));
-      const other = await expectProblem(await put('x', namespace, json({ vector: Array.from(vector), model: { ...MODEL, version: '2' } }, 'PUT')), 422);
+      const other = await expectProblem(
+        await put('x', namespace, json({ vector: Array.from(vector), model: { ...MODEL, version: '2' } }, 'PUT')),
+        422,
+      );
       expect(other.type).toMatch(/model-mismatch$/);
       expect(other.expected).toMatchObject({ ...MODEL, dims: DIMS });
-      const wrongSha = await expectProblem(await put('x', namespace, json({ vector: Array.from(vector), model: { ...MODEL, sha256: '0'.repeat(64) } }, 'PUT')), 422);
+      const wrongSha = await expectProblem(
+        await put('x', namespace, json({ vector: Array.from(vector), model: { ...MODEL, sha256: '0'.repeat(64) } }, 'PUT')),
+        422,
+      );
       expect(wrongSha.type).toMatch(/model-mismatch$/);
       const short = await expectProblem(await put('x', namespace, json({ vector: [1, 2, 3], model: MODEL }, 'PUT')), 422);
       expect(short.type).toMatch(/dims-mismatch$/);
       const noModel = await expectProblem(await put('x', namespace, json({ vector: Array.from(vector) }, 'PUT')), 422);
       expect(noModel.detail).toMatch(/model/);
-      const notFinite = await expectProblem(await put('x', namespace, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: `{"vector":[${'1,'.repeat(DIMS - 1)}"x"],"model":${JSON.stringify(MODEL)}}` }), 422);
+      const notFinite = await expectProblem(
+        await put('x', namespace, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: `{"vector":[${'1,'.repeat(DIMS - 1)}"x"],"model":${JSON.stringify(MODEL)}}`,
+        }),
+        422,
+      );
       expect(notFinite.detail).toMatch(/vector/);
-      await expectProblem(await put('x', namespace, json({ image: toBase64(fixture('chelsea.png')), vector: Array.from(vector), model: MODEL }, 'PUT')), 422);
+      await expectProblem(
+        await put('x', namespace, json({ image: toBase64(fixture('chelsea.png')), vector: Array.from(vector), model: MODEL }, 'PUT')),
+        422,
+      );
       await target.settle();
       const stored = await ok<{ vector: number[]; metadata: object }>(await target.fetch(`/v1/items/v?namespace=${namespace}&vector=true`));
       expect(stored.vector).toEqual(Array.from(vector));
@@ -136,7 +178,10 @@ export function itemsSuite(target: Target): void {
       expect((await expectProblem(await put('ok', namespace, { body: form }), 422)).detail).toMatch(/metadata: is not valid JSON/);
       await expectProblem(await put('ok', namespace, { body: 'x', headers: { 'content-type': 'text/plain' } }), 415);
       await expectProblem(await put('ok', namespace, { body: new Uint8Array(0), headers: { 'content-type': 'image/png' } }), 400);
-      await expectProblem(await put('ok', namespace, { body: new TextEncoder().encode('not an image'), headers: { 'content-type': 'image/png' } }), 415);
+      await expectProblem(
+        await put('ok', namespace, { body: new TextEncoder().encode('not an image'), headers: { 'content-type': 'image/png' } }),
+        415,
+      );
     });
 
     it('POST /v1/items upserts a batch of vectors and images; limits are problems', async () => {
@@ -157,16 +202,38 @@ export function itemsSuite(target: Target): void {
       expect(twice.detail).toMatch(/twice/);
       const tooMany = Array.from({ length: 1001 }, (_, i) => ({ id: `m${i}`, vector: items[0]!.vector, model: MODEL }));
       await expectProblem(await target.fetch(`/v1/items?namespace=${namespace}`, json({ items: tooMany })), 413);
-      expect((await expectProblem(await target.fetch(`/v1/items?namespace=${namespace}`, json({ items: [{ id: 'bad id', vector: items[0]!.vector, model: MODEL }] })), 422)).detail).toMatch(/items\.0\.id/);
+      expect(
+        (
+          await expectProblem(
+            await target.fetch(
+              `/v1/items?namespace=${namespace}`,
+              json({ items: [{ id: 'bad id', vector: items[0]!.vector, model: MODEL }] }),
+            ),
+            422,
+          )
+        ).detail,
+      ).toMatch(/items\.0\.id/);
       await expectProblem(await target.fetch(`/v1/items?namespace=${namespace}`, json({ items: [] })), 422);
-      await expectProblem(await target.fetch(`/v1/items?namespace=${namespace}`, { method: 'POST', body: fixture('chelsea.png'), headers: { 'content-type': 'image/png' } }), 415);
+      await expectProblem(
+        await target.fetch(`/v1/items?namespace=${namespace}`, {
+          method: 'POST',
+          body: fixture('chelsea.png'),
+          headers: { 'content-type': 'image/png' },
+        }),
+        415,
+      );
     });
 
     it('GET /v1/items lists every item through the cursor (KV), or answers 501 (Vectorize)', async () => {
       const namespace = ns();
       const next = random(4);
       const ids = Array.from({ length: 12 }, (_, i) => `l${i}`);
-      await ok(await target.fetch(`/v1/items?namespace=${namespace}`, json({ items: ids.map((id, i) => ({ id, vector: Array.from(randomVector(DIMS, next)), model: MODEL, metadata: { i } })) })));
+      await ok(
+        await target.fetch(
+          `/v1/items?namespace=${namespace}`,
+          json({ items: ids.map((id, i) => ({ id, vector: Array.from(randomVector(DIMS, next)), model: MODEL, metadata: { i } })) }),
+        ),
+      );
       await target.settle();
       if (target.kind === 'vectorize') {
         expect((await expectProblem(await target.fetch(`/v1/items?namespace=${namespace}`), 501)).detail).toMatch(/list-vectors/);
@@ -190,7 +257,13 @@ export function itemsSuite(target: Target): void {
 
     it('similar: neighbours of a stored item, best first, without itself; k, metric, filter, 404', async () => {
       const namespace = ns();
-      const photos = [['chelsea', 'chelsea.png', 'cat'], ['chelsea-q90', 'chelsea-q90.jpg', 'cat'], ['coffee', 'coffee.png', 'cup'], ['rocket', 'rocket.jpg', 'rocket'], ['astronaut', 'astronaut.png', 'person']] as const;
+      const photos = [
+        ['chelsea', 'chelsea.png', 'cat'],
+        ['chelsea-q90', 'chelsea-q90.jpg', 'cat'],
+        ['coffee', 'coffee.png', 'cup'],
+        ['rocket', 'rocket.jpg', 'rocket'],
+        ['astronaut', 'astronaut.png', 'person'],
+      ] as const;
       for (const [id, file, kind] of photos) {
         const form = new FormData();
         form.append('image', new Blob([fixture(file)]), file);
@@ -205,10 +278,17 @@ export function itemsSuite(target: Target): void {
       expect(answer.results[0]).toMatchObject({ id: 'chelsea-q90', metadata: { kind: 'cat' } });
       const scores = answer.results.map((r) => r.score);
       expect([...scores].sort((a, b) => b - a)).toEqual(scores);
-      const filtered = await ok<SearchAnswer>(await target.fetch(`/v1/items/chelsea/similar?namespace=${namespace}&filter=${encodeURIComponent('{"kind":{"$ne":"cat"}}')}`));
+      const filtered = await ok<SearchAnswer>(
+        await target.fetch(`/v1/items/chelsea/similar?namespace=${namespace}&filter=${encodeURIComponent('{"kind":{"$ne":"cat"}}')}`),
+      );
       expect(filtered.results.map((r) => r.id).sort()).toEqual(['astronaut', 'coffee', 'rocket']);
-      expect((await expectProblem(await target.fetch(`/v1/items/nobody/similar?namespace=${namespace}`), 404)).type).toMatch(/item-not-found$/);
-      const tooMany = await expectProblem(await target.fetch(`/v1/items/chelsea/similar?namespace=${namespace}&k=${target.maxTopK + 1}`), 422);
+      expect((await expectProblem(await target.fetch(`/v1/items/nobody/similar?namespace=${namespace}`), 404)).type).toMatch(
+        /item-not-found$/,
+      );
+      const tooMany = await expectProblem(
+        await target.fetch(`/v1/items/chelsea/similar?namespace=${namespace}&k=${target.maxTopK + 1}`),
+        422,
+      );
       expect(tooMany.type).toMatch(/k-too-large$/);
       expect(tooMany.limit).toBe(target.kind === 'vectorize' ? 19 : target.maxTopK);
       await expectProblem(await target.fetch(`/v1/items/chelsea/similar?namespace=${namespace}&k=0`), 422);
@@ -219,7 +299,9 @@ export function itemsSuite(target: Target): void {
         const distances = euclid.results.map((r) => r.score);
         expect([...distances].sort((a, b) => a - b)).toEqual(distances);
         expect(euclid.results[0]!.id).toBe('chelsea-q90');
-        expect((await ok<SearchAnswer>(await target.fetch(`/v1/items/chelsea/similar?namespace=${namespace}&metric=dot&k=2`))).metric).toBe('dot');
+        expect((await ok<SearchAnswer>(await target.fetch(`/v1/items/chelsea/similar?namespace=${namespace}&metric=dot&k=2`))).metric).toBe(
+          'dot',
+        );
       } else {
         const other = await expectProblem(await target.fetch(`/v1/items/chelsea/similar?namespace=${namespace}&metric=euclidean`), 422);
         expect(other.type).toMatch(/metric-not-supported$/);
@@ -229,11 +311,22 @@ export function itemsSuite(target: Target): void {
 
     it('search by image (raw, multipart, JSON) or by vector: the same photo first, with k, namespace and filter', async () => {
       const namespace = ns();
-      for (const [id, file, year] of [['chelsea', 'chelsea.png', 2019], ['coffee', 'coffee.png', 2020], ['rocket', 'rocket.jpg', 2021], ['camera', 'camera.png', 2022]] as const) {
+      for (const [id, file, year] of [
+        ['chelsea', 'chelsea.png', 2019],
+        ['coffee', 'coffee.png', 2020],
+        ['rocket', 'rocket.jpg', 2021],
+        ['camera', 'camera.png', 2022],
+      ] as const) {
         await ok(await put(id, namespace, json({ image: toBase64(fixture(file)), metadata: { year } }, 'PUT')));
       }
       await target.settle();
-      const raw = await ok<SearchAnswer>(await target.fetch(`/v1/search?namespace=${namespace}&k=2`, { method: 'POST', body: fixture('coffee.png'), headers: { 'content-type': 'image/png' } }));
+      const raw = await ok<SearchAnswer>(
+        await target.fetch(`/v1/search?namespace=${namespace}&k=2`, {
+          method: 'POST',
+          body: fixture('coffee.png'),
+          headers: { 'content-type': 'image/png' },
+        }),
+      );
       expect(raw.results.map((r) => r.id)[0]).toBe('coffee');
       expect(raw.results[0]!.score).toBeCloseTo(1, 5);
       expect(raw.results[0]!.metadata).toEqual({ year: 2020 });
@@ -242,7 +335,9 @@ export function itemsSuite(target: Target): void {
       form.append('image', new Blob([fixture('rocket.jpg')]), 'r.jpg');
       form.append('k', '1');
       form.append('namespace', namespace);
-      expect((await ok<SearchAnswer>(await target.fetch('/v1/search', { method: 'POST', body: form }))).results.map((r) => r.id)).toEqual(['rocket']);
+      expect((await ok<SearchAnswer>(await target.fetch('/v1/search', { method: 'POST', body: form }))).results.map((r) => r.id)).toEqual([
+        'rocket',
+      ]);
       const viaJson = await search({ image: toBase64(fixture('camera.png')), k: 1, namespace });
       expect(viaJson.results[0]!.id).toBe('camera');
       const vector = await embed('chelsea.png', 'image/png');
@@ -252,7 +347,9 @@ export function itemsSuite(target: Target): void {
       const filtered = await search({ vector, model: MODEL, namespace, filter: { year: { $gte: 2020, $lt: 2022 } } });
       expect(filtered.results.map((r) => r.id).sort()).toEqual(['coffee', 'rocket']);
       expect((await search({ vector, model: MODEL, namespace: ns() })).results).toEqual([]);
-      expect((await search({ vector, model: MODEL, namespace, filter: { year: { $in: [2019, 2022] } } })).results.map((r) => r.id).sort()).toEqual(['camera', 'chelsea']);
+      expect(
+        (await search({ vector, model: MODEL, namespace, filter: { year: { $in: [2019, 2022] } } })).results.map((r) => r.id).sort(),
+      ).toEqual(['camera', 'chelsea']);
     });
 
     it('search refuses bad k, metric, filter and bodies with problems', async () => {
@@ -268,7 +365,18 @@ export function itemsSuite(target: Target): void {
       expect(badFilter.detail).toMatch(/cannot be combined/);
       expect(badFilter.operators).toContain('$nin');
       expect((await expectProblem(await post({ filter: { year: { $regex: 'x' } } }), 422)).detail).toMatch(/filter/);
-      expect((await expectProblem(await target.fetch(`/v1/search?filter=%7Bnope`, { method: 'POST', body: fixture('chelsea.png'), headers: { 'content-type': 'image/png' } }), 422)).detail).toMatch(/not valid JSON/);
+      expect(
+        (
+          await expectProblem(
+            await target.fetch(`/v1/search?filter=%7Bnope`, {
+              method: 'POST',
+              body: fixture('chelsea.png'),
+              headers: { 'content-type': 'image/png' },
+            }),
+            422,
+          )
+        ).detail,
+      ).toMatch(/not valid JSON/);
       await expectProblem(await target.fetch('/v1/search', json({ namespace })), 422);
       // A vector needs the model that made it.
       const noModel = await expectProblem(await target.fetch('/v1/search', json({ vector, namespace })), 422);
@@ -282,7 +390,11 @@ export function itemsSuite(target: Target): void {
       const namespace = ns();
       const next = random(6);
       const base = randomVector(DIMS, next, true);
-      const items = Array.from({ length: 6 }, (_, i) => ({ id: `d${i}`, vector: Array.from(base, (v) => v + next() * 0.01), model: MODEL }));
+      const items = Array.from({ length: 6 }, (_, i) => ({
+        id: `d${i}`,
+        vector: Array.from(base, (v) => v + next() * 0.01),
+        model: MODEL,
+      }));
       await ok(await target.fetch(`/v1/items?namespace=${namespace}`, json({ items })));
       await target.settle();
       const deleted = await target.fetch(`/v1/items/d2?namespace=${namespace}`, { method: 'DELETE' });
@@ -315,12 +427,18 @@ export function itemsSuite(target: Target): void {
       const form = new FormData();
       form.append('a', new Blob([fixture('chelsea.png')]), 'a.png');
       form.append('b', new Blob([fixture('chelsea-q90.jpg')]), 'b.jpg');
-      const near = await ok<{ cosine: number; euclidean: number; model: object }>(await target.fetch('/v1/compare', { method: 'POST', body: form }));
+      const near = await ok<{ cosine: number; euclidean: number; model: object }>(
+        await target.fetch('/v1/compare', { method: 'POST', body: form }),
+      );
       expect(near.model).toEqual({ ...MODEL, dims: DIMS });
-      const far = await ok<{ cosine: number; euclidean: number }>(await target.fetch('/v1/compare', json({ a: toBase64(fixture('chelsea.png')), b: toBase64(fixture('rocket.jpg')) })));
+      const far = await ok<{ cosine: number; euclidean: number }>(
+        await target.fetch('/v1/compare', json({ a: toBase64(fixture('chelsea.png')), b: toBase64(fixture('rocket.jpg')) })),
+      );
       expect(near.cosine).toBeGreaterThan(far.cosine);
       expect(near.euclidean).toBeLessThan(far.euclidean);
-      const same = await ok<{ cosine: number; euclidean: number }>(await target.fetch('/v1/compare', json({ a: toBase64(fixture('coffee.png')), b: toBase64(fixture('coffee.png')) })));
+      const same = await ok<{ cosine: number; euclidean: number }>(
+        await target.fetch('/v1/compare', json({ a: toBase64(fixture('coffee.png')), b: toBase64(fixture('coffee.png')) })),
+      );
       expect(same.cosine).toBeCloseTo(1, 6);
       expect(same.euclidean).toBe(0);
       const missing = await expectProblem(await target.fetch('/v1/compare', json({ a: toBase64(fixture('coffee.png')) })), 422);
@@ -328,8 +446,14 @@ export function itemsSuite(target: Target): void {
       const onlyA = new FormData();
       onlyA.append('a', new Blob([fixture('coffee.png')]), 'a.png');
       expect((await expectProblem(await target.fetch('/v1/compare', { method: 'POST', body: onlyA }), 422)).detail).toMatch(/"b"/);
-      await expectProblem(await target.fetch('/v1/compare', { method: 'POST', body: fixture('coffee.png'), headers: { 'content-type': 'image/png' } }), 415);
-      await expectProblem(await target.fetch('/v1/compare', json({ a: toBase64(fixture('coffee.png')), b: toBase64(new TextEncoder().encode('nope')) })), 415);
+      await expectProblem(
+        await target.fetch('/v1/compare', { method: 'POST', body: fixture('coffee.png'), headers: { 'content-type': 'image/png' } }),
+        415,
+      );
+      await expectProblem(
+        await target.fetch('/v1/compare', json({ a: toBase64(fixture('coffee.png')), b: toBase64(new TextEncoder().encode('nope')) })),
+        415,
+      );
     });
   });
 }

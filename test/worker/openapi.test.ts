@@ -84,8 +84,17 @@ async function sample(req: Request, status: number): Promise<Response> {
   return response;
 }
 
-const json = (body: unknown, method = 'POST'): RequestInit => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const png = (init: RequestInit = {}): RequestInit => ({ method: 'POST', body: fixture('chelsea.png'), headers: { 'content-type': 'image/png' }, ...init });
+const json = (body: unknown, method = 'POST'): RequestInit => ({
+  method,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+const png = (init: RequestInit = {}): RequestInit => ({
+  method: 'POST',
+  body: fixture('chelsea.png'),
+  headers: { 'content-type': 'image/png' },
+  ...init,
+});
 const vector = Array.from(randomVector(DIMS, random(7)));
 
 describe('the Worker answers as /openapi.json documents', () => {
@@ -123,15 +132,27 @@ describe('the Worker answers as /openapi.json documents', () => {
   });
 
   it('items: put, batch, list, get, similar, delete', async () => {
-    await sample(request(`/v1/items/chelsea?namespace=${NS}&metadata=${encodeURIComponent('{"kind":"cat"}')}`, png({ method: 'PUT' })), 200);
+    await sample(
+      request(`/v1/items/chelsea?namespace=${NS}&metadata=${encodeURIComponent('{"kind":"cat"}')}`, png({ method: 'PUT' })),
+      200,
+    );
     await sample(request(`/v1/items/v?namespace=${NS}`, json({ vector, model: MODEL, metadata: { kind: 'random' } }, 'PUT')), 200);
     await sample(request(`/v1/items/x?namespace=${NS}`, json({ vector, model: { ...MODEL, version: '2' } }, 'PUT')), 422);
     await sample(request(`/v1/items/.hidden?namespace=${NS}`, json({ vector, model: MODEL }, 'PUT')), 422);
     await sample(request(`/v1/items/x?namespace=${NS}`, { method: 'PUT', body: 'x', headers: { 'content-type': 'text/plain' } }), 415);
     await sample(new Request(`${BASE}/v1/items/x?namespace=${NS}`, json({ vector, model: MODEL }, 'PUT')), 401);
-    await sample(request(`/v1/items/x?namespace=${NS}`, { ...json({ vector, model: MODEL }, 'PUT'), headers: { 'content-type': 'application/json', ...bearer(TEST_READ_KEY) } }), 403);
+    await sample(
+      request(`/v1/items/x?namespace=${NS}`, {
+        ...json({ vector, model: MODEL }, 'PUT'),
+        headers: { 'content-type': 'application/json', ...bearer(TEST_READ_KEY) },
+      }),
+      403,
+    );
 
-    const items = [{ id: 'b1', vector, model: MODEL }, { id: 'b2', image: toBase64(fixture('coffee.png')), metadata: { kind: 'cup' } }];
+    const items = [
+      { id: 'b1', vector, model: MODEL },
+      { id: 'b2', image: toBase64(fixture('coffee.png')), metadata: { kind: 'cup' } },
+    ];
     await sample(request(`/v1/items?namespace=${NS}`, json({ items })), 200);
     await sample(request(`/v1/items?namespace=${NS}`, json({ items: [] })), 422);
     await sample(request(`/v1/items?namespace=${NS}`, png()), 415);
@@ -160,8 +181,14 @@ describe('the Worker answers as /openapi.json documents', () => {
 
   it('thumbnails', async () => {
     const webp = fixture('chelsea.webp');
-    await sample(request(`/v1/thumbnails/chelsea?namespace=${NS}`, { method: 'PUT', body: webp, headers: { 'content-type': 'image/webp' } }), 200);
-    await sample(request(`/v1/thumbnails/nobody?namespace=${NS}`, { method: 'PUT', body: webp, headers: { 'content-type': 'image/webp' } }), 404);
+    await sample(
+      request(`/v1/thumbnails/chelsea?namespace=${NS}`, { method: 'PUT', body: webp, headers: { 'content-type': 'image/webp' } }),
+      200,
+    );
+    await sample(
+      request(`/v1/thumbnails/nobody?namespace=${NS}`, { method: 'PUT', body: webp, headers: { 'content-type': 'image/webp' } }),
+      404,
+    );
     await sample(request(`/v1/thumbnails/x?namespace=${NS}`, { method: 'PUT', body: new TextEncoder().encode('<svg/>') }), 415);
     const got = await sample(request(`/v1/thumbnails/chelsea?namespace=${NS}`), 200);
     await sample(request(`/v1/thumbnails/chelsea?namespace=${NS}`, { headers: { 'if-none-match': got.headers.get('etag')! } }), 304);

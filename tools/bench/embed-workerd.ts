@@ -34,8 +34,7 @@ try {
     return performance.now() - started;
   };
   const memory = async () =>
-    ((await (await fetch(`${server.url}/healthz`)).json()) as { runtime: { wasmMemoryBytes?: number } }).runtime
-      .wasmMemoryBytes;
+    ((await (await fetch(`${server.url}/healthz`)).json()) as { runtime: { wasmMemoryBytes?: number } }).runtime.wasmMemoryBytes;
 
   const first = await embed();
   const afterOne = await memory();
@@ -51,7 +50,9 @@ try {
   console.log(`first request (load + verify + session + first embed): ${first.toFixed(0)} ms`);
   console.log(`embed, ${runs} sequential: median ${quantile(times, 0.5).toFixed(0)} ms, p90 ${quantile(times, 0.9).toFixed(0)} ms`);
   console.log(`${runs} concurrent: ${concurrentMs.toFixed(0)} ms in all (serialised per isolate)`);
-  console.log(`wasm memory: after 1 request ${mib(afterOne)}, after ${runs + 1} ${mib(afterRuns)}, after ${runs} more concurrent ${mib(afterConcurrent)}`);
+  console.log(
+    `wasm memory: after 1 request ${mib(afterOne)}, after ${runs + 1} ${mib(afterRuns)}, after ${runs} more concurrent ${mib(afterConcurrent)}`,
+  );
 } finally {
   await server.stop();
 }

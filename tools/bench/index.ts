@@ -96,7 +96,8 @@ const MAX_PIXELS = BENCH_MAX_PIXELS;
 const MiB = 2 ** 20;
 
 const startedAt = performance.now();
-const log = (message: string) => process.stderr.write(`[bench ${((performance.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+const log = (message: string) =>
+  process.stderr.write(`[bench ${((performance.now() - startedAt) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
 
 // ---- models and images ----
 const MODEL_IDS = { int8: 'vgg16-synthetic-int8', fp32: 'vgg16-synthetic', mobilenet: 'mobilenet-v2-1.4-nsfwjs' } as const;
@@ -215,7 +216,9 @@ async function afterGc(worker: BenchWorker): Promise<Snapshot> {
 // ---- the Worker in workerd, one isolate per model ----
 /** The 64-d narrow int8 VGG16: its cold start is nearly all runtime start (its inference takes ~20 ms). */
 const RUNTIME_PROBE = 'vgg16-narrow-synthetic-int8';
-log(`bundling the Worker; runs ${RUNS} after ${WARMUP} warm-up, concurrency ${CONCURRENCY}, pinned to CPU ${process.env[PINNED_ENV] ?? 'none'}`);
+log(
+  `bundling the Worker; runs ${RUNS} after ${WARMUP} warm-up, concurrency ${CONCURRENCY}, pinned to CPU ${process.env[PINNED_ENV] ?? 'none'}`,
+);
 const probeManifest = findModel(RUNTIME_PROBE);
 if (probeManifest) await prepareModel(probeManifest);
 const bundle = await bundleWorker([...Object.values(MODEL_IDS), ...(probeManifest ? [RUNTIME_PROBE] : [])]);
@@ -226,7 +229,6 @@ const coldStartMs = {} as Record<ModelKey, number>;
 const workerdVectors = {} as Record<ModelKey, number[]>;
 let runtimeColdStartMs: number | undefined;
 let kvResult: KvResult = { status: 'skipped' };
-
 
 try {
   if (probeManifest) {
@@ -268,7 +270,9 @@ try {
     parity[`${key}_workerd_vs_nodewasm_max_abs`] = maxAbsDiff(workerdVectors[key], first.vector!);
   }
   const tfjs = await openTfjsWasm(manifests.fp32);
-  log(`Node sessions ready (onnxruntime-web create: ${MODEL_KEYS.map((k) => `${k} ${nodewasm[k].createMs.toFixed(0)} ms`).join(', ')}; tfjs-wasm ${tfjs.createMs.toFixed(0)} ms)`);
+  log(
+    `Node sessions ready (onnxruntime-web create: ${MODEL_KEYS.map((k) => `${k} ${nodewasm[k].createMs.toFixed(0)} ms`).join(', ')}; tfjs-wasm ${tfjs.createMs.toFixed(0)} ms)`,
+  );
 
   // The anchor computes the same function; the pre-sized BMP gives the same pixels as the photo.
   const tfjsVector = (await timedEmbed(photo.bytes, manifests.fp32, tfjs, MAX_PIXELS)).vector!;
@@ -317,7 +321,9 @@ try {
     const roundStarted = performance.now();
     recording = round >= WARMUP;
     for (const [, run] of shuffle(tasks, order)) await run();
-    log(`round ${round + 1}/${WARMUP + RUNS}${round < WARMUP ? ' (warm-up)' : ''}: ${((performance.now() - roundStarted) / 1000).toFixed(1)} s`);
+    log(
+      `round ${round + 1}/${WARMUP + RUNS}${round < WARMUP ? ' (warm-up)' : ''}: ${((performance.now() - roundStarted) / 1000).toFixed(1)} s`,
+    );
   }
   recording = true;
   for (const key of MODEL_KEYS) snapshots[key].sequential = await snapshot(workers[key]);
@@ -329,7 +335,13 @@ try {
     const timer = setInterval(() => {
       if (sampling || !worker.inspector) return;
       sampling = true;
-      worker.inspector.heapUsage().then((h) => heapPeaks[key].add(h), () => undefined).finally(() => (sampling = false));
+      worker.inspector
+        .heapUsage()
+        .then(
+          (h) => heapPeaks[key].add(h),
+          () => undefined,
+        )
+        .finally(() => (sampling = false));
     }, 50);
     const started = performance.now();
     await Promise.all(Array.from({ length: CONCURRENCY }, () => worker.embed(photo.bytes, photo.type, NO_STORE)));
@@ -483,8 +495,17 @@ function report(inputs: ReportInputs): void {
 
   const ms = {
     int8: { workerd: median('workerd.int8'), nodewasm: median('nodewasm.int8.total'), native: median('native.int8.total') },
-    fp32: { workerd: median('workerd.fp32'), nodewasm: median('nodewasm.fp32.total'), native: median('native.fp32.total'), tfjs: median('tfjs.fp32.total') },
-    mobilenet: { workerd: median('workerd.mobilenet'), nodewasm: median('nodewasm.mobilenet.total'), native: median('native.mobilenet.total') },
+    fp32: {
+      workerd: median('workerd.fp32'),
+      nodewasm: median('nodewasm.fp32.total'),
+      native: median('native.fp32.total'),
+      tfjs: median('tfjs.fp32.total'),
+    },
+    mobilenet: {
+      workerd: median('workerd.mobilenet'),
+      nodewasm: median('nodewasm.mobilenet.total'),
+      native: median('native.mobilenet.total'),
+    },
   };
   const infer = {
     int8: { nodewasm: median('nodewasm.int8.run'), native: median('native.int8.run') },
@@ -520,7 +541,10 @@ function report(inputs: ReportInputs): void {
       requests_in_flight: inFlight * image.bytes.byteLength + tensorBytes,
     };
     const total = Object.values(parts).reduce((a, b) => a + b, 0);
-    return { parts_mib: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, mib(v)])) as Record<keyof typeof parts, number>, total_mib: mib(total) };
+    return {
+      parts_mib: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, mib(v)])) as Record<keyof typeof parts, number>,
+      total_mib: mib(total),
+    };
   };
   const isolatePhoto = estimate(int8.concurrent.health, photo, CONCURRENCY);
   const isolateLarge = estimate(int8.large.health, large, 1);
@@ -542,8 +566,18 @@ function report(inputs: ReportInputs): void {
   });
 
   const result = {
-    machine: { cpu_pinned: process.env[PINNED_ENV] ?? null, runs: RUNS, warmup: WARMUP, concurrency: CONCURRENCY, quick, node: process.version },
-    images: { photo: `${photo.name} ${photo.width}x${photo.height} (${photo.bytes.byteLength} B)`, large: `${large.name} ${large.width}x${large.height} (${large.bytes.byteLength} B)` },
+    machine: {
+      cpu_pinned: process.env[PINNED_ENV] ?? null,
+      runs: RUNS,
+      warmup: WARMUP,
+      concurrency: CONCURRENCY,
+      quick,
+      node: process.version,
+    },
+    images: {
+      photo: `${photo.name} ${photo.width}x${photo.height} (${photo.bytes.byteLength} B)`,
+      large: `${large.name} ${large.width}x${large.height} (${large.bytes.byteLength} B)`,
+    },
     int8_workerd_ms: r1(ms.int8.workerd),
     int8_workerd_p90_ms: r1(p90('workerd.int8')),
     int8_nodewasm_ms: r1(ms.int8.nodewasm),
@@ -557,7 +591,9 @@ function report(inputs: ReportInputs): void {
     mobilenet_workerd_ms: r1(ms.mobilenet.workerd),
     mobilenet_nodewasm_ms: r1(ms.mobilenet.nodewasm),
     mobilenet_native_ms: r1(ms.mobilenet.native),
-    inference_only_ms: Object.fromEntries(Object.entries(infer).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([e, x]) => [e, r1(x)]))])),
+    inference_only_ms: Object.fromEntries(
+      Object.entries(infer).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([e, x]) => [e, r1(x)]))]),
+    ),
     ratio_workerd_nodewasm: r3(ms.int8.workerd / ms.int8.nodewasm),
     ratio_workerd_nodewasm_fp32: r3(ms.fp32.workerd / ms.fp32.nodewasm),
     ratio_workerd_nodewasm_mobilenet: r3(ms.mobilenet.workerd / ms.mobilenet.nodewasm),
@@ -597,7 +633,17 @@ function report(inputs: ReportInputs): void {
     cold_start_runtime_probe_ms: runtimeColdStartMs === undefined ? null : r1(runtimeColdStartMs),
     node_cold_path_ms: {
       onnxruntime_wasm_instantiate: r1(inputs.instantiateMs),
-      ...Object.fromEntries(MODEL_KEYS.map((k) => [k, { load_verify: r1(inputs.nodeLoad[k]!), create: r1(inputs.nodeCreate[k]!), first_inference: r1(inputs.firstRunMs[k]), steady_inference: r1(infer[k].nodewasm) }])),
+      ...Object.fromEntries(
+        MODEL_KEYS.map((k) => [
+          k,
+          {
+            load_verify: r1(inputs.nodeLoad[k]!),
+            create: r1(inputs.nodeCreate[k]!),
+            first_inference: r1(inputs.firstRunMs[k]),
+            steady_inference: r1(infer[k].nodewasm),
+          },
+        ]),
+      ),
     },
     tfjs_create_ms: r1(inputs.tfjsCreateMs),
     wasm_memory_mb: mib(int8.large.health.wasmMemoryBytes),
@@ -609,7 +655,11 @@ function report(inputs: ReportInputs): void {
     isolate_estimate_3000_parts_mib: isolateLarge.parts_mib,
     isolate_estimate_session_create_mb: mib(coldPeak),
     js_heap_after_gc_mib: { used: mib(int8.gc.heap?.usedSize), array_buffers: mib(int8.gc.heap?.backingStorageSize) },
-    js_heap_sampled_peak_mib: { used: mib(inputs.int8PhotoPeak.used), array_buffers: mib(inputs.int8PhotoPeak.backing), sum: mib(inputs.int8PhotoPeak.total) },
+    js_heap_sampled_peak_mib: {
+      used: mib(inputs.int8PhotoPeak.used),
+      array_buffers: mib(inputs.int8PhotoPeak.backing),
+      sum: mib(inputs.int8PhotoPeak.total),
+    },
     model_file_bytes_live_after_gc: int8.gc.health.modelFileBytesLive ?? null,
     workerd_rss_mib: {
       baseline_before_model: mib(rssBaseline),
@@ -632,88 +682,246 @@ function report(inputs: ReportInputs): void {
   const goals: Array<[string, string, boolean]> = [
     ['workerd / Node-wasm (int8) <= 1.6', `${result.ratio_workerd_nodewasm}`, result.ratio_workerd_nodewasm <= 1.6],
     ['int8 >= 2x faster than fp32 in workerd', `${r1(1 / result.ratio_int8_fp32_workerd)}x`, result.ratio_int8_fp32_workerd <= 0.5],
-    ['int8 VGG16 >= 25 GMAC/s in onnxruntime-web wasm (inference, Node)', `${result.gmacs.int8_nodewasm_inference}`, result.gmacs.int8_nodewasm_inference >= 25],
-    ['ahead of tfjs-wasm by >= 3x (workerd int8 vs tfjs fp32)', `${r1(1 / result.ratio_workerd_tfjs)}x`, result.ratio_workerd_tfjs <= 1 / 3],
+    [
+      'int8 VGG16 >= 25 GMAC/s in onnxruntime-web wasm (inference, Node)',
+      `${result.gmacs.int8_nodewasm_inference}`,
+      result.gmacs.int8_nodewasm_inference >= 25,
+    ],
+    [
+      'ahead of tfjs-wasm by >= 3x (workerd int8 vs tfjs fp32)',
+      `${r1(1 / result.ratio_workerd_tfjs)}x`,
+      result.ratio_workerd_tfjs <= 1 / 3,
+    ],
     ['wasm high-water <= 40 MiB (int8)', `${result.wasm_memory_mb} MiB`, result.wasm_memory_mb <= 40],
     ['isolate estimate <= 80 MB (int8, 640 px photo)', `${result.isolate_estimate_mb} MiB`, result.isolate_estimate_mb <= 80],
     ['cold start < 1.5 s (int8)', `${result.cold_start_ms} ms`, result.cold_start_ms < 1500],
-    ['decode + preprocess < 5% of an embed (640 px, workerd)', pct(result.preprocess.workerd_640_share), result.preprocess.workerd_640_share < 0.05],
+    [
+      'decode + preprocess < 5% of an embed (640 px, workerd)',
+      pct(result.preprocess.workerd_640_share),
+      result.preprocess.workerd_640_share < 0.05,
+    ],
     ['cached repeat < 20 ms', `${result.cache_hit_ms} ms`, result.cache_hit_ms < 20],
   ];
 
   const out: string[] = [];
   const table = (title: string, head: string[], rows: (string | number)[][]) => {
-    out.push('', `### ${title}`, '', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`));
+    out.push(
+      '',
+      `### ${title}`,
+      '',
+      `| ${head.join(' | ')} |`,
+      `|${head.map(() => '---').join('|')}|`,
+      ...rows.map((row) => `| ${row.join(' | ')} |`),
+    );
   };
   const cell = (key: string) => (samples.has(key) ? `${median(key).toFixed(0)} / ${p90(key).toFixed(0)}` : '—');
   out.push(
     `edge-features bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, pinned to CPU ${result.machine.cpu_pinned ?? 'none'}, ` +
       `${RUNS} rounds after ${WARMUP} warm-up, engines interleaved (shuffled each round); photo ${result.images.photo}, large ${result.images.large}`,
   );
-  table('Embed time per image, ms (median / p90): decode + resize + preprocess + inference', ['engine', 'int8 VGG16', 'fp32 VGG16', 'MobileNetV2-1.4'], [
-    ['workerd (wrangler dev, HTTP)', cell('workerd.int8'), cell('workerd.fp32'), cell('workerd.mobilenet')],
-    ['onnxruntime-web wasm in Node', cell('nodewasm.int8.total'), cell('nodewasm.fp32.total'), cell('nodewasm.mobilenet.total')],
-    ['  inference only', cell('nodewasm.int8.run'), cell('nodewasm.fp32.run'), cell('nodewasm.mobilenet.run')],
-    ['onnxruntime-node native, 1 thread', cell('native.int8.total'), cell('native.fp32.total'), cell('native.mobilenet.total')],
-    ['  inference only', cell('native.int8.run'), cell('native.fp32.run'), cell('native.mobilenet.run')],
-    ['tfjs-backend-wasm 1 thread (anchor)', '—', cell('tfjs.fp32.total'), '—'],
-    ['  inference only', '—', cell('tfjs.fp32.run'), '—'],
-  ]);
-  table('Ratios (same run)', ['ratio', 'int8 VGG16', 'fp32 VGG16', 'MobileNetV2'], [
-    ['workerd / Node-wasm', result.ratio_workerd_nodewasm, result.ratio_workerd_nodewasm_fp32, result.ratio_workerd_nodewasm_mobilenet],
-    ['workerd / native', result.ratio_workerd_native, r3(ms.fp32.workerd / ms.fp32.native), r3(ms.mobilenet.workerd / ms.mobilenet.native)],
-    ['int8 / fp32 (workerd; Node-wasm; native)', `${result.ratio_int8_fp32_workerd}; ${result.ratio_int8_fp32_nodewasm}; ${result.ratio_int8_fp32_native}`, '', ''],
-    ['vs tfjs-wasm fp32 (workerd int8; Node-wasm int8; Node-wasm fp32)', `${result.ratio_workerd_tfjs}; ${result.ratio_nodewasm_tfjs}`, `${result.ratio_nodewasm_fp32_tfjs}`, ''],
-  ]);
-  table('Achieved GMAC/s', ['engine', 'int8 VGG16', 'fp32 VGG16', 'MobileNetV2'], [
-    ['onnxruntime-web wasm (Node, inference)', result.gmacs.int8_nodewasm_inference, result.gmacs.fp32_nodewasm_inference, result.gmacs.mobilenet_nodewasm_inference],
-    ['workerd (whole embed incl. decode + HTTP)', result.gmacs.int8_workerd_embed, result.gmacs.fp32_workerd_embed, result.gmacs.mobilenet_workerd_embed],
-    ['onnxruntime-node native (inference)', result.gmacs.int8_native_inference, result.gmacs.fp32_native_inference, result.gmacs.mobilenet_native_inference],
-    ['tfjs-backend-wasm (inference)', '—', result.gmacs.fp32_tfjs_wasm_inference, '—'],
-  ]);
-  table('Decode + resize + preprocess', ['image', 'Node, ms', 'share of Node-wasm int8 embed', 'workerd, ms (MobileNet embed − same pixels as 224x224 BMP)', 'share of workerd int8 embed'], [
-    [`${photo.name} ${photo.width}x${photo.height}`, r1(nodePre640), pct(result.preprocess.node_640_share), r1(workerdPre640), pct(result.preprocess.workerd_640_share)],
-    [`${large.name} ${large.width}x${large.height}`, r1(nodePre3000), pct(result.preprocess.node_3000_share), r1(workerdPre3000), `${pct(result.preprocess.workerd_3000_share)} of ${r1(int8Large)} ms`],
-    ['photo right after a 3000 px JPEG (a fresh decoder instance, the garbage collected), extra', r1(recycleNode), '', '', ''],
-  ]);
-  table('Cold start: a fresh isolate’s first vector (model fetch from assets, sha256, session, first inference, HTTP)', ['model', 'workerd first vector, ms', 'workerd steady embed, ms', 'Node: load + verify / create / first inference / steady inference, ms'], [
-    ...MODEL_KEYS.map((k) => [MODEL_IDS[k], r1(coldStartMs[k]), r1(ms[k].workerd), `${r1(inputs.nodeLoad[k]!)} / ${r1(inputs.nodeCreate[k]!)} / ${r1(inputs.firstRunMs[k])} / ${r1(infer[k].nodewasm)}`]),
-    [`${RUNTIME_PROBE} (runtime start + a 0.25 GMAC model)`, runtimeColdStartMs === undefined ? '—' : r1(runtimeColdStartMs), '', `onnxruntime wasm instantiate in Node: ${r1(inputs.instantiateMs)}`],
-  ]);
-  table('onnxruntime WebAssembly memory, high-water (MiB)', ['model', 'after 1 request', 'after N sequential', 'N', `after ${CONCURRENCY} concurrent`], memoryRows.map((m) => [m.model, m.after_1, m.after_sequential, m.sequential_requests, m.after_concurrent]));
+  table(
+    'Embed time per image, ms (median / p90): decode + resize + preprocess + inference',
+    ['engine', 'int8 VGG16', 'fp32 VGG16', 'MobileNetV2-1.4'],
+    [
+      ['workerd (wrangler dev, HTTP)', cell('workerd.int8'), cell('workerd.fp32'), cell('workerd.mobilenet')],
+      ['onnxruntime-web wasm in Node', cell('nodewasm.int8.total'), cell('nodewasm.fp32.total'), cell('nodewasm.mobilenet.total')],
+      ['  inference only', cell('nodewasm.int8.run'), cell('nodewasm.fp32.run'), cell('nodewasm.mobilenet.run')],
+      ['onnxruntime-node native, 1 thread', cell('native.int8.total'), cell('native.fp32.total'), cell('native.mobilenet.total')],
+      ['  inference only', cell('native.int8.run'), cell('native.fp32.run'), cell('native.mobilenet.run')],
+      ['tfjs-backend-wasm 1 thread (anchor)', '—', cell('tfjs.fp32.total'), '—'],
+      ['  inference only', '—', cell('tfjs.fp32.run'), '—'],
+    ],
+  );
+  table(
+    'Ratios (same run)',
+    ['ratio', 'int8 VGG16', 'fp32 VGG16', 'MobileNetV2'],
+    [
+      ['workerd / Node-wasm', result.ratio_workerd_nodewasm, result.ratio_workerd_nodewasm_fp32, result.ratio_workerd_nodewasm_mobilenet],
+      [
+        'workerd / native',
+        result.ratio_workerd_native,
+        r3(ms.fp32.workerd / ms.fp32.native),
+        r3(ms.mobilenet.workerd / ms.mobilenet.native),
+      ],
+      [
+        'int8 / fp32 (workerd; Node-wasm; native)',
+        `${result.ratio_int8_fp32_workerd}; ${result.ratio_int8_fp32_nodewasm}; ${result.ratio_int8_fp32_native}`,
+        '',
+        '',
+      ],
+      [
+        'vs tfjs-wasm fp32 (workerd int8; Node-wasm int8; Node-wasm fp32)',
+        `${result.ratio_workerd_tfjs}; ${result.ratio_nodewasm_tfjs}`,
+        `${result.ratio_nodewasm_fp32_tfjs}`,
+        '',
+      ],
+    ],
+  );
+  table(
+    'Achieved GMAC/s',
+    ['engine', 'int8 VGG16', 'fp32 VGG16', 'MobileNetV2'],
+    [
+      [
+        'onnxruntime-web wasm (Node, inference)',
+        result.gmacs.int8_nodewasm_inference,
+        result.gmacs.fp32_nodewasm_inference,
+        result.gmacs.mobilenet_nodewasm_inference,
+      ],
+      [
+        'workerd (whole embed incl. decode + HTTP)',
+        result.gmacs.int8_workerd_embed,
+        result.gmacs.fp32_workerd_embed,
+        result.gmacs.mobilenet_workerd_embed,
+      ],
+      [
+        'onnxruntime-node native (inference)',
+        result.gmacs.int8_native_inference,
+        result.gmacs.fp32_native_inference,
+        result.gmacs.mobilenet_native_inference,
+      ],
+      ['tfjs-backend-wasm (inference)', '—', result.gmacs.fp32_tfjs_wasm_inference, '—'],
+    ],
+  );
+  table(
+    'Decode + resize + preprocess',
+    [
+      'image',
+      'Node, ms',
+      'share of Node-wasm int8 embed',
+      'workerd, ms (MobileNet embed − same pixels as 224x224 BMP)',
+      'share of workerd int8 embed',
+    ],
+    [
+      [
+        `${photo.name} ${photo.width}x${photo.height}`,
+        r1(nodePre640),
+        pct(result.preprocess.node_640_share),
+        r1(workerdPre640),
+        pct(result.preprocess.workerd_640_share),
+      ],
+      [
+        `${large.name} ${large.width}x${large.height}`,
+        r1(nodePre3000),
+        pct(result.preprocess.node_3000_share),
+        r1(workerdPre3000),
+        `${pct(result.preprocess.workerd_3000_share)} of ${r1(int8Large)} ms`,
+      ],
+      ['photo right after a 3000 px JPEG (a fresh decoder instance, the garbage collected), extra', r1(recycleNode), '', '', ''],
+    ],
+  );
+  table(
+    'Cold start: a fresh isolate’s first vector (model fetch from assets, sha256, session, first inference, HTTP)',
+    [
+      'model',
+      'workerd first vector, ms',
+      'workerd steady embed, ms',
+      'Node: load + verify / create / first inference / steady inference, ms',
+    ],
+    [
+      ...MODEL_KEYS.map((k) => [
+        MODEL_IDS[k],
+        r1(coldStartMs[k]),
+        r1(ms[k].workerd),
+        `${r1(inputs.nodeLoad[k]!)} / ${r1(inputs.nodeCreate[k]!)} / ${r1(inputs.firstRunMs[k])} / ${r1(infer[k].nodewasm)}`,
+      ]),
+      [
+        `${RUNTIME_PROBE} (runtime start + a 0.25 GMAC model)`,
+        runtimeColdStartMs === undefined ? '—' : r1(runtimeColdStartMs),
+        '',
+        `onnxruntime wasm instantiate in Node: ${r1(inputs.instantiateMs)}`,
+      ],
+    ],
+  );
+  table(
+    'onnxruntime WebAssembly memory, high-water (MiB)',
+    ['model', 'after 1 request', 'after N sequential', 'N', `after ${CONCURRENCY} concurrent`],
+    memoryRows.map((m) => [m.model, m.after_1, m.after_sequential, m.sequential_requests, m.after_concurrent]),
+  );
   const p = isolatePhoto.parts_mib;
   const q = isolateLarge.parts_mib;
-  table('Isolate estimate, int8 VGG16 (MiB; a Worker isolate has 128 MB)', ['part', `640 px photo, ${CONCURRENCY} in flight`, '3000 px JPEG, 1 request', 'how'], [
-    ['onnxruntime wasm memory', p.onnxruntime_wasm_memory, q.onnxruntime_wasm_memory, 'measured (/healthz)'],
-    ['codec wasm memory, peak', p.codec_wasm_memory_peak, q.codec_wasm_memory_peak, 'measured (/healthz)'],
-    ['compiled wasm code', p.compiled_wasm_code, q.compiled_wasm_code, `taken as the .wasm sizes: ${Object.entries(code).map(([k, v]) => `${k} ${mib(v)}`).join(', ')}`],
-    ['V8 heap + ArrayBuffers, live', p.js_heap_live, q.js_heap_live, 'measured after a forced GC (inspector)'],
-    ['decode buffers (RGBA copy + RGB)', p.decode_buffers, q.decode_buffers, 'computed: 7 B/pixel'],
-    ['requests in flight (bodies + one input tensor)', p.requests_in_flight, q.requests_in_flight, 'computed (the inference gate embeds one at a time)'],
-    ['**total**', `**${isolatePhoto.total_mib}**`, `**${isolateLarge.total_mib}**`, 'every part counted as live at once'],
-    ['V8 heap + ArrayBuffers, sampled peak incl. garbage', result.js_heap_sampled_peak_mib.sum, '', 'measured between requests; includes uncollected garbage'],
-    ['workerd process RSS high-water − baseline', result.workerd_rss_mib.delta_photo_upper_bound, result.workerd_rss_mib.delta_3000_upper_bound, `upper bound: the process also runs miniflare's services (baseline ${result.workerd_rss_mib.baseline_before_model} MiB)`],
-  ]);
+  table(
+    'Isolate estimate, int8 VGG16 (MiB; a Worker isolate has 128 MB)',
+    ['part', `640 px photo, ${CONCURRENCY} in flight`, '3000 px JPEG, 1 request', 'how'],
+    [
+      ['onnxruntime wasm memory', p.onnxruntime_wasm_memory, q.onnxruntime_wasm_memory, 'measured (/healthz)'],
+      ['codec wasm memory, peak', p.codec_wasm_memory_peak, q.codec_wasm_memory_peak, 'measured (/healthz)'],
+      [
+        'compiled wasm code',
+        p.compiled_wasm_code,
+        q.compiled_wasm_code,
+        `taken as the .wasm sizes: ${Object.entries(code)
+          .map(([k, v]) => `${k} ${mib(v)}`)
+          .join(', ')}`,
+      ],
+      ['V8 heap + ArrayBuffers, live', p.js_heap_live, q.js_heap_live, 'measured after a forced GC (inspector)'],
+      ['decode buffers (RGBA copy + RGB)', p.decode_buffers, q.decode_buffers, 'computed: 7 B/pixel'],
+      [
+        'requests in flight (bodies + one input tensor)',
+        p.requests_in_flight,
+        q.requests_in_flight,
+        'computed (the inference gate embeds one at a time)',
+      ],
+      ['**total**', `**${isolatePhoto.total_mib}**`, `**${isolateLarge.total_mib}**`, 'every part counted as live at once'],
+      [
+        'V8 heap + ArrayBuffers, sampled peak incl. garbage',
+        result.js_heap_sampled_peak_mib.sum,
+        '',
+        'measured between requests; includes uncollected garbage',
+      ],
+      [
+        'workerd process RSS high-water − baseline',
+        result.workerd_rss_mib.delta_photo_upper_bound,
+        result.workerd_rss_mib.delta_3000_upper_bound,
+        `upper bound: the process also runs miniflare's services (baseline ${result.workerd_rss_mib.baseline_before_model} MiB)`,
+      ],
+    ],
+  );
   out.push(
     '',
     `At session creation (files in JS + onnxruntime memory + code + JS): ~${result.isolate_estimate_session_create_mb} MiB. ` +
       `After a forced GC: V8 heap ${result.js_heap_after_gc_mib.used} MiB, ArrayBuffers ${result.js_heap_after_gc_mib.array_buffers} MiB; ` +
       `model file bytes still live: ${result.model_file_bytes_live_after_gc ?? 'n/a'}.`,
   );
-  table('Embedding cache (int8 Worker, the photo)', ['figure', 'ms'], [
-    ['repeat (hit), median / p90', `${result.cache_hit_ms} / ${result.cache_hit_p90_ms}`],
-    [`first request (${inputs.cacheCheck.first})`, result.cache_miss_ms],
-    ['GET /healthz round trip (the HTTP floor)', result.healthz_rtt_ms],
-    ['hit vector identical to the computed one', String(inputs.cacheCheck.identical)],
-  ]);
+  table(
+    'Embedding cache (int8 Worker, the photo)',
+    ['figure', 'ms'],
+    [
+      ['repeat (hit), median / p90', `${result.cache_hit_ms} / ${result.cache_hit_p90_ms}`],
+      [`first request (${inputs.cacheCheck.first})`, result.cache_miss_ms],
+      ['GET /healthz round trip (the HTTP floor)', result.healthz_rtt_ms],
+      ['hit vector identical to the computed one', String(inputs.cacheCheck.identical)],
+    ],
+  );
   if (kvResult.status === 'measured') {
-    table(`KV search latency by store size (${kvResult.script}, ${manifests.int8.dims}-d)`, ['items', 'cold ms', 'median ms', 'p90 ms', 'KV operations', 'values read (median)', 'found first'], kvResult.rows.map((row) => [row.items, row.cold_ms, row.median_ms, row.p90_ms, row.kv_operations, row.values_read_median, row.found_first]));
+    table(
+      `KV search latency by store size (${kvResult.script}, ${manifests.int8.dims}-d)`,
+      ['items', 'cold ms', 'median ms', 'p90 ms', 'KV operations', 'values read (median)', 'found first'],
+      kvResult.rows.map((row) => [
+        row.items,
+        row.cold_ms,
+        row.median_ms,
+        row.p90_ms,
+        row.kv_operations,
+        row.values_read_median,
+        row.found_first,
+      ]),
+    );
   } else {
     out.push('', '### KV search latency', '', `${kvResult.status}${kvResult.note ? `: ${kvResult.note}` : ''}`);
   }
-  out.push('', `Parity: ${Object.entries(inputs.parity).map(([k, v]) => `${k} ${v === 0 ? '0' : v.toPrecision(3)}`).join('; ')}`);
-  table('Goals', ['goal', 'measured', 'met'], goals.map(([goal, measured, met]) => [goal, measured, met ? 'yes' : '**no**']));
+  out.push(
+    '',
+    `Parity: ${Object.entries(inputs.parity)
+      .map(([k, v]) => `${k} ${v === 0 ? '0' : v.toPrecision(3)}`)
+      .join('; ')}`,
+  );
+  table(
+    'Goals',
+    ['goal', 'measured', 'met'],
+    goals.map(([goal, measured, met]) => [goal, measured, met ? 'yes' : '**no**']),
+  );
   console.log(out.join('\n'));
   const raw = values.samples ? { samples: Object.fromEntries([...samples].map(([k, v]) => [k, v.map(r1)])) } : {};
-  if (values.json) console.log(JSON.stringify({ ...result, goals: Object.fromEntries(goals.map(([g, m, ok]) => [g, { measured: m, met: ok }])), ...raw }));
+  if (values.json)
+    console.log(JSON.stringify({ ...result, goals: Object.fromEntries(goals.map(([g, m, ok]) => [g, { measured: m, met: ok }])), ...raw }));
 }

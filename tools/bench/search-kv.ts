@@ -70,7 +70,11 @@ const config = join(root, 'wrangler.toml');
 
 /** Bundles the Worker once, so edits to src/ during a run cannot restart it mid-measurement. */
 async function bundle(outdir: string): Promise<string> {
-  const child = spawn('wrangler', ['deploy', '--dry-run', '--outdir', outdir, '-c', config], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: quiet });
+  const child = spawn('wrangler', ['deploy', '--dry-run', '--outdir', outdir, '-c', config], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: quiet,
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -83,7 +87,27 @@ async function startWorker(script: string, persist: string): Promise<{ url: stri
   const port = await freePort();
   const child: ChildProcess = spawn(
     'wrangler',
-    ['dev', script, '-c', config, '--no-bundle', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--persist-to', persist, '--var', `MODEL_ID:${model.id}`, '--var', `API_KEYS:${BENCH_KEYS}`, '--var', 'READ_AUTH:open'],
+    [
+      'dev',
+      script,
+      '-c',
+      config,
+      '--no-bundle',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--log-level',
+      'warn',
+      '--persist-to',
+      persist,
+      '--var',
+      `MODEL_ID:${model.id}`,
+      '--var',
+      `API_KEYS:${BENCH_KEYS}`,
+      '--var',
+      'READ_AUTH:open',
+    ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: quiet },
   );
   let output = '';
@@ -91,7 +115,12 @@ async function startWorker(script: string, persist: string): Promise<{ url: stri
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
-  while (!(await fetch(`${url}/healthz`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGTERM');
       throw new Error(`wrangler dev did not start:\n${output}`);
@@ -184,7 +213,6 @@ async function search(url: string, namespace: string, vector: number[]): Promise
     top: body.results[0]?.id ?? '',
   };
 }
-
 
 const persist = await mkdtemp(join(tmpdir(), 'edge-features-bench-'));
 let server: { url: string; stop: () => Promise<void> } | undefined;

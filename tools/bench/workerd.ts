@@ -59,7 +59,12 @@ export async function bundleWorker(modelIds: readonly string[]): Promise<WorkerB
       .replace(/^directory\s*=.*$/m, `directory = ${JSON.stringify(assets)}`);
     if (!config.includes(JSON.stringify(assets))) throw new Error('wrangler.toml has no [assets] directory line to redirect');
     await writeFile(join(dir, 'wrangler.toml'), config);
-    return { script, config: join(dir, 'wrangler.toml'), dir, cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 }) };
+    return {
+      script,
+      config: join(dir, 'wrangler.toml'),
+      dir,
+      cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 }),
+    };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
@@ -178,12 +183,21 @@ export async function startBenchWorker(bundle: WorkerBundle, modelId: string, va
     health: async () => (await (await fetch(`${server.url}/healthz`)).json()) as Health,
     async embed(image, type, headers = {}) {
       const started = performance.now();
-      const response = await fetch(`${server.url}/v1/embed`, { method: 'POST', body: image, headers: { 'content-type': type, ...headers } });
+      const response = await fetch(`${server.url}/v1/embed`, {
+        method: 'POST',
+        body: image,
+        headers: { 'content-type': type, ...headers },
+      });
       const text = await response.text();
       const ms = performance.now() - started;
       if (!response.ok) throw new Error(`${modelId}: embed answered ${response.status}: ${text.slice(0, 300)}`);
       embeds++;
-      return { ms, status: response.status, cache: response.headers.get('x-embed-cache'), vector: (JSON.parse(text) as { vector?: number[] }).vector };
+      return {
+        ms,
+        status: response.status,
+        cache: response.headers.get('x-embed-cache'),
+        vector: (JSON.parse(text) as { vector?: number[] }).vector,
+      };
     },
     async stop() {
       inspector?.close();

@@ -44,7 +44,10 @@ export async function startWranglerDev(
       child.kill('SIGTERM');
       throw new Error(`wrangler dev did not answer within ${timeoutMs} ms:\n${output}`);
     }
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -84,7 +84,11 @@ async function copyOrt(): Promise<OrtRuntimeManifest> {
       written.add(path);
       parts.push({ path, bytes: part.byteLength, sha256: sha256Hex(part) });
     }
-    builds[name] = { module: files.module, glue: files.glue, wasm: { name: files.wasm, bytes: wasm.byteLength, sha256: sha256Hex(wasm), parts } };
+    builds[name] = {
+      module: files.module,
+      glue: files.glue,
+      wasm: { name: files.wasm, bytes: wasm.byteLength, sha256: sha256Hex(wasm), parts },
+    };
   }
   const manifest: OrtRuntimeManifest = { onnxruntime: ORT_VERSION, builds };
   await writeIfChanged(join(dir, 'runtime.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -149,5 +153,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const started = performance.now();
   const manifest = await buildBrowser();
   const parts = Object.values(manifest.builds).reduce((n, b) => n + b.wasm.parts.length, 0);
-  console.log(`browser build: onnxruntime-web ${manifest.onnxruntime}, ${parts} wasm parts, ${(performance.now() - started).toFixed(0)} ms`);
+  console.log(
+    `browser build: onnxruntime-web ${manifest.onnxruntime}, ${parts} wasm parts, ${(performance.now() - started).toFixed(0)} ms`,
+  );
 }

@@ -42,7 +42,8 @@ function checkImports(file: string, text: string, dependencies: ReadonlySet<stri
       if (specifier!.endsWith('.ts')) throw new Error(`${relative(ROOT, file)} still imports ${specifier} (a source file)`);
       continue;
     }
-    if (!dependencies.has(packageOf(specifier!))) throw new Error(`${relative(ROOT, file)} imports ${specifier}, which is not in package.json "dependencies"`);
+    if (!dependencies.has(packageOf(specifier!)))
+      throw new Error(`${relative(ROOT, file)} imports ${specifier}, which is not in package.json "dependencies"`);
   }
 }
 
@@ -80,5 +81,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const started = performance.now();
   const built = await buildPackage();
   const kB = (n: number) => `${(n / 1024).toFixed(1)} kB`;
-  console.log(`package build: ${built.files} files in dist/package (JS ${kB(built.jsBytes)}, .d.ts ${kB(built.dtsBytes)}), ${(performance.now() - started).toFixed(0)} ms`);
+  console.log(
+    `package build: ${built.files} files in dist/package (JS ${kB(built.jsBytes)}, .d.ts ${kB(built.dtsBytes)}), ${(performance.now() - started).toFixed(0)} ms`,
+  );
 }

@@ -61,9 +61,13 @@ async function until(page: Page, key: string, value: string): Promise<void> {
 /** The demo with stored photos, a query's neighbours and a comparison. */
 async function shootDemo(page: Page, out: string): Promise<void> {
   await page.goto(`${server.url}/demo/`);
-  await page.waitForFunction(() => (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state !== 'loading', undefined, {
-    timeout: 300_000,
-  });
+  await page.waitForFunction(
+    () => (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state !== 'loading',
+    undefined,
+    {
+      timeout: 300_000,
+    },
+  );
   await page.locator('#api-key').fill(apiKey);
   for (const [file, id] of STORED) {
     await page.locator('#file').setInputFiles(await upload(file));
@@ -75,12 +79,22 @@ async function shootDemo(page: Page, out: string): Promise<void> {
   }
   await page.locator('#compare-a').setInputFiles(await upload('chelsea.png'));
   await page.locator('#compare-b').setInputFiles(await upload(QUERY));
-  await page.waitForFunction(() => /^cosine/.test((globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } }).document.getElementById('compare-result').textContent));
+  await page.waitForFunction(() =>
+    /^cosine/.test(
+      (globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } }).document.getElementById(
+        'compare-result',
+      ).textContent,
+    ),
+  );
   await page.locator('#file').setInputFiles(await upload(QUERY));
   await until(page, 'embedded', QUERY);
   // Let the thumbnails arrive.
   await page.waitForFunction(() =>
-    Array.from((globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ complete: boolean }> } }).document.querySelectorAll('#similar img')).every((img) => img.complete),
+    Array.from(
+      (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ complete: boolean }> } }).document.querySelectorAll(
+        '#similar img',
+      ),
+    ).every((img) => img.complete),
   );
   console.log(await page.locator('#similar-note').textContent());
   console.log((await page.locator('#similar li').allTextContents()).join('\n'));
@@ -92,9 +106,13 @@ async function shootDemo(page: Page, out: string): Promise<void> {
 /** The API reference with every operation of /openapi.json listed (collapsed). */
 async function shootReference(page: Page, out: string): Promise<void> {
   await page.goto(`${server.url}/reference/`);
-  await page.waitForFunction(() => (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state === 'ready', undefined, {
-    timeout: 60_000,
-  });
+  await page.waitForFunction(
+    () => (globalThis as unknown as { document: { body: { dataset: { state?: string } } } }).document.body.dataset.state === 'ready',
+    undefined,
+    {
+      timeout: 60_000,
+    },
+  );
   console.log(`reference: ${await page.locator('.opblock').count()} operations`);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, await paletteOf(await page.screenshot({ fullPage: true })));
@@ -105,9 +123,13 @@ await buildBrowser();
 const state = await mkdtemp(join(tmpdir(), 'edge-features-screenshot-'));
 // A key for this run only: the page stores items, which needs the write scope.
 const apiKey = `screenshot-${crypto.randomUUID()}`;
-const server = await startWranglerDev({ ...(values.model && { MODEL_ID: values.model }), API_KEYS: `screenshot:read+write:${apiKey}` }, 180_000, {
-  args: ['--persist-to', state],
-});
+const server = await startWranglerDev(
+  { ...(values.model && { MODEL_ID: values.model }), API_KEYS: `screenshot:read+write:${apiKey}` },
+  180_000,
+  {
+    args: ['--persist-to', state],
+  },
+);
 const chromium = await launchChromium({ webgpu: values.webgpu, viewport: { width: 1040, height: 800 } });
 try {
   const page = await chromium.context.newPage();

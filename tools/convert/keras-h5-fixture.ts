@@ -55,10 +55,7 @@ export function kerasVgg16LayerNames(config: Vgg16Config = VGG16_CONFIG): string
 }
 
 /** Writes the fixture; returns the weights it holds (HWIO, as read back by readKerasVgg16Weights). */
-export async function writeKerasVgg16H5(
-  path: string,
-  options: KerasH5FixtureOptions = {},
-): Promise<Map<string, KerasConvWeights>> {
+export async function writeKerasVgg16H5(path: string, options: KerasH5FixtureOptions = {}): Promise<Map<string, KerasConvWeights>> {
   const h5 = await loadH5wasm();
   const config = options.config ?? VGG16_CONFIG;
   const flavor = options.flavor ?? 'keras1';
@@ -97,8 +94,7 @@ export async function writeKerasVgg16H5(
         group.create_attribute('weight_names', new Float64Array(0), [0], '<d');
         continue;
       }
-      const [kernelName, biasName] =
-        flavor === 'keras1' ? [`${name}_W_1:0`, `${name}_b_1:0`] : [`${name}/kernel:0`, `${name}/bias:0`];
+      const [kernelName, biasName] = flavor === 'keras1' ? [`${name}_W_1:0`, `${name}_b_1:0`] : [`${name}/kernel:0`, `${name}/bias:0`];
       const [wn, wnType] = strings([kernelName, biasName]);
       group.create_attribute('weight_names', wn, [2], wnType);
       const { inChannels: cin, outChannels: cout } = layer;
@@ -131,7 +127,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const out = positionals[0];
   const flavor = values.flavor as KerasH5Flavor;
   if (out === undefined || !KERAS_H5_FLAVORS.includes(flavor)) {
-    console.error(`usage: npx node tools/convert/keras-h5-fixture.ts OUT.h5 [--flavor ${KERAS_H5_FLAVORS.join('|')}] [--narrow N] [--seed S]`);
+    console.error(
+      `usage: npx node tools/convert/keras-h5-fixture.ts OUT.h5 [--flavor ${KERAS_H5_FLAVORS.join('|')}] [--narrow N] [--seed S]`,
+    );
     process.exit(2);
   }
   const config = values.narrow === undefined ? VGG16_CONFIG : { ...VGG16_CONFIG, blocks: narrowBlocks(Number(values.narrow)) };

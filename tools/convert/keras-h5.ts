@@ -69,7 +69,8 @@ async function checkHdf5File(path: string, label: string): Promise<void> {
 function describeBytes(first: Uint8Array): string {
   const text = new TextDecoder('latin1').decode(first);
   if (first.length === 0) return ', empty';
-  if (text.startsWith('PK\x03\x04')) return ', a zip archive: a Keras 3 .keras file? It holds model.weights.h5 (Keras 3 layout, not read here)';
+  if (text.startsWith('PK\x03\x04'))
+    return ', a zip archive: a Keras 3 .keras file? It holds model.weights.h5 (Keras 3 layout, not read here)';
   if (text.startsWith('version https://git-lfs')) return ', a Git LFS pointer, not the file itself';
   if (/^\s*[{[]/.test(text)) return ', it looks like JSON: for a TF.js model.json use tools/convert/tfjs-layers.ts';
   if (/^\s*</.test(text)) return ', it looks like HTML or XML: an error page saved instead of the file?';
@@ -77,10 +78,7 @@ function describeBytes(first: Uint8Array): string {
 }
 
 /** Runs `fn` on the open file, closing it (and removing the temporary copy of in-memory bytes) after. */
-export async function withH5File<T>(
-  source: string | Uint8Array,
-  fn: (file: InstanceType<H5wasm['File']>, label: string) => T,
-): Promise<T> {
+export async function withH5File<T>(source: string | Uint8Array, fn: (file: InstanceType<H5wasm['File']>, label: string) => T): Promise<T> {
   const lib = await loadH5wasm();
   let path: string;
   let label: string;
@@ -118,7 +116,10 @@ export async function withH5File<T>(
 /** The innermost (most specific) entry of an HDF5 error stack, e.g. "truncated file: eof = ...". */
 export function hdf5Message(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  const entries = text.split('\n').map((l) => l.trim()).filter((l) => /^#\d+:/.test(l));
+  const entries = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^#\d+:/.test(l));
   const last = entries[entries.length - 1];
   if (last === undefined) return text.split('\n')[0] ?? text;
   const message = last.replace(/^#\d+:.*? in \w+\(\):\s*/, '');
@@ -224,12 +225,14 @@ function sourceOf(file: Group, lib: H5wasm, label: string): WeightSource {
     description: label,
     layerNames,
     weightsOf: (layer) =>
-      layerWeights(root, layer, lib, label).map(({ name, dataset }): WeightEntry => ({
-        name,
-        shape: dataset.shape ?? [],
-        dtype: String(dataset.dtype),
-        read: () => toFloat32(dataset, label),
-      })),
+      layerWeights(root, layer, lib, label).map(
+        ({ name, dataset }): WeightEntry => ({
+          name,
+          shape: dataset.shape ?? [],
+          dtype: String(dataset.dtype),
+          read: () => toFloat32(dataset, label),
+        }),
+      ),
   };
 }
 

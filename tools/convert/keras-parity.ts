@@ -19,7 +19,15 @@ import * as ort from 'onnxruntime-node';
 import { cosine, norm } from '../../src/core/vector/metrics.ts';
 import { serializeModel } from '../model/onnx-writer.ts';
 import { syntheticCaffeInput } from '../model/synthetic.ts';
-import { buildVgg16Graph, INPUT_NAME, narrowBlocks, OUTPUT_NAME, VGG16_CONFIG, type KerasConvWeights, type Vgg16Config } from '../model/vgg16.ts';
+import {
+  buildVgg16Graph,
+  INPUT_NAME,
+  narrowBlocks,
+  OUTPUT_NAME,
+  VGG16_CONFIG,
+  type KerasConvWeights,
+  type Vgg16Config,
+} from '../model/vgg16.ts';
 import { writeKerasVgg16H5 } from './keras-h5-fixture.ts';
 import { readKerasVgg16Weights } from './keras-h5.ts';
 import { buildTfjsVgg16, predictTfjsVgg16, useTfjsCpuBackend } from './tfjs-layers-vgg16.ts';
@@ -115,7 +123,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   }
   try {
     const weights = await readKerasVgg16Weights(h5, config);
-    const input = values.rgb === undefined ? syntheticCaffeInput(height, width) : caffePreprocess(new Uint8Array(await readFile(values.rgb)), height, width);
+    const input =
+      values.rgb === undefined
+        ? syntheticCaffeInput(height, width)
+        : caffePreprocess(new Uint8Array(await readFile(values.rgb)), height, width);
     const r = await compareOnnxAndTfjs(config, weights, input);
     console.log(
       `parity ${values.narrow === undefined ? 'full-size' : `narrow/${values.narrow}`} ${height}x${width}: ` +

@@ -33,17 +33,13 @@ export class KerasWeightsError extends Error {
 }
 
 const shapeText = (shape: readonly number[]): string => `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
-const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
-  a.length === b.length && a.every((d, i) => d === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * Reads and checks the 13 conv layers of `config` (VGG16 itself by default). Errors name the layer, what was
  * found and what was expected; a kernel stored (out, in, 3, 3) is recognised as Theano ordering.
  */
-export function assembleVgg16Weights(
-  source: WeightSource,
-  config: Vgg16Config = VGG16_CONFIG,
-): Map<string, KerasConvWeights> {
+export function assembleVgg16Weights(source: WeightSource, config: Vgg16Config = VGG16_CONFIG): Map<string, KerasConvWeights> {
   const layers = vgg16Layers(config);
   const listed = new Set(source.layerNames);
   const missing = layers.filter((l) => !listed.has(l.name)).map((l) => l.name);

@@ -56,7 +56,11 @@ async function runTf(input: Float32Array): Promise<Float32Array> {
 }
 
 // ORT: node reads the data files from memory too (externalData session option works in both).
-const nodeSession = await ortNode.InferenceSession.create(serialized.model, { externalData, intraOpNumThreads: 1, interOpNumThreads: 1 } as ortNode.InferenceSession.SessionOptions);
+const nodeSession = await ortNode.InferenceSession.create(serialized.model, {
+  externalData,
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+} as ortNode.InferenceSession.SessionOptions);
 ortWeb.env.wasm.numThreads = 1;
 const webSession = await ortWeb.InferenceSession.create(serialized.model, { externalData });
 async function runNode(input: Float32Array): Promise<Float32Array> {
@@ -79,20 +83,42 @@ for (const [name, input] of parityInputs) {
   const b = await runWeb(input);
   let maxRef = 0;
   for (const v of ref) maxRef = Math.max(maxRef, Math.abs(v));
-  console.log(`${name}: max|tfjs|=${maxRef.toFixed(3)}  max|node-tfjs|=${maxAbsDiff(a, ref).toExponential(2)}  max|web-tfjs|=${maxAbsDiff(b, ref).toExponential(2)}  max|web-node|=${maxAbsDiff(a, b).toExponential(2)}  (tfjs cpu ${tfMs.toFixed(0)} ms)`);
+  console.log(
+    `${name}: max|tfjs|=${maxRef.toFixed(3)}  max|node-tfjs|=${maxAbsDiff(a, ref).toExponential(2)}  max|web-tfjs|=${maxAbsDiff(b, ref).toExponential(2)}  max|web-node|=${maxAbsDiff(a, b).toExponential(2)}  (tfjs cpu ${tfMs.toFixed(0)} ms)`,
+  );
 }
 
 const input = parityInputs[0]![1];
-for (let i = 0; i < 2; i++) { await runNode(input); await runWeb(input); }
+for (let i = 0; i < 2; i++) {
+  await runNode(input);
+  await runWeb(input);
+}
 const nodeMs: number[] = [];
 const webMs: number[] = [];
 for (let i = 0; i < runs; i++) {
-  let t = performance.now(); await runNode(input); nodeMs.push(performance.now() - t);
-  t = performance.now(); await runWeb(input); webMs.push(performance.now() - t);
+  let t = performance.now();
+  await runNode(input);
+  nodeMs.push(performance.now() - t);
+  t = performance.now();
+  await runWeb(input);
+  webMs.push(performance.now() - t);
 }
-console.log(`timing (median of ${runs}, 1 thread): ort-node ${median(nodeMs).toFixed(1)} ms [${nodeMs.map((v) => v.toFixed(0)).join(' ')}], ort-web wasm ${median(webMs).toFixed(1)} ms [${webMs.map((v) => v.toFixed(0)).join(' ')}]`);
+console.log(
+  `timing (median of ${runs}, 1 thread): ort-node ${median(nodeMs).toFixed(1)} ms [${nodeMs.map((v) => v.toFixed(0)).join(' ')}], ort-web wasm ${median(webMs).toFixed(1)} ms [${webMs.map((v) => v.toFixed(0)).join(' ')}]`,
+);
 
-const names = ['chelsea.png', 'chelsea-q90.jpg', 'chelsea.webp', 'chelsea-gray.jpg', 'coffee.png', 'astronaut.png', 'rocket.jpg', 'motorcycle_left.png', 'camera.png', 'hubble_deep_field.jpg'];
+const names = [
+  'chelsea.png',
+  'chelsea-q90.jpg',
+  'chelsea.webp',
+  'chelsea-gray.jpg',
+  'coffee.png',
+  'astronaut.png',
+  'rocket.jpg',
+  'motorcycle_left.png',
+  'camera.png',
+  'hubble_deep_field.jpg',
+];
 const vecs = new Map<string, Float32Array>();
 for (const n of names) vecs.set(n, await runNode(rgbToUnit(n)));
 const pad = (s: string, w: number) => s.padEnd(w);

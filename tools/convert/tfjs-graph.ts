@@ -501,7 +501,8 @@ class Converter {
     const name = dataInputs(node)[index];
     if (name === undefined) throw new UnsupportedTfOpError(node.op, node.name, `input ${index} is missing`);
     const v = this.get(name);
-    if (v.kind !== 'tensor') throw new UnsupportedTfOpError(node.op, node.name, `input ${index} (${name}) is a constant; constant folding is not supported`);
+    if (v.kind !== 'tensor')
+      throw new UnsupportedTfOpError(node.op, node.name, `input ${index} (${name}) is a constant; constant folding is not supported`);
     return v;
   }
 
@@ -532,7 +533,11 @@ class Converter {
     if (c.shape.length <= 4 && leadingOnes && c.shape[c.shape.length - 1] === channels) {
       return this.addInitializer(base, [channels!, 1, 1], data);
     }
-    throw new UnsupportedTfOpError(node.op, node.name, `constant ${c.name} of shape [${c.shape.join(', ')}] does not broadcast per channel`);
+    throw new UnsupportedTfOpError(
+      node.op,
+      node.name,
+      `constant ${c.name} of shape [${c.shape.join(', ')}] does not broadcast per channel`,
+    );
   }
 
   // -- ops --------------------------------------------------------------------------------------------
@@ -574,7 +579,11 @@ class Converter {
     let out: Extract<Value, { kind: 'tensor' }>;
     if (a.kind === 'tensor' && b.kind === 'tensor') {
       if (a.shape.join() !== b.shape.join() || a.nchw !== b.nchw) {
-        throw new UnsupportedTfOpError(node.op, node.name, `operands of shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] (broadcasting two tensors is not supported)`);
+        throw new UnsupportedTfOpError(
+          node.op,
+          node.name,
+          `operands of shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] (broadcasting two tensors is not supported)`,
+        );
       }
       inputs = [a.onnx, b.onnx];
       out = a;
@@ -649,7 +658,7 @@ class Converter {
       throw new UnsupportedTfOpError(node.op, node.name, `filter ${filter.name} is ${filter.dtype} [${filter.shape.join(', ')}]`);
     }
     const [kh, kw, fin, fout] = filter.shape as [number, number, number, number];
-    const [n, h, w, cin] = x.shape as [number, number, number, number];
+    const [n, _h, _w, cin] = x.shape as [number, number, number, number];
     const strides = this.spatialPair(node, 'strides', [1, 1, 1, 1]);
     const dilations = this.spatialPair(node, 'dilations', [1, 1, 1, 1]);
     const { pads, outH, outW } = this.window(node, x.shape, [kh, kw], strides, dilations);
@@ -686,7 +695,11 @@ class Converter {
       const ops = attrStrings(node, 'fused_ops');
       const numArgs = attrInt(node, 'num_args', 0);
       if (ops[0] !== 'BiasAdd' || numArgs !== 1 || ops.length > 2) {
-        throw new UnsupportedTfOpError(node.op, node.name, `fused_ops [${ops.join(', ')}] with ${numArgs} args (supported: BiasAdd, then Relu or Relu6)`);
+        throw new UnsupportedTfOpError(
+          node.op,
+          node.name,
+          `fused_ops [${ops.join(', ')}] with ${numArgs} args (supported: BiasAdd, then Relu or Relu6)`,
+        );
       }
       post = ops.slice(1);
       for (const p of post) {
@@ -748,7 +761,11 @@ class Converter {
     if (norm.some((a) => a < 0 || a >= rank)) throw new UnsupportedTfOpError(node.op, node.name, `axes ${JSON.stringify(axes)}`);
     if (!x.nchw) return norm;
     if (!norm.includes(1) || !norm.includes(2)) {
-      throw new UnsupportedTfOpError(node.op, node.name, `axes ${JSON.stringify(axes)} of an image tensor (only the two spatial axes together are supported)`);
+      throw new UnsupportedTfOpError(
+        node.op,
+        node.name,
+        `axes ${JSON.stringify(axes)} of an image tensor (only the two spatial axes together are supported)`,
+      );
     }
     return norm.map((a) => NHWC_TO_NCHW[a]!).sort();
   }
@@ -782,7 +799,8 @@ class Converter {
     const x = this.tensorInput(node, 0);
     const paddings = this.constInput(node, 1);
     const rank = x.shape.length;
-    if (paddings.data.length !== rank * 2) throw new UnsupportedTfOpError(node.op, node.name, `paddings of shape [${paddings.shape.join(', ')}]`);
+    if (paddings.data.length !== rank * 2)
+      throw new UnsupportedTfOpError(node.op, node.name, `paddings of shape [${paddings.shape.join(', ')}]`);
     const p = Array.from(paddings.data);
     const order = x.nchw ? [0, 3, 1, 2] : [...Array(rank).keys()]; // ONNX axis -> TF axis
     const pads = [...order.map((a) => p[2 * a]!), ...order.map((a) => p[2 * a + 1]!)];
@@ -860,7 +878,13 @@ class Converter {
     if (v.kind !== 'tensor') throw new Error(`output ${node.name} is a constant`);
     this.usedNames.add(outputName);
     if (v.nchw) {
-      this.nodes.push({ name: `${outputName}/to_nhwc`, opType: 'Transpose', inputs: [v.onnx], outputs: [outputName], attributes: { perm: attr.ints([0, 2, 3, 1]) } });
+      this.nodes.push({
+        name: `${outputName}/to_nhwc`,
+        opType: 'Transpose',
+        inputs: [v.onnx],
+        outputs: [outputName],
+        attributes: { perm: attr.ints([0, 2, 3, 1]) },
+      });
     } else {
       this.nodes.push({ name: `${outputName}/identity`, opType: 'Identity', inputs: [v.onnx], outputs: [outputName] });
     }

@@ -23,10 +23,7 @@ export async function useTfjsCpuBackend(): Promise<void> {
 }
 
 /** The conv base as a functional tf.LayersModel; with `weights`, every conv gets its Keras kernel and bias. */
-export function buildTfjsVgg16(
-  config: Vgg16Config = VGG16_CONFIG,
-  weights?: ReadonlyMap<string, KerasConvWeights>,
-): tf.LayersModel {
+export function buildTfjsVgg16(config: Vgg16Config = VGG16_CONFIG, weights?: ReadonlyMap<string, KerasConvWeights>): tf.LayersModel {
   const layers = vgg16Layers(config);
   const input = tf.input({ shape: [config.height, config.width, config.inputChannels ?? 3], name: 'input_1', dtype: 'float32' });
   let x = input;
@@ -67,12 +64,14 @@ export function buildTfjsVgg16(
 
 /** Runs the model on one NHWC image (caffe-preprocessed, float32); returns the pooled vector. */
 export function predictTfjsVgg16(model: tf.LayersModel, input: Float32Array, config: Vgg16Config = VGG16_CONFIG): Float32Array {
-  return tf.tidy(() => {
-    const x = tf.tensor4d(input, [1, config.height, config.width, config.inputChannels ?? 3]);
-    const y = model.predict(x) as tf.Tensor;
-    if (y.shape.length !== 2 || y.shape[1] !== vgg16Dims(config)) throw new Error(`unexpected output shape ${JSON.stringify(y.shape)}`);
-    return y.dataSync() as Float32Array;
-  }).slice();
+  return tf
+    .tidy(() => {
+      const x = tf.tensor4d(input, [1, config.height, config.width, config.inputChannels ?? 3]);
+      const y = model.predict(x) as tf.Tensor;
+      if (y.shape.length !== 2 || y.shape[1] !== vgg16Dims(config)) throw new Error(`unexpected output shape ${JSON.stringify(y.shape)}`);
+      return y.dataSync() as Float32Array;
+    })
+    .slice();
 }
 
 /** The model as TF.js layers artifacts (model.json + shards), via tf.io.withSaveHandler. */
@@ -80,7 +79,8 @@ export async function tfjsVgg16Artifacts(model: tf.LayersModel, shardBytes?: num
   let saved: TfjsLayersArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      const pieces = artifacts.weightData === undefined ? [] : Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData];
+      const pieces =
+        artifacts.weightData === undefined ? [] : Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData];
       const weightData = new Uint8Array(tf.io.concatenateArrayBuffers(pieces));
       saved = tfjsLayersArtifacts(
         {

@@ -87,7 +87,12 @@ export function locateTfjsWeights(artifacts: TfjsLayersArtifacts, label = 'model
       if (spec.dtype === 'string') {
         // Each string: uint32 byte length, then the bytes.
         for (let i = 0; i < count; i++) offset += 4 + view.getUint32(offset, true);
-        out.push({ spec, read: () => { throw new KerasWeightsError(`${label}: ${spec.name} is a string tensor`); } });
+        out.push({
+          spec,
+          read: () => {
+            throw new KerasWeightsError(`${label}: ${spec.name} is a string tensor`);
+          },
+        });
         continue;
       }
       const stored = spec.quantization?.dtype ?? spec.dtype;
@@ -102,7 +107,9 @@ export function locateTfjsWeights(artifacts: TfjsLayersArtifacts, label = 'model
       out.push({ spec, read: () => decodeValues(view, start, count, spec, label) });
     }
     if (offset !== total) {
-      throw new KerasWeightsError(`${label}: weight group ${g + 1} (${shardList(group.paths)}) holds ${total} bytes, its manifest describes ${offset}`);
+      throw new KerasWeightsError(
+        `${label}: weight group ${g + 1} (${shardList(group.paths)}) holds ${total} bytes, its manifest describes ${offset}`,
+      );
     }
   });
   return out;
@@ -180,11 +187,13 @@ function checkTopology(layers: readonly TopologyLayer[], config: Vgg16Config, la
     if (l.className !== 'Conv2D') problems.push(`class ${l.className}`);
     if (pair(c['kernel_size']) !== '[3,3]') problems.push(`kernel_size ${JSON.stringify(c['kernel_size'])}`);
     if (c['strides'] !== undefined && pair(c['strides']) !== '[1,1]') problems.push(`strides ${JSON.stringify(c['strides'])}`);
-    if (c['dilation_rate'] !== undefined && pair(c['dilation_rate']) !== '[1,1]') problems.push(`dilation_rate ${JSON.stringify(c['dilation_rate'])}`);
+    if (c['dilation_rate'] !== undefined && pair(c['dilation_rate']) !== '[1,1]')
+      problems.push(`dilation_rate ${JSON.stringify(c['dilation_rate'])}`);
     if (c['padding'] !== 'same') problems.push(`padding ${JSON.stringify(c['padding'])}`);
     if (c['activation'] !== 'relu') problems.push(`activation ${JSON.stringify(c['activation'])}`);
     if (c['use_bias'] === false) problems.push('no bias');
-    if (c['data_format'] !== undefined && c['data_format'] !== 'channels_last') problems.push(`data_format ${JSON.stringify(c['data_format'])}`);
+    if (c['data_format'] !== undefined && c['data_format'] !== 'channels_last')
+      problems.push(`data_format ${JSON.stringify(c['data_format'])}`);
     if (problems.length > 0) {
       throw new KerasWeightsError(`${label}: layer ${conv.name} is not VGG16's 3x3 'same' ReLU Conv2D: ${problems.join(', ')}`);
     }
@@ -192,8 +201,11 @@ function checkTopology(layers: readonly TopologyLayer[], config: Vgg16Config, la
   for (let b = 1; b <= config.blocks.length; b++) {
     const l = byName.get(`block${b}_pool`);
     if (l === undefined) continue;
-    const ok = l.className === 'MaxPooling2D' && pair(l.config['pool_size']) === '[2,2]' &&
-      (l.config['strides'] == null || pair(l.config['strides']) === '[2,2]') && (l.config['padding'] ?? 'valid') === 'valid';
+    const ok =
+      l.className === 'MaxPooling2D' &&
+      pair(l.config['pool_size']) === '[2,2]' &&
+      (l.config['strides'] == null || pair(l.config['strides']) === '[2,2]') &&
+      (l.config['padding'] ?? 'valid') === 'valid';
     if (!ok) throw new KerasWeightsError(`${label}: layer block${b}_pool is not a 2x2/2 'valid' MaxPooling2D`);
   }
 }

@@ -108,7 +108,9 @@ function makeProgress(mode: ProgressMode, log: (line: string) => void, label: st
       startedAt = performance.now();
       startDone = done;
       lastLogged = -1;
-      log(`${label}: ${done > 0 ? `resuming at ${formatBytes(done)} of` : 'downloading'} ${total === undefined ? 'unknown size' : formatBytes(total)}`);
+      log(
+        `${label}: ${done > 0 ? `resuming at ${formatBytes(done)} of` : 'downloading'} ${total === undefined ? 'unknown size' : formatBytes(total)}`,
+      );
       if (useBar && total !== undefined) {
         bar = new cliProgress.SingleBar(
           {
@@ -153,8 +155,17 @@ function makeProgress(mode: ProgressMode, log: (line: string) => void, label: st
 // Error classification
 
 const OFFLINE_CODES = new Set([
-  'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH',
-  'ENETDOWN', 'EHOSTDOWN', 'UND_ERR_CONNECT_TIMEOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NONAME',
+  'EAI_FAIL',
+  'EAI_NODATA',
+  'ECONNREFUSED',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'EHOSTDOWN',
+  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
 /** The system error code behind a fetch failure (`fetch failed` wraps it in `cause`, sometimes an AggregateError). */
@@ -233,7 +244,12 @@ function httpHint(status: number): string {
  * Downloads `url` into `partPath`, resuming what it holds. Verifies nothing: the caller checks the bytes
  * (md5) and renames. `label` names the file in progress lines.
  */
-export async function downloadToPart(url: string, partPath: string, options: DownloadOptions = {}, label = 'download'): Promise<DownloadResult> {
+export async function downloadToPart(
+  url: string,
+  partPath: string,
+  options: DownloadOptions = {},
+  label = 'download',
+): Promise<DownloadResult> {
   const retries = options.retries ?? 5;
   const offlineRetries = options.offlineRetries ?? 2;
   const baseDelay = options.retryDelayMs ?? 1000;
@@ -307,7 +323,9 @@ export async function downloadToPart(url: string, partPath: string, options: Dow
         const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
         if (m === null || Number(m[1]) !== offset) {
           await response.body?.cancel();
-          log(`${label}: the server answered the range request with Content-Range ${JSON.stringify(response.headers.get('content-range'))}: starting over without ranges`);
+          log(
+            `${label}: the server answered the range request with Content-Range ${JSON.stringify(response.headers.get('content-range'))}: starting over without ranges`,
+          );
           useRange = false;
           await truncate(partPath, 0);
           throw new Restart();
@@ -347,7 +365,9 @@ export async function downloadToPart(url: string, partPath: string, options: Dow
           throw new FetchError('io', `cannot write ${partPath}: ${(error as Error).message}`, { cause: error });
         }
         if (stalled) throw new Transient(`no data from ${host} for ${stallTimeoutMs / 1000} s at ${formatBytes(done)}`);
-        throw new Transient(`connection lost at ${formatBytes(done)}${total === undefined ? '' : ` of ${formatBytes(total)}`}: ${describeNetworkError(error, host)}`);
+        throw new Transient(
+          `connection lost at ${formatBytes(done)}${total === undefined ? '' : ` of ${formatBytes(total)}`}: ${describeNetworkError(error, host)}`,
+        );
       } finally {
         progress.stop();
         await handle.close();

@@ -89,7 +89,8 @@ function parseUrl(text: string, option: string): URL {
 function checksumMessage(what: string, actual: string, expected: string): string {
   const hint =
     actual === VGG16_WITH_TOP_MD5
-      ? ' — this is the VGG16 file WITH the classifier top (same conv weights, 528 MB): use the notop file, or accept it with --md5 ' + VGG16_WITH_TOP_MD5
+      ? ' — this is the VGG16 file WITH the classifier top (same conv weights, 528 MB): use the notop file, or accept it with --md5 ' +
+        VGG16_WITH_TOP_MD5
       : actual === 'd41d8cd98f00b204e9800998ecf8427e'
         ? ' — the file is empty'
         : '';
@@ -104,12 +105,7 @@ function kerasCacheDirs(): string[] {
 }
 
 /** The message for a host that cannot be reached: what failed, then the two ways round it. */
-async function offlineMessage(
-  cause: string,
-  fileName: string,
-  md5: string,
-  cacheDirs: readonly string[],
-): Promise<string> {
+async function offlineMessage(cause: string, fileName: string, md5: string, cacheDirs: readonly string[]): Promise<string> {
   const cli = 'npx node tools/fetch/fetch-weights.ts';
   const lines = [
     `cannot download the weights: ${cause}.`,
@@ -241,7 +237,7 @@ export async function fetchWeights(options: FetchWeightsOptions = {}): Promise<F
       restartedFresh = true;
       continue;
     }
-    throw new FetchError('checksum', checksumMessage(`${fileName} from ${url}`, actual, md5) + ' (nothing was saved)');
+    throw new FetchError('checksum', `${checksumMessage(`${fileName} from ${url}`, actual, md5)} (nothing was saved)`);
   }
 }
 

@@ -288,25 +288,85 @@ async function bombs(fixtures: FixtureSource, maxPixels: number): Promise<Draft[
 
   // A 30000x30000 grey PNG whose IDAT is the start of a valid zlib stream of zero rows: 900 MP claimed, ~1 KB sent.
   const rows = await deflate(new Uint8Array(30001 * 16));
-  const ihdr = (w: number, h: number, depth: number, color: number) => pngChunk('IHDR', concat(be32(w), be32(h), new Uint8Array([depth, color, 0, 0, 0])));
-  out.push({ id: 'bomb/png-30000x30000-tiny-idat', family: 'bomb', format: 'png', expect: 'too-large', bytes: concat(PNG_SIGNATURE, ihdr(30000, 30000, 8, 0), pngChunk('IDAT', rows), pngChunk('IEND', new Uint8Array())) });
-  out.push({ id: 'bomb/png-30000x30000-rgba16', family: 'bomb', format: 'png', expect: 'too-large', bytes: concat(PNG_SIGNATURE, ihdr(30000, 30000, 16, 6), pngChunk('IDAT', rows), pngChunk('IEND', new Uint8Array())) });
+  const ihdr = (w: number, h: number, depth: number, color: number) =>
+    pngChunk('IHDR', concat(be32(w), be32(h), new Uint8Array([depth, color, 0, 0, 0])));
+  out.push({
+    id: 'bomb/png-30000x30000-tiny-idat',
+    family: 'bomb',
+    format: 'png',
+    expect: 'too-large',
+    bytes: concat(PNG_SIGNATURE, ihdr(30000, 30000, 8, 0), pngChunk('IDAT', rows), pngChunk('IEND', new Uint8Array())),
+  });
+  out.push({
+    id: 'bomb/png-30000x30000-rgba16',
+    family: 'bomb',
+    format: 'png',
+    expect: 'too-large',
+    bytes: concat(PNG_SIGNATURE, ihdr(30000, 30000, 16, 6), pngChunk('IDAT', rows), pngChunk('IEND', new Uint8Array())),
+  });
   // Within the pixel limit but 10,000:1 compressed: a real, complete 2500x2500 grey image of zeros (decodes; 200).
   const side = 2500;
   const full = await deflate(new Uint8Array((side + 1) * side));
-  out.push({ id: `bomb/png-${side}x${side}-zeros-complete`, family: 'bomb', format: 'png', expect: over(side, side), bytes: concat(PNG_SIGNATURE, ihdr(side, side, 8, 0), pngChunk('IDAT', full), pngChunk('IEND', new Uint8Array())) });
+  out.push({
+    id: `bomb/png-${side}x${side}-zeros-complete`,
+    family: 'bomb',
+    format: 'png',
+    expect: over(side, side),
+    bytes: concat(PNG_SIGNATURE, ihdr(side, side, 8, 0), pngChunk('IDAT', full), pngChunk('IEND', new Uint8Array())),
+  });
   // The same header, data for only the first rows: an incomplete image.
-  out.push({ id: `bomb/png-${side}x${side}-rows-missing`, family: 'bomb', format: 'png', expect: 'client-error', bytes: concat(PNG_SIGNATURE, ihdr(side, side, 8, 0), pngChunk('IDAT', rows.subarray(0, rows.length >> 1)), pngChunk('IEND', new Uint8Array())) });
+  out.push({
+    id: `bomb/png-${side}x${side}-rows-missing`,
+    family: 'bomb',
+    format: 'png',
+    expect: 'client-error',
+    bytes: concat(
+      PNG_SIGNATURE,
+      ihdr(side, side, 8, 0),
+      pngChunk('IDAT', rows.subarray(0, rows.length >> 1)),
+      pngChunk('IEND', new Uint8Array()),
+    ),
+  });
 
   // GIF: a 65535x65535 logical screen with a 1x1 frame; a 16x16 screen with a 65535x65535 frame and 3 bytes of LZW.
-  const gifHeader = (w: number, h: number) => concat(ascii('GIF89a'), le16(w), le16(h), new Uint8Array([0x80, 0, 0]), new Uint8Array([0, 0, 0, 255, 255, 255]));
-  const frame = (w: number, h: number) => concat(new Uint8Array([0x2c]), le16(0), le16(0), le16(w), le16(h), new Uint8Array([0, 2, 2, 0x44, 0x01, 0, 0x3b]));
-  out.push({ id: 'bomb/gif-screen-65535x65535', family: 'bomb', format: 'gif', expect: 'too-large', bytes: concat(gifHeader(65535, 65535), frame(1, 1)) });
-  out.push({ id: 'bomb/gif-frame-65535x65535', family: 'bomb', format: 'gif', expect: 'client-error', bytes: concat(gifHeader(16, 16), frame(65535, 65535)) });
+  const gifHeader = (w: number, h: number) =>
+    concat(ascii('GIF89a'), le16(w), le16(h), new Uint8Array([0x80, 0, 0]), new Uint8Array([0, 0, 0, 255, 255, 255]));
+  const frame = (w: number, h: number) =>
+    concat(new Uint8Array([0x2c]), le16(0), le16(0), le16(w), le16(h), new Uint8Array([0, 2, 2, 0x44, 0x01, 0, 0x3b]));
+  out.push({
+    id: 'bomb/gif-screen-65535x65535',
+    family: 'bomb',
+    format: 'gif',
+    expect: 'too-large',
+    bytes: concat(gifHeader(65535, 65535), frame(1, 1)),
+  });
+  out.push({
+    id: 'bomb/gif-frame-65535x65535',
+    family: 'bomb',
+    format: 'gif',
+    expect: 'client-error',
+    bytes: concat(gifHeader(16, 16), frame(65535, 65535)),
+  });
 
   // BMP: 30000x30000 24-bit, 64 bytes of pixel data; and a top-down (negative height) variant.
   const bmp = (w: number, h: number) => {
-    const header = concat(ascii('BM'), le32(54 + 64), le32(0), le32(54), le32(40), le32(w), le32(h), le16(1), le16(24), le32(0), le32(64), le32(2835), le32(2835), le32(0), le32(0));
+    const header = concat(
+      ascii('BM'),
+      le32(54 + 64),
+      le32(0),
+      le32(54),
+      le32(40),
+      le32(w),
+      le32(h),
+      le16(1),
+      le16(24),
+      le32(0),
+      le32(64),
+      le32(2835),
+      le32(2835),
+      le32(0),
+      le32(0),
+    );
     return concat(header, new Uint8Array(64));
   };
   out.push({ id: 'bomb/bmp-30000x30000', family: 'bomb', format: 'bmp', expect: 'too-large', bytes: bmp(30000, 30000) });
@@ -317,7 +377,13 @@ async function bombs(fixtures: FixtureSource, maxPixels: number): Promise<Draft[
   const vp8 = webp.subarray(12);
   const vp8x = concat(ascii('VP8X'), le32(10), new Uint8Array([0, 0, 0, 0]), new Uint8Array([0xff, 0x3f, 0x00, 0xff, 0x3f, 0x00]));
   const body = concat(ascii('WEBP'), vp8x, vp8);
-  out.push({ id: 'bomb/webp-vp8x-canvas-16384x16384', family: 'bomb', format: 'webp', expect: 'too-large', bytes: concat(ascii('RIFF'), le32(body.length), body) });
+  out.push({
+    id: 'bomb/webp-vp8x-canvas-16384x16384',
+    family: 'bomb',
+    format: 'webp',
+    expect: 'too-large',
+    bytes: concat(ascii('RIFF'), le32(body.length), body),
+  });
 
   // JPEG: a progressive photo whose last scan is repeated 400 times (a scan bomb: each pass re-decodes everything).
   const progressive = fixtures('chelsea-progressive.jpg');
@@ -335,8 +401,22 @@ async function bombs(fixtures: FixtureSource, maxPixels: number): Promise<Draft[
   // Empty bodies, each way they can arrive.
   out.push({ id: 'empty/raw', family: 'empty', format: 'none', expect: 'client-error', bytes: new Uint8Array(), transport: 'raw' });
   out.push({ id: 'empty/json', family: 'empty', format: 'none', expect: 'client-error', bytes: new Uint8Array(), transport: 'json' });
-  out.push({ id: 'empty/multipart', family: 'empty', format: 'none', expect: 'client-error', bytes: new Uint8Array(), transport: 'multipart' });
-  out.push({ id: 'empty/put-item', family: 'empty', format: 'none', expect: 'client-error', bytes: new Uint8Array(), transport: 'put-item' });
+  out.push({
+    id: 'empty/multipart',
+    family: 'empty',
+    format: 'none',
+    expect: 'client-error',
+    bytes: new Uint8Array(),
+    transport: 'multipart',
+  });
+  out.push({
+    id: 'empty/put-item',
+    family: 'empty',
+    format: 'none',
+    expect: 'client-error',
+    bytes: new Uint8Array(),
+    transport: 'put-item',
+  });
   return out;
 }
 
@@ -351,7 +431,9 @@ const MAGIC: Readonly<Record<Format, Uint8Array>> = {
 };
 
 const FORMATS = Object.keys(SEEDS) as Format[];
-const ALL_SEEDS: ReadonlyArray<readonly [Format, string]> = FORMATS.flatMap((format) => SEEDS[format].map((name) => [format, name] as const));
+const ALL_SEEDS: ReadonlyArray<readonly [Format, string]> = FORMATS.flatMap((format) =>
+  SEEDS[format].map((name) => [format, name] as const),
+);
 
 function mutate(rng: Prng, family: Family, format: Format, name: string, source: Uint8Array, maxPixels: number): Draft {
   const b = source.slice();
@@ -395,7 +477,13 @@ function mutate(rng: Prng, family: Family, format: Format, name: string, source:
       const keepCrc = format === 'png' && rng.next() < 0.25;
       const stated = writeDimensions(format, b, width, height, keepCrc);
       // Over the pixel limit: refused from the header (413); an empty size: refused; otherwise the decoder decides.
-      const expect: Expectation = !stated ? 'any' : stated[0] * stated[1] > maxPixels ? 'too-large' : stated[0] === 0 || stated[1] === 0 ? 'client-error' : 'any';
+      const expect: Expectation = !stated
+        ? 'any'
+        : stated[0] * stated[1] > maxPixels
+          ? 'too-large'
+          : stated[0] === 0 || stated[1] === 0
+            ? 'client-error'
+            : 'any';
       return { id: `lying-dims/${name}/${label}${keepCrc ? '-stale-crc' : ''}`, family, format, expect, bytes: b };
     }
     default:
@@ -446,7 +534,16 @@ export async function* generateCorpus(fixtures: FixtureSource, options: CorpusOp
   const emit = (draft: Draft): FuzzCase => ({ transport: draft.transport ?? drawTransport(rng), ...draft, index: index++ });
 
   const fixed: Draft[] = [
-    ...ALL_SEEDS.map(([format, name]): Draft => ({ id: `original/${name}`, family: 'original', format, expect: 'ok', bytes: load(name), transport: 'raw' })),
+    ...ALL_SEEDS.map(
+      ([format, name]): Draft => ({
+        id: `original/${name}`,
+        family: 'original',
+        format,
+        expect: 'ok',
+        bytes: load(name),
+        transport: 'raw',
+      }),
+    ),
     ...(await bombs(load, options.maxPixels)),
   ];
   for (const draft of fixed) {
@@ -466,7 +563,13 @@ export async function* generateCorpus(fixtures: FixtureSource, options: CorpusOp
     if (family === 'magic-random') {
       const format = pick(rng, FORMATS);
       const length = int(rng, 4096);
-      yield emit({ id: `magic-random/${format}/${length}`, family, format, expect: 'any', bytes: concat(MAGIC[format], randomBytes(rng, length)) });
+      yield emit({
+        id: `magic-random/${format}/${length}`,
+        family,
+        format,
+        expect: 'any',
+        bytes: concat(MAGIC[format], randomBytes(rng, length)),
+      });
       continue;
     }
     const [format, name] = pick(rng, ALL_SEEDS);
@@ -475,7 +578,6 @@ export async function* generateCorpus(fixtures: FixtureSource, options: CorpusOp
 }
 
 // ---- sending a case and judging the answer ----------------------------------------------------------------
-
 
 /** The HTTP request for a case (path relative to the deployment), with `authorization` if given. */
 export function caseRequest(base: string, c: FuzzCase, authorization?: string): Request {
@@ -563,7 +665,10 @@ export class FuzzReport {
   }
 
   histogram(): string {
-    return [...this.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ');
+    return [...this.statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}: ${n}`)
+      .join(', ');
   }
 
   table(): string {

@@ -30,7 +30,8 @@ const FIXTURES = join(REPO_ROOT, '..', 'shared', 'fixtures', 'images');
 
 const fixtures = new Map<string, Uint8Array>();
 async function loadFixtures(): Promise<(name: string) => Uint8Array> {
-  for (const name of [...Object.values(SEEDS).flat(), 'chelsea.png']) fixtures.set(name, new Uint8Array(await readFile(join(FIXTURES, name))));
+  for (const name of [...Object.values(SEEDS).flat(), 'chelsea.png'])
+    fixtures.set(name, new Uint8Array(await readFile(join(FIXTURES, name))));
   return (name) => {
     const bytes = fixtures.get(name);
     if (!bytes) throw new Error(`fixture ${name} not loaded`);
@@ -41,8 +42,15 @@ async function loadFixtures(): Promise<(name: string) => Uint8Array> {
 await prepareModels([values.model]);
 const fixture = await loadFixtures();
 const key = runKey();
-console.log(`fuzz: ${cases} cases (seed ${values.seed}), ${concurrency} at a time, model ${values.model}, MAX_PIXELS ${MAX_PIXELS}; starting wrangler dev…`);
-const server = await startRunServer(values.model, { MODEL_ID: values.model, MAX_PIXELS: String(MAX_PIXELS), EMBED_CACHE_MAX_BYTES: '0', API_KEYS: key.apiKeys });
+console.log(
+  `fuzz: ${cases} cases (seed ${values.seed}), ${concurrency} at a time, model ${values.model}, MAX_PIXELS ${MAX_PIXELS}; starting wrangler dev…`,
+);
+const server = await startRunServer(values.model, {
+  MODEL_ID: values.model,
+  MAX_PIXELS: String(MAX_PIXELS),
+  EMBED_CACHE_MAX_BYTES: '0',
+  API_KEYS: key.apiKeys,
+});
 const report = new FuzzReport();
 const started = performance.now();
 let lastPrint = started;
@@ -58,7 +66,12 @@ try {
         const response = await fetch(caseRequest(server.url, c, key.header), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         report.add(c, response.status, await judge(c, response), performance.now() - t);
       } catch (error) {
-        report.add(c, 0, { ok: false, reason: `no answer: ${error instanceof Error ? error.message : String(error)}` }, performance.now() - t);
+        report.add(
+          c,
+          0,
+          { ok: false, reason: `no answer: ${error instanceof Error ? error.message : String(error)}` },
+          performance.now() - t,
+        );
       }
       if (performance.now() - lastPrint > 10_000) {
         lastPrint = performance.now();
@@ -70,9 +83,15 @@ try {
   const seconds = (performance.now() - started) / 1000;
 
   const health = await fetch(`${server.url}/healthz`);
-  const embed = await fetch(`${server.url}/v1/embed`, { method: 'POST', body: fixture('chelsea.png').slice(), headers: { 'content-type': 'image/png' } });
+  const embed = await fetch(`${server.url}/v1/embed`, {
+    method: 'POST',
+    body: fixture('chelsea.png').slice(),
+    headers: { 'content-type': 'image/png' },
+  });
   const vector = embed.ok ? ((await embed.json()) as { vector: number[] }).vector : [];
-  console.log(`\nfuzz: ${report.cases} cases in ${seconds.toFixed(1)} s (${(report.cases / seconds).toFixed(0)}/s); slowest ${report.slowest.ms.toFixed(0)} ms (${report.slowest.id})`);
+  console.log(
+    `\nfuzz: ${report.cases} cases in ${seconds.toFixed(1)} s (${(report.cases / seconds).toFixed(0)}/s); slowest ${report.slowest.ms.toFixed(0)} ms (${report.slowest.id})`,
+  );
   console.log(`statuses: ${report.histogram()}\n\n${report.table()}\n`);
   console.log(`afterwards: /healthz ${health.status}, valid embed ${embed.status} (${vector.length}-d)`);
   if (!health.ok || !embed.ok) report.failures.push(`the Worker did not recover: /healthz ${health.status}, embed ${embed.status}`);

@@ -77,7 +77,12 @@ function randomPng(): Buffer {
   ihdr.writeUInt32BE(side, 0);
   ihdr.writeUInt32BE(side, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 await prepareModels([model.id]);
@@ -94,18 +99,27 @@ interface RouteResult {
 let exitCode = 0;
 try {
   // Warm-up: the first embed loads the model (seconds); not part of the measurement.
-  const warm = await fetch(`${server.url}/v1/embed`, { method: 'POST', body: new Uint8Array(randomPng()), headers: { 'content-type': 'image/png' } });
+  const warm = await fetch(`${server.url}/v1/embed`, {
+    method: 'POST',
+    body: new Uint8Array(randomPng()),
+    headers: { 'content-type': 'image/png' },
+  });
   if (!warm.ok) throw new Error(`warm-up embed answered ${warm.status}: ${await warm.text()}`);
 
   const acknowledged: number[] = [];
   let nextId = 0;
   const common = { url: server.url, duration, timeout: 60, headers: { authorization: key.header } };
-  console.log(`load: ${split.embed + split.upsert + split.search} connections for ${duration} s — embed ${split.embed}, upsert ${split.upsert}, search ${split.search} — namespace ${NAMESPACE}`);
+  console.log(
+    `load: ${split.embed + split.upsert + split.search} connections for ${duration} s — embed ${split.embed}, upsert ${split.upsert}, search ${split.search} — namespace ${NAMESPACE}`,
+  );
   const routes: Array<{ route: string; connections: number; request: RequestSpec }> = [
     {
       route: 'embed',
       connections: split.embed,
-      request: { method: 'POST', setupRequest: (req) => ({ ...req, path: '/v1/embed', headers: { ...req.headers, 'content-type': 'image/png' }, body: randomPng() }) },
+      request: {
+        method: 'POST',
+        setupRequest: (req) => ({ ...req, path: '/v1/embed', headers: { ...req.headers, 'content-type': 'image/png' }, body: randomPng() }),
+      },
     },
     {
       route: 'upsert',
@@ -116,7 +130,12 @@ try {
           const n = nextId++;
           context.n = n;
           const body = JSON.stringify({ vector: vectorFor(n), model: MODEL, metadata: { n } });
-          return { ...req, path: `/v1/items/load-${n}?namespace=${NAMESPACE}`, headers: { ...req.headers, 'content-type': 'application/json' }, body };
+          return {
+            ...req,
+            path: `/v1/items/load-${n}?namespace=${NAMESPACE}`,
+            headers: { ...req.headers, 'content-type': 'application/json' },
+            body,
+          };
         },
         onResponse: (status, _body, context) => {
           if (status >= 200 && status < 300) acknowledged.push(context.n as number);
@@ -129,15 +148,26 @@ try {
       request: {
         method: 'POST',
         setupRequest: (req) => {
-          const body = JSON.stringify({ vector: vectorFor(1_000_000_000 + Math.floor(Math.random() * 1e6)), model: MODEL, k: 10, namespace: NAMESPACE });
+          const body = JSON.stringify({
+            vector: vectorFor(1_000_000_000 + Math.floor(Math.random() * 1e6)),
+            model: MODEL,
+            k: 10,
+            namespace: NAMESPACE,
+          });
           return { ...req, path: '/v1/search', headers: { ...req.headers, 'content-type': 'application/json' }, body };
         },
       },
     },
   ];
-  const runs = routes.filter((r) => r.connections > 0).map(
-    async ({ route, connections: n, request }): Promise<RouteResult> => ({ route, connections: n, result: await autocannon({ ...common, connections: n, requests: [request] }) }),
-  );
+  const runs = routes
+    .filter((r) => r.connections > 0)
+    .map(
+      async ({ route, connections: n, request }): Promise<RouteResult> => ({
+        route,
+        connections: n,
+        result: await autocannon({ ...common, connections: n, requests: [request] }),
+      }),
+    );
   const results = await Promise.all(runs);
 
   console.log('\n| route | connections | requests | req/s | p50 ms | p99 ms | 2xx | 4xx | 5xx | errors + timeouts |');
@@ -160,7 +190,9 @@ try {
     for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
       const id = `load-${n}`;
       const expected = vectorFor(n);
-      const item = await fetch(`${server.url}/v1/items/${id}?namespace=${NAMESPACE}&vector=true`, { headers: { authorization: key.header } });
+      const item = await fetch(`${server.url}/v1/items/${id}?namespace=${NAMESPACE}&vector=true`, {
+        headers: { authorization: key.header },
+      });
       if (!item.ok) {
         lost.push(`${id}: GET ${item.status}`);
         await item.body?.cancel();

@@ -53,13 +53,11 @@ const webSession = await ortWeb.InferenceSession.create(modelBytes, { externalDa
 const webCreateMs = performance.now() - t;
 
 const runNode = async (): Promise<Float32Array> =>
-  (await nodeSession.run({ [manifest.input.name]: new ortNode.Tensor('float32', input, manifest.input.shape) }))[
-    manifest.output.name
-  ]!.data as Float32Array;
+  (await nodeSession.run({ [manifest.input.name]: new ortNode.Tensor('float32', input, manifest.input.shape) }))[manifest.output.name]!
+    .data as Float32Array;
 const runWeb = async (): Promise<Float32Array> =>
-  (await webSession.run({ [manifest.input.name]: new ortWeb.Tensor('float32', input, manifest.input.shape) }))[
-    manifest.output.name
-  ]!.data as Float32Array;
+  (await webSession.run({ [manifest.input.name]: new ortWeb.Tensor('float32', input, manifest.input.shape) }))[manifest.output.name]!
+    .data as Float32Array;
 
 for (let i = 0; i < warmup; i++) {
   await runNode();
@@ -86,8 +84,12 @@ const gmacs = (ms: number): string => (manifest.macs / ms / 1e6).toFixed(1);
 const nodeMs = median(times.node);
 const webMs = median(times.web);
 console.log(`${id}: ${manifest.macs / 1e9} GMAC, output [1, ${outNode.length}], runs=${runs} warmup=${warmup}, 1 thread`);
-console.log(`  onnxruntime-node: create ${nodeCreateMs.toFixed(0)} ms, median ${nodeMs.toFixed(1)} ms (${gmacs(nodeMs)} GMAC/s) [${times.node.map((x) => x.toFixed(0)).join(' ')}]`);
-console.log(`  onnxruntime-web:  create ${webCreateMs.toFixed(0)} ms, median ${webMs.toFixed(1)} ms (${gmacs(webMs)} GMAC/s) [${times.web.map((x) => x.toFixed(0)).join(' ')}]`);
+console.log(
+  `  onnxruntime-node: create ${nodeCreateMs.toFixed(0)} ms, median ${nodeMs.toFixed(1)} ms (${gmacs(nodeMs)} GMAC/s) [${times.node.map((x) => x.toFixed(0)).join(' ')}]`,
+);
+console.log(
+  `  onnxruntime-web:  create ${webCreateMs.toFixed(0)} ms, median ${webMs.toFixed(1)} ms (${gmacs(webMs)} GMAC/s) [${times.web.map((x) => x.toFixed(0)).join(' ')}]`,
+);
 console.log(`  web/node ${(webMs / nodeMs).toFixed(2)}x; max |node - web| = ${maxDiff.toExponential(2)} (max |y| = ${maxAbs.toFixed(3)})`);
 await nodeSession.release();
 await webSession.release();

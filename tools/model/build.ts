@@ -27,8 +27,10 @@ import { REGISTRY_FILE, writeRegistry } from './registry.ts';
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: node tools/model/build.ts --model <${MODEL_RECIPES.map((r) => r.id).join('|')}|all> ` +
-    '[--out DIR] [--manifest-dir DIR] [--check | --write-manifest]\n');
+  process.stderr.write(
+    `${message}\nusage: node tools/model/build.ts --model <${MODEL_RECIPES.map((r) => r.id).join('|')}|all> ` +
+      '[--out DIR] [--manifest-dir DIR] [--check | --write-manifest]\n',
+  );
   process.exit(2);
 }
 
@@ -51,13 +53,15 @@ async function main(): Promise<number> {
   }
   const ids = args.model ?? usage('--model is required');
   if (args.check && args['write-manifest']) usage('--check and --write-manifest exclude each other');
-  const recipes = ids.includes('all') ? MODEL_RECIPES.filter(buildableOffline) : ids.map((id) => {
-    try {
-      return findRecipe(id);
-    } catch (error) {
-      return usage((error as Error).message);
-    }
-  });
+  const recipes = ids.includes('all')
+    ? MODEL_RECIPES.filter(buildableOffline)
+    : ids.map((id) => {
+        try {
+          return findRecipe(id);
+        } catch (error) {
+          return usage((error as Error).message);
+        }
+      });
   const outRoot = args.out === undefined ? join(REPO_ROOT, 'public', 'models') : resolve(args.out);
   const manifestDir = args['manifest-dir'] === undefined ? join(REPO_ROOT, 'models') : resolve(args['manifest-dir']);
 

@@ -51,10 +51,7 @@ export function alignUp(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;
 }
 
-export function planExternalData(
-  tensors: readonly PlannedTensor[],
-  options: ExternalDataOptions = {},
-): ExternalDataPlan {
+export function planExternalData(tensors: readonly PlannedTensor[], options: ExternalDataOptions = {}): ExternalDataPlan {
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const alignment = options.alignment ?? DEFAULT_ALIGNMENT;
   const baseName = options.baseName ?? DEFAULT_BASE_NAME;
@@ -70,9 +67,7 @@ export function planExternalData(
     if (seen.has(tensor.name)) throw new Error(`duplicate tensor name ${JSON.stringify(tensor.name)}`);
     seen.add(tensor.name);
     if (tensor.byteLength > maxFileBytes) {
-      throw new Error(
-        `tensor ${tensor.name} has ${tensor.byteLength} bytes, more than one external-data file may hold (${maxFileBytes})`,
-      );
+      throw new Error(`tensor ${tensor.name} has ${tensor.byteLength} bytes, more than one external-data file may hold (${maxFileBytes})`);
     }
     let offset = current === undefined ? 0 : alignUp(current.bytes, alignment);
     if (current === undefined || offset + tensor.byteLength > maxFileBytes) {

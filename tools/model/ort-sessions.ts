@@ -18,7 +18,11 @@ export type Engine = 'node' | 'web';
 export interface ToolSession {
   readonly engine: Engine;
   /** Runs one float32 input; returns the named outputs (all of them when `outputs` is omitted). */
-  run(input: Float32Array, shape: readonly number[], outputs?: readonly string[]): Promise<Record<string, Float32Array | Uint8Array | Int8Array>>;
+  run(
+    input: Float32Array,
+    shape: readonly number[],
+    outputs?: readonly string[],
+  ): Promise<Record<string, Float32Array | Uint8Array | Int8Array>>;
   release(): Promise<void>;
 }
 

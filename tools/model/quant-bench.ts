@@ -39,7 +39,12 @@ const originalInstantiate = WebAssembly.instantiate.bind(WebAssembly);
   for (const ns of Object.values(imports ?? {})) {
     for (const v of Object.values(ns as Record<string, unknown>)) if (v instanceof WebAssembly.Memory) wasmMemories.push(v);
   }
-  const result = await (originalInstantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<WebAssembly.WebAssemblyInstantiatedSource | WebAssembly.Instance>)(source, imports);
+  const result = await (
+    originalInstantiate as (
+      s: unknown,
+      i?: WebAssembly.Imports,
+    ) => Promise<WebAssembly.WebAssemblyInstantiatedSource | WebAssembly.Instance>
+  )(source, imports);
   const instance = result instanceof WebAssembly.Instance ? result : result.instance;
   for (const v of Object.values(instance.exports)) if (v instanceof WebAssembly.Memory) wasmMemories.push(v);
   return result;
@@ -168,8 +173,8 @@ const calibrationStarted = performance.now();
 const calibration = await calibrateVgg16(config, weights, inputs);
 const { ranges } = calibration;
 process.stderr.write(`${recipe.id}: calibrated (${ranges.method}) in ${(performance.now() - calibrationStarted).toFixed(0)} ms\n`);
-const names = values.variants?.split(',') ??
-  (values['first-conv'] ? ['fp32', 'qlinear-u8', 'qlinear-u8-fp32conv1'] : Object.keys(VARIANTS));
+const names =
+  values.variants?.split(',') ?? (values['first-conv'] ? ['fp32', 'qlinear-u8', 'qlinear-u8-fp32conv1'] : Object.keys(VARIANTS));
 
 if (values.calibration) {
   const fp32 = serializeModel({ graph: buildVgg16Graph(config, weights) });
@@ -215,7 +220,9 @@ if (values.calibration) {
         { maxBuffer: 1 << 20 },
       );
       const m = JSON.parse(stdout) as { afterCreate: number; afterOne: number; afterFive: number; rss: number };
-      console.log(`  ${name.padEnd(30)} ${m.afterCreate.toFixed(1)} / ${m.afterOne.toFixed(1)} / ${m.afterFive.toFixed(1)}   ${m.rss.toFixed(0)}`);
+      console.log(
+        `  ${name.padEnd(30)} ${m.afterCreate.toFixed(1)} / ${m.afterOne.toFixed(1)} / ${m.afterFive.toFixed(1)}   ${m.rss.toFixed(0)}`,
+      );
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -262,7 +269,10 @@ if (values.calibration) {
     console.log(
       `  ${name.padEnd(28)} ${ms.toFixed(0).padStart(5)} ms  ${(macs / ms / 1e6).toFixed(1).padStart(5)} GMAC/s  ` +
         `create ${createMs.get(name)!.toFixed(0).padStart(4)} ms  ${(sizeOf(models.get(name)!) / 2 ** 20).toFixed(2).padStart(6)} MiB  ` +
-        `${fmtFidelity(fid.get(name)!)}  [${times.get(name)!.map((t) => t.toFixed(0)).join(' ')}]`,
+        `${fmtFidelity(fid.get(name)!)}  [${times
+          .get(name)!
+          .map((t) => t.toFixed(0))
+          .join(' ')}]`,
     );
   }
   // Which variants give bit-identical outputs (strip-mining must not change a bit).

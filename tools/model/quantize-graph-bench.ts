@@ -62,7 +62,9 @@ for (const name of names) {
   if (v === undefined) throw new Error(`unknown variant ${name}; known: ${Object.keys(VARIANTS).join(', ')}`);
   specs.set(name, v === 'fp32' ? fp32Spec : (await quantizeMobilenetNsfwjs({ quant: v })).spec);
 }
-const models = new Map([...specs].map(([n, s]) => [n, n === 'fp32' ? serializeModel(s) : serializeModel(s, QUANT_GRAPH_SERIALIZE_OPTIONS)]));
+const models = new Map(
+  [...specs].map(([n, s]) => [n, n === 'fp32' ? serializeModel(s) : serializeModel(s, QUANT_GRAPH_SERIALIZE_OPTIONS)]),
+);
 
 const calibration = (await loadCalibrationSet()).map((im) => ({ name: im.name, x: unitRgbTensor(im.rgb) }));
 const manifest = JSON.parse(readFileSync(join(values.fixtures, 'manifest.json'), 'utf8')) as Record<string, { sha256: string }>;
@@ -119,8 +121,14 @@ const embed = async (name: string, inputs: readonly Float32Array[]): Promise<Flo
   for (const x of inputs) out.push((await web.sessions.get(name)!.run(x, SHAPE))['features'] as Float32Array);
   return out;
 };
-const refCal = await embed('fp32', calibration.map((c) => c.x));
-const refFix = await embed('fp32', fixtureNames.map((_, i) => fixtures[i]!));
+const refCal = await embed(
+  'fp32',
+  calibration.map((c) => c.x),
+);
+const refFix = await embed(
+  'fp32',
+  fixtureNames.map((_, i) => fixtures[i]!),
+);
 
 interface Neighbour {
   /** The nearest array's name (the first in name order among byte-identical copies). */
@@ -152,7 +160,10 @@ console.log(
   `${'variant'.padEnd(18)} ${'web ms'.padStart(7)} ${'min'.padStart(6)} ${'x fp32'.padStart(7)} ${'create'.padStart(7)} ${'node ms'.padStart(8)} ${'x fp32'.padStart(7)} ${'MiB'.padStart(6)}  calib cos mean/min   keras224 cos mean/min`,
 );
 for (const name of names) {
-  const cal = await embed(name, calibration.map((c) => c.x));
+  const cal = await embed(
+    name,
+    calibration.map((c) => c.x),
+  );
   const fix = await embed(name, fixtures);
   const cc = cal.map((v, i) => cosine(refCal[i]!, v));
   const fc = fix.map((v, i) => cosine(refFix[i]!, v));
@@ -176,8 +187,8 @@ for (const name of names) {
     if (fo.sha === qo.sha) sameOther++;
     if (qa.name.startsWith('chelsea')) chelseaNn++;
     lines.push(
-      `      ${n.padEnd(24)} NN fp32 ${fa.name} (margin ${fa.margin.toFixed(4)}) ${fa.sha === qa.sha ? '=' : '!= ' + qa.name}` +
-        `; nearest other photo ${fo.name} ${fo.sha === qo.sha ? '=' : '!= ' + qo.name} (cos ${fo.cos.toFixed(3)} vs ${qo.cos.toFixed(3)})`,
+      `      ${n.padEnd(24)} NN fp32 ${fa.name} (margin ${fa.margin.toFixed(4)}) ${fa.sha === qa.sha ? '=' : `!= ${qa.name}`}` +
+        `; nearest other photo ${fo.name} ${fo.sha === qo.sha ? '=' : `!= ${qo.name}`} (cos ${fo.cos.toFixed(3)} vs ${qo.cos.toFixed(3)})`,
     );
   }
   console.log(

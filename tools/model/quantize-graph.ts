@@ -37,7 +37,15 @@
  * 6), so the float noise of another CPU's kernels cannot change the bytes of the model.
  */
 import { ceilToSignificantBits, type CalibrationMethod } from './calibrate.ts';
-import { attr, serializeModel, type GraphNode, type Initializer, type ModelSpec, type SerializeOptions, type ValueInfo } from './onnx-writer.ts';
+import {
+  attr,
+  serializeModel,
+  type GraphNode,
+  type Initializer,
+  type ModelSpec,
+  type SerializeOptions,
+  type ValueInfo,
+} from './onnx-writer.ts';
 import { openSession, type Engine } from './ort-sessions.ts';
 import { activationQuant, quantizeBias, quantizeKernel, type ActivationQuant } from './quantize.ts';
 
@@ -500,8 +508,18 @@ export function buildQuantizedGraph(spec: ModelSpec, ranges: GraphRanges, option
     const tq = quants.get(tensor);
     if (tq === undefined) return;
     const quantized = fresh(`${tensor}/quantized`);
-    nodes.push({ name: fresh(`${tensor}/quantize`), opType: 'QuantizeLinear', inputs: [tensor, tq.scale, tq.zeroPoint], outputs: [quantized] });
-    nodes.push({ name: fresh(`${tensor}/dequantize`), opType: 'DequantizeLinear', inputs: [quantized, tq.scale, tq.zeroPoint], outputs: [tq.dequantized] });
+    nodes.push({
+      name: fresh(`${tensor}/quantize`),
+      opType: 'QuantizeLinear',
+      inputs: [tensor, tq.scale, tq.zeroPoint],
+      outputs: [quantized],
+    });
+    nodes.push({
+      name: fresh(`${tensor}/dequantize`),
+      opType: 'DequantizeLinear',
+      inputs: [quantized, tq.scale, tq.zeroPoint],
+      outputs: [tq.dequantized],
+    });
   };
   const read = (tensor: string): string => quants.get(tensor)?.dequantized ?? tensor;
 
@@ -518,7 +536,11 @@ export function buildQuantizedGraph(spec: ModelSpec, ranges: GraphRanges, option
       const paramDims = perChannel ? [outChannels] : [];
       const wq = addInit({ name: `${node.name}/weight_quantized`, dims: weight.dims, data: k.data });
       const ws = addInit({ name: `${node.name}/weight_scale`, dims: paramDims, data: perChannel ? k.scales : k.scales.slice(0, 1) });
-      const wz = addInit({ name: `${node.name}/weight_zero_point`, dims: paramDims, data: perChannel ? k.zeroPoints : k.zeroPoints.slice(0, 1) });
+      const wz = addInit({
+        name: `${node.name}/weight_zero_point`,
+        dims: paramDims,
+        data: perChannel ? k.zeroPoints : k.zeroPoints.slice(0, 1),
+      });
       const wd = fresh(`${node.name}/weight_dequantized`);
       nodes.push({
         name: fresh(`${node.name}/weight_dequantize`),
@@ -532,12 +554,19 @@ export function buildQuantizedGraph(spec: ModelSpec, ranges: GraphRanges, option
       const inputs = [xq.dequantized, wd];
       if (b !== undefined && b !== '') {
         const bias = index.initializers.get(b)!;
-        if (bias.data.length !== outChannels) throw new Error(`${node.name}: bias has ${bias.data.length} values for ${outChannels} channels`);
+        if (bias.data.length !== outChannels)
+          throw new Error(`${node.name}: bias has ${bias.data.length} values for ${outChannels} channels`);
         const bq = quantizeBias(bias.data as Float32Array, xq.q.scale, channelScales);
         const bqName = addInit({ name: `${node.name}/bias_quantized`, dims: [outChannels], data: bq.data });
         const bsName = addInit({ name: `${node.name}/bias_scale`, dims: [outChannels], data: bq.scales });
         const bd = fresh(`${node.name}/bias_dequantized`);
-        nodes.push({ name: fresh(`${node.name}/bias_dequantize`), opType: 'DequantizeLinear', inputs: [bqName, bsName], outputs: [bd], attributes: { axis: attr.int(0) } });
+        nodes.push({
+          name: fresh(`${node.name}/bias_dequantize`),
+          opType: 'DequantizeLinear',
+          inputs: [bqName, bsName],
+          outputs: [bd],
+          attributes: { axis: attr.int(0) },
+        });
         replaced.add(b);
         inputs.push(bd);
       }
@@ -595,10 +624,12 @@ export async function quantizeGraph(
   const toCalibrate = plan.tensors.filter((t) => rangeOf(t) === undefined).map((t) => t.name);
   const input = spec.graph.inputs[0];
   if (input === undefined) throw new Error('the graph has no input');
-  const shape = options.inputShape ?? input.shape.map((d) => {
-    if (typeof d !== 'number') throw new Error(`input dimension ${d} is symbolic: pass options.inputShape`);
-    return d;
-  });
+  const shape =
+    options.inputShape ??
+    input.shape.map((d) => {
+      if (typeof d !== 'number') throw new Error(`input dimension ${d} is symbolic: pass options.inputShape`);
+      return d;
+    });
   const calibrated = await calibrateTensors(spec, toCalibrate, calibrationInputs, shape, options.calibration);
   const tensors: Record<string, readonly [number, number]> = {};
   for (const t of plan.tensors) {

@@ -159,7 +159,11 @@ export function quantizeKernel(oihw: Float32Array, outChannels: number): Quantiz
 }
 
 /** int32 bias with scale inputScale * weightScale[c] (float32 product, as onnxruntime's quantiser makes it). */
-export function quantizeBias(bias: Float32Array, inputScale: number, weightScales: Float32Array): { data: Int32Array; scales: Float32Array } {
+export function quantizeBias(
+  bias: Float32Array,
+  inputScale: number,
+  weightScales: Float32Array,
+): { data: Int32Array; scales: Float32Array } {
   const data = new Int32Array(bias.length);
   const scales = new Float32Array(bias.length);
   for (let o = 0; o < bias.length; o++) {
@@ -260,8 +264,7 @@ export function buildQuantizedVgg16Graph(
   const [inLo, inHi] = ranges.input;
   let inputQuantCache: NonNullable<Value['quant']> | undefined;
   // Created on first use: a graph whose first conv is fp32 never quantises its input.
-  const inputQuant = (): NonNullable<Value['quant']> =>
-    (inputQuantCache ??= quantValue('input', activationQuant(inLo, inHi, type)));
+  const inputQuant = (): NonNullable<Value['quant']> => (inputQuantCache ??= quantValue('input', activationQuant(inLo, inHi, type)));
   const layerQuant = new Map<string, NonNullable<Value['quant']>>();
   for (const layer of layers) {
     const hi = ranges.layers[layer.name];
@@ -306,7 +309,11 @@ export function buildQuantizedVgg16Graph(
     const b = quantizeBias(w.bias, xq.q.scale, k.scales);
     const kernel = add({ name: `${layer.name}/kernel_quantized`, dims: kernelDims, data: k.data });
     const kernelScale = add({ name: `${layer.name}/kernel_scale`, dims: [layer.outChannels], data: k.scales });
-    const kernelZeroPoint = add({ name: `${layer.name}/kernel_zero_point`, dims: [layer.outChannels], data: new Int8Array(layer.outChannels) });
+    const kernelZeroPoint = add({
+      name: `${layer.name}/kernel_zero_point`,
+      dims: [layer.outChannels],
+      data: new Int8Array(layer.outChannels),
+    });
     const biasQ = add({ name: `${layer.name}/bias_quantized`, dims: [layer.outChannels], data: b.data });
     if (form === 'qlinear') {
       params.set(layer.name, { layer, int8: true, kernel, bias: biasQ, kernelScale, kernelZeroPoint });
@@ -331,13 +338,23 @@ export function buildQuantizedVgg16Graph(
   });
 
   const quantize = (value: Value, quant: NonNullable<Value['quant']>, name: string): Value => {
-    nodes.push({ name: `${name}/quantize`, opType: 'QuantizeLinear', inputs: [value.name, quant.scaleName, quant.zeroPointName], outputs: [name] });
+    nodes.push({
+      name: `${name}/quantize`,
+      opType: 'QuantizeLinear',
+      inputs: [value.name, quant.scaleName, quant.zeroPointName],
+      outputs: [name],
+    });
     return { name, quant };
   };
   const dequantize = (value: Value, name: string): Value => {
     const quant = value.quant;
     if (quant === undefined) return value;
-    nodes.push({ name: `${name}/dequantize`, opType: 'DequantizeLinear', inputs: [value.name, quant.scaleName, quant.zeroPointName], outputs: [name] });
+    nodes.push({
+      name: `${name}/dequantize`,
+      opType: 'DequantizeLinear',
+      inputs: [value.name, quant.scaleName, quant.zeroPointName],
+      outputs: [name],
+    });
     return { name };
   };
 
@@ -364,7 +381,17 @@ export function buildQuantizedVgg16Graph(
       nodes.push({
         name: `${out}/qlinearconv`,
         opType: 'QLinearConv',
-        inputs: [xIn.name, xq.scaleName, xq.zeroPointName, p.kernel, p.kernelScale!, p.kernelZeroPoint!, yq.scaleName, yq.zeroPointName, p.bias],
+        inputs: [
+          xIn.name,
+          xq.scaleName,
+          xq.zeroPointName,
+          p.kernel,
+          p.kernelScale!,
+          p.kernelZeroPoint!,
+          yq.scaleName,
+          yq.zeroPointName,
+          p.bias,
+        ],
         outputs: [out],
         attributes,
       });
@@ -426,7 +453,13 @@ export function buildQuantizedVgg16Graph(
       pieces.push(pool(x, `${poolName}${tag}`));
     });
     const quant = pieces[0]!.quant;
-    nodes.push({ name: poolName, opType: 'Concat', inputs: pieces.map((p) => p.name), outputs: [poolName], attributes: { axis: attr.int(2) } });
+    nodes.push({
+      name: poolName,
+      opType: 'Concat',
+      inputs: pieces.map((p) => p.name),
+      outputs: [poolName],
+      attributes: { axis: attr.int(2) },
+    });
     current = { name: poolName, ...(quant === undefined ? {} : { quant }) };
   }
 

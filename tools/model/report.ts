@@ -41,7 +41,11 @@ const { values } = parseArgs({
 });
 
 initNodeCodecs();
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 const fmt = (x: number, digits = 4) => x.toFixed(digits);
 
 interface Photo {
@@ -103,9 +107,10 @@ async function converterParity(lines: string[]): Promise<void> {
 }
 
 async function quantisationFidelity(lines: string[], photos: readonly Photo[]): Promise<void> {
-  const pair = findModel('vgg16-imagenet-int8') && findModel('vgg16-imagenet')
-    ? ['vgg16-imagenet', 'vgg16-imagenet-int8']
-    : ['vgg16-synthetic', 'vgg16-synthetic-int8'];
+  const pair =
+    findModel('vgg16-imagenet-int8') && findModel('vgg16-imagenet')
+      ? ['vgg16-imagenet', 'vgg16-imagenet-int8']
+      : ['vgg16-synthetic', 'vgg16-synthetic-int8'];
   const [fp32, int8] = [findModel(pair[0]!)!, findModel(pair[1]!)!];
   const [a, b] = [await embedAll(fp32, photos), await embedAll(int8, photos)];
   const cosines = a.map((v, i) => cosine(v, b[i]!));
@@ -129,7 +134,9 @@ async function mobilenetRetrieval(lines: string[], photos: readonly Photo[]): Pr
   const original = photos.findIndex((p) => p.name === 'chelsea.png');
   const variants = photos.map((p, i) => ({ p, i })).filter(({ p, i }) => p.name.startsWith('chelsea') && i !== original);
   const found = variants.filter(({ i }) => {
-    const others = vectors.map((v, j) => ({ j, s: cosine(vectors[i]!, v) })).filter(({ j }) => !photos[j]!.name.startsWith('chelsea') || j === original);
+    const others = vectors
+      .map((v, j) => ({ j, s: cosine(vectors[i]!, v) }))
+      .filter(({ j }) => !photos[j]!.name.startsWith('chelsea') || j === original);
     return others.sort((x, y) => y.s - x.s)[0]!.j === original;
   });
   lines.push(

@@ -44,7 +44,7 @@ export function syntheticCaffeInput(height: number, width: number, seed = 1): Fl
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       for (let c = 0; c < 3; c++) {
-        const base = (y * 255) / height * (c === 0 ? 1 : 0.3) + (x * 255) / width * (c === 1 ? 1 : 0.5) + c * 40;
+        const base = ((y * 255) / height) * (c === 0 ? 1 : 0.3) + ((x * 255) / width) * (c === 1 ? 1 : 0.5) + c * 40;
         const pixel = Math.min(255, Math.max(0, Math.floor(base * 0.6 + (rng.nextU32() % 64))));
         out[(y * width + x) * 3 + c] = pixel - mean[c]!;
       }

@@ -100,17 +100,11 @@ export function vgg16Dims(config: Vgg16Config): number {
 
 /** Multiply-accumulates per image of the convolutions (pooling and bias adds not counted). */
 export function vgg16Macs(config: Vgg16Config): number {
-  return vgg16Layers(config).reduce(
-    (sum, l) => sum + l.height * l.width * l.inChannels * l.outChannels * KERNEL * KERNEL,
-    0,
-  );
+  return vgg16Layers(config).reduce((sum, l) => sum + l.height * l.width * l.inChannels * l.outChannels * KERNEL * KERNEL, 0);
 }
 
 export function vgg16ParamCount(config: Vgg16Config): number {
-  return vgg16Layers(config).reduce(
-    (sum, l) => sum + l.inChannels * l.outChannels * KERNEL * KERNEL + l.outChannels,
-    0,
-  );
+  return vgg16Layers(config).reduce((sum, l) => sum + l.inChannels * l.outChannels * KERNEL * KERNEL + l.outChannels, 0);
 }
 
 /** Keras HWIO (kh, kw, in, out) -> ONNX OIHW (out, in, kh, kw). */

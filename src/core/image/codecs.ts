@@ -44,10 +44,7 @@ export class CodecFailure extends Error {
 
 interface EmscriptenOptions {
   noInitialRun: boolean;
-  instantiateWasm: (
-    imports: WebAssembly.Imports,
-    receive: (instance: WebAssembly.Instance) => void,
-  ) => WebAssembly.Exports;
+  instantiateWasm: (imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance) => void) => WebAssembly.Exports;
   print: (text: string) => void;
   printErr: (text: string) => void;
 }
@@ -150,7 +147,10 @@ class CodecSlot {
       this.#drop();
       throw new CodecFailure(`${this.#name} decoder returned no image`, messages);
     }
-    peakLiveBytes = Math.max(peakLiveBytes, slots.reduce((sum, slot) => sum + slot.liveBytes(), 0));
+    peakLiveBytes = Math.max(
+      peakLiveBytes,
+      slots.reduce((sum, slot) => sum + slot.liveBytes(), 0),
+    );
     if (codec.memoryBytes() > RECYCLE_MEMORY_BYTES) this.#drop();
     return { pixels, warnings: messages };
   }

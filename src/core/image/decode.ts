@@ -115,9 +115,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Pr
 
   // A GIF's first frame may extend the logical screen (PIL enlarges the canvas the same way).
   const sizeOk =
-    info.format === 'gif'
-      ? img.width >= info.width && img.height >= info.height
-      : img.width === info.width && img.height === info.height;
+    info.format === 'gif' ? img.width >= info.width && img.height >= info.height : img.width === info.width && img.height === info.height;
   if (!sizeOk) {
     throw new ImageError(
       'malformed',

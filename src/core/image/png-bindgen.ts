@@ -33,8 +33,7 @@ const IMPORTS: ReadonlyArray<readonly [prefix: string, make: ImportFactory]> = [
   ['__wbg_buffer_', (self) => (idx) => self.addObject((self.getObject(idx!) as { buffer: unknown }).buffer)],
   [
     '__wbg_newwithbyteoffsetandlength_',
-    (self) => (idx, offset, length) =>
-      self.addObject(new Uint16Array(self.getObject(idx!) as ArrayBuffer, offset! >>> 0, length! >>> 0)),
+    (self) => (idx, offset, length) => self.addObject(new Uint16Array(self.getObject(idx!) as ArrayBuffer, offset! >>> 0, length! >>> 0)),
   ],
   ['__wbindgen_object_drop_ref', (self) => (idx) => void self.takeObject(idx!)],
   [

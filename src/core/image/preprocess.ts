@@ -70,4 +70,3 @@ export function toTensor(img: RgbImage, spec: PreprocessSpec): Float32Array {
   }
   return out;
 }
-

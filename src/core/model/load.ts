@@ -21,9 +21,7 @@ async function loadVerified(manifest: ModelManifest, file: ModelFile, source: Mo
     throw new ModelLoadError(`model ${manifest.id}: cannot read ${file.path}: ${String(cause)}`, { cause });
   }
   if (bytes.byteLength !== file.bytes) {
-    throw new ModelLoadError(
-      `model ${manifest.id}: ${file.path} has ${bytes.byteLength} bytes, the manifest says ${file.bytes}`,
-    );
+    throw new ModelLoadError(`model ${manifest.id}: ${file.path} has ${bytes.byteLength} bytes, the manifest says ${file.bytes}`);
   }
   const actual = await sha256Hex(bytes);
   if (actual !== file.sha256) {

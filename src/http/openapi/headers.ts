@@ -2,14 +2,17 @@
 import * as z from 'zod';
 
 export const embedCacheHeaders = z.object({
-  'x-embed-cache': z
-    .enum(['hit', 'miss', 'bypass'])
-    .optional()
-    .meta({ description: 'What the embedding cache did (absent when the deployment has no cache or nothing was embedded): hit, miss (computed, then stored) or bypass.' }),
+  'x-embed-cache': z.enum(['hit', 'miss', 'bypass']).optional().meta({
+    description:
+      'What the embedding cache did (absent when the deployment has no cache or nothing was embedded): hit, miss (computed, then stored) or bypass.',
+  }),
 });
 
 export const storeCostHeaders = z.object({
-  'x-store-operations': z.string().optional().meta({ description: 'Backend operations the search spent (KV list/get calls, Vectorize calls).' }),
+  'x-store-operations': z
+    .string()
+    .optional()
+    .meta({ description: 'Backend operations the search spent (KV list/get calls, Vectorize calls).' }),
   'x-store-scanned': z.string().optional().meta({ description: 'Items whose score was bounded or computed.' }),
   'x-store-fetched': z.string().optional().meta({ description: 'Items whose full vector was read to settle the ranking.' }),
 });
@@ -23,7 +26,9 @@ export const vectorBytesHeaders = embedCacheHeaders.extend({
 
 /** Of problem answers: when to retry (429, and the 503s of load), and the Bearer challenge (401, 403). */
 export function problemHeaders(status: number): z.ZodObject | undefined {
-  if (status === 429 || status === 503) return z.object({ 'retry-after': z.string().optional().meta({ description: 'Seconds to wait before retrying.' }) });
-  if (status === 401 || status === 403) return z.object({ 'www-authenticate': z.string().meta({ description: 'The Bearer challenge (RFC 6750).' }) });
+  if (status === 429 || status === 503)
+    return z.object({ 'retry-after': z.string().optional().meta({ description: 'Seconds to wait before retrying.' }) });
+  if (status === 401 || status === 403)
+    return z.object({ 'www-authenticate': z.string().meta({ description: 'The Bearer challenge (RFC 6750).' }) });
   return undefined;
 }

@@ -49,7 +49,10 @@ export function problemResponses(kinds: readonly ProblemKind[]): NonNullable<Rou
  * `createRoute` with the problem responses added. The typed handler sees only the declared successes (problems
  * are thrown, never returned); the document lists both.
  */
-export function defineRoute<P extends string, R extends Omit<RouteConfig, 'path'> & { path: P }>(config: R, problems: readonly ProblemKind[]) {
+export function defineRoute<P extends string, R extends Omit<RouteConfig, 'path'> & { path: P }>(
+  config: R,
+  problems: readonly ProblemKind[],
+) {
   // A query or a body is checked by its schema: a mismatch is a 422 invalid-field.
   const validated: ProblemKind[] = config.request?.query || config.request?.body ? ['invalid-field'] : [];
   const responses = { ...problemResponses(routeProblems(config.method, config.path, [...problems, ...validated])), ...config.responses };

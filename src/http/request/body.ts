@@ -40,7 +40,9 @@ export function readBody(rules: BodyRules): MiddlewareHandler[] {
   const gate: MiddlewareHandler = async function readBody(c, next) {
     const type = mediaType(c);
     if (!type || !accepted.some((range) => matches(range, type))) {
-      throw problem('unsupported-media-type', type ? `Content-Type ${type} is not accepted here.` : 'The request has no Content-Type.', { accepted });
+      throw problem('unsupported-media-type', type ? `Content-Type ${type} is not accepted here.` : 'The request has no Content-Type.', {
+        accepted,
+      });
     }
     if (type === 'application/json') {
       await c.req.json().catch(() => {
@@ -48,7 +50,11 @@ export function readBody(rules: BodyRules): MiddlewareHandler[] {
       });
     } else if (type === 'multipart/form-data') {
       await c.req.formData().catch(() => {
-        throw problem('malformed-multipart', 'The body is not valid multipart/form-data (check the boundary and that the upload completed).', { accepted });
+        throw problem(
+          'malformed-multipart',
+          'The body is not valid multipart/form-data (check the boundary and that the upload completed).',
+          { accepted },
+        );
       });
     } else if ((await c.req.arrayBuffer()).byteLength === 0) {
       throw problem('empty-body', 'The request body is empty.', { accepted });
@@ -82,11 +88,12 @@ export async function fileBytes(files: File | readonly File[]): Promise<Uint8Arr
   return bytes;
 }
 
-
 /** Refuses more images than one request may embed. */
 export function withinBatch<T>(images: T[], maxBatch: number): T[] {
   if (images.length > maxBatch) {
-    throw problem('batch-too-large', `The request holds ${images.length} images; at most ${maxBatch} are accepted per request.`, { limit: maxBatch });
+    throw problem('batch-too-large', `The request holds ${images.length} images; at most ${maxBatch} are accepted per request.`, {
+      limit: maxBatch,
+    });
   }
   return images;
 }

@@ -16,7 +16,10 @@ function deferOf(c: Context): EmbedRequest['defer'] {
 }
 
 /** The embed request of a route, from its validated `resize` / `orientation` query. */
-export function embedRequest(c: Context, query: { readonly resize?: 'nearest' | 'bilinear' | undefined; readonly orientation?: 'apply' | 'ignore' | undefined }): EmbedRequest {
+export function embedRequest(
+  c: Context,
+  query: { readonly resize?: 'nearest' | 'bilinear' | undefined; readonly orientation?: 'apply' | 'ignore' | undefined },
+): EmbedRequest {
   return {
     options: { ...(query.resize && { resample: query.resize }), ...(query.orientation && { orientation: query.orientation }) },
     cacheControl: c.req.header('cache-control'),

@@ -35,10 +35,27 @@ export function compareRoutes(services: AppServices) {
       description: 'Each image is embedded from the cache when it was embedded before; `X-Embed-Cache: hit` when both were.',
       middleware: readBody({ maxBytes: services.limits.maxBodyBytes, accepted: [MULTIPART, JSON_TYPE] }),
       request: { query: EmbedOptionsQuery, body: { content: { ...formContent(CompareForm), ...jsonContent(CompareJson) } } },
-      responses: { 200: { description: 'Cosine similarity and euclidean distance of the two vectors.', headers: embedCacheHeaders, content: jsonContent(CompareResponse) } },
+      responses: {
+        200: {
+          description: 'Cosine similarity and euclidean distance of the two vectors.',
+          headers: embedCacheHeaders,
+          content: jsonContent(CompareResponse),
+        },
+      },
     },
-    ['body-too-large', 'unsupported-media-type', 'empty-body', 'malformed-json', 'malformed-multipart', 'invalid-field',
-      'unsupported-image-format', 'malformed-image', 'image-too-large', 'busy', 'model-unavailable'],
+    [
+      'body-too-large',
+      'unsupported-media-type',
+      'empty-body',
+      'malformed-json',
+      'malformed-multipart',
+      'invalid-field',
+      'unsupported-image-format',
+      'malformed-image',
+      'image-too-large',
+      'busy',
+      'model-unavailable',
+    ],
   );
 
   return routeApp().openapi(compare, async (c) => {
@@ -49,6 +66,9 @@ export function compareRoutes(services: AppServices) {
     cacheHeader(c, combinedCacheStatus([first, second]));
     const [va, vb] = [first.vectors[0]!, second.vectors[0]!];
     const { model } = first;
-    return c.json({ cosine: cosine(va, vb), euclidean: euclidean(va, vb), model: { id: model.id, version: model.version, dims: model.dims } }, 200);
+    return c.json(
+      { cosine: cosine(va, vb), euclidean: euclidean(va, vb), model: { id: model.id, version: model.version, dims: model.dims } },
+      200,
+    );
   });
 }

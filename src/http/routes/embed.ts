@@ -46,14 +46,27 @@ export function embedRoutes(services: AppServices) {
       request: { query: EmbedQuery, body: { content: { ...rawImageContent, ...formContent(EmbedForm), ...jsonContent(EmbedJson) } } },
       responses: {
         200: {
-          description: 'The vector (`vector`), or one per image for a batch (`vectors`); `Accept: application/octet-stream` gets little-endian float32 bytes.',
+          description:
+            'The vector (`vector`), or one per image for a batch (`vectors`); `Accept: application/octet-stream` gets little-endian float32 bytes.',
           headers: vectorBytesHeaders,
           content: { ...jsonContent(EmbedResponse), 'application/octet-stream': { schema: Binary } },
         },
       },
     },
-    ['body-too-large', 'unsupported-media-type', 'empty-body', 'malformed-json', 'malformed-multipart', 'invalid-field', 'batch-too-large',
-      'unsupported-image-format', 'malformed-image', 'image-too-large', 'busy', 'model-unavailable'],
+    [
+      'body-too-large',
+      'unsupported-media-type',
+      'empty-body',
+      'malformed-json',
+      'malformed-multipart',
+      'invalid-field',
+      'batch-too-large',
+      'unsupported-image-format',
+      'malformed-image',
+      'image-too-large',
+      'busy',
+      'model-unavailable',
+    ],
   );
 
   return routeApp().openapi(embed, async (c) => {

@@ -78,8 +78,18 @@ export function itemRoutes(services: AppServices) {
       summary: 'Store an item: an image to embed, or a precomputed vector of this model, with metadata',
       description: 'A raw image body takes its metadata from `?metadata=`; a repeated image is embedded from the cache (`X-Embed-Cache`).',
       middleware: readBody({ maxBytes: limits.maxBodyBytes, accepted: [...Object.keys(rawImageContent), MULTIPART, JSON_TYPE] }),
-      request: { params: ItemParams, query: PutItemQuery, body: { content: { ...rawImageContent, ...formContent(PutItemForm), ...jsonContent(PutItemJson) } } },
-      responses: { 200: { description: 'Stored (with `consistency: eventual`, maybe not yet searchable).', headers: embedCacheHeaders, content: jsonContent(ItemWritten) } },
+      request: {
+        params: ItemParams,
+        query: PutItemQuery,
+        body: { content: { ...rawImageContent, ...formContent(PutItemForm), ...jsonContent(PutItemJson) } },
+      },
+      responses: {
+        200: {
+          description: 'Stored (with `consistency: eventual`, maybe not yet searchable).',
+          headers: embedCacheHeaders,
+          content: jsonContent(ItemWritten),
+        },
+      },
     },
     [...BODY, 'malformed-multipart', 'invalid-id', ...STORE, ...WRITES, ...EMBEDS],
   );
@@ -131,7 +141,9 @@ export function itemRoutes(services: AppServices) {
       responses: {
         204: {
           description: 'Gone (whether or not it existed).',
-          headers: z.object({ 'x-mutation-id': z.string().optional().meta({ description: 'Where the store applies writes later (Vectorize).' }) }),
+          headers: z.object({
+            'x-mutation-id': z.string().optional().meta({ description: 'Where the store applies writes later (Vectorize).' }),
+          }),
         },
       },
     },
@@ -185,7 +197,10 @@ export function itemRoutes(services: AppServices) {
         );
       }
       const page = await store.list({ namespace, cursor: cursor ?? null, limit: limit ?? 100 });
-      return c.json({ items: page.items, cursor: page.cursor, namespace, model: { id: store.model.id, version: store.model.version } }, 200);
+      return c.json(
+        { items: page.items, cursor: page.cursor, namespace, model: { id: store.model.id, version: store.model.version } },
+        200,
+      );
     })
     .openapi(getItem, async (c) => {
       const { store } = requireItems(services);

@@ -13,7 +13,12 @@ const health = defineRoute(
     path: '/healthz',
     tags: ['meta'],
     summary: 'The serving model and runtime figures',
-    responses: { 200: { description: 'Up; `runtime` holds what the platform can tell (wasmMemoryBytes once the model has run).', content: jsonContent(Health) } },
+    responses: {
+      200: {
+        description: 'Up; `runtime` holds what the platform can tell (wasmMemoryBytes once the model has run).',
+        content: jsonContent(Health),
+      },
+    },
   },
   [],
 );
@@ -41,9 +46,18 @@ const modelManifest = defineRoute(
   ['model-not-found'],
 );
 
-export function metaRoutes(options: { serving: Manifest; available: readonly Manifest[]; stats?: (() => Record<string, number>) | undefined }) {
+export function metaRoutes(options: {
+  serving: Manifest;
+  available: readonly Manifest[];
+  stats?: (() => Record<string, number>) | undefined;
+}) {
   return routeApp()
-    .openapi(health, (c) => c.json({ status: 'ok' as const, model: { id: options.serving.id, version: options.serving.version }, runtime: options.stats?.() ?? {} }, 200))
+    .openapi(health, (c) =>
+      c.json(
+        { status: 'ok' as const, model: { id: options.serving.id, version: options.serving.version }, runtime: options.stats?.() ?? {} },
+        200,
+      ),
+    )
     .openapi(listModels, (c) =>
       c.json(
         options.available.map((manifest) => ({
@@ -59,7 +73,9 @@ export function metaRoutes(options: { serving: Manifest; available: readonly Man
       const { id } = c.req.valid('param');
       const manifest = options.available.find((m) => m.id === id);
       if (!manifest) {
-        throw problem('model-not-found', `This build knows no model "${id.slice(0, 80)}".`, { available: options.available.map((m) => m.id) });
+        throw problem('model-not-found', `This build knows no model "${id.slice(0, 80)}".`, {
+          available: options.available.map((m) => m.id),
+        });
       }
       c.header('cache-control', 'public, max-age=60');
       return c.json(manifest, 200);

@@ -18,7 +18,11 @@ import { problem } from '../problem.ts';
 import { bodyTooLarge, rawBytes } from '../request/body.ts';
 import { requireItems, type AppServices } from '../services.ts';
 
-const FORMATS: Partial<Record<ImageFormat, (typeof THUMBNAIL_TYPES)[number]>> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+const FORMATS: Partial<Record<ImageFormat, (typeof THUMBNAIL_TYPES)[number]>> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+};
 const imageContent = Object.fromEntries(THUMBNAIL_TYPES.map((type) => [type, { schema: Binary }]));
 
 function requireThumbnails(store: ThumbnailStore | undefined): ThumbnailStore {
@@ -42,8 +46,18 @@ const putThumbnail = defineRoute(
     request: { params: ItemParams, query: NamespaceQuery, body: { content: imageContent } },
     responses: { 200: { description: 'Stored.', content: jsonContent(ThumbnailStored) } },
   },
-  ['body-too-large', 'invalid-id', 'unsupported-image-format', 'malformed-image', 'image-too-large', 'item-not-found', 'thumbnails-unavailable',
-    'store-unavailable', 'store-capacity', 'store-misconfigured'],
+  [
+    'body-too-large',
+    'invalid-id',
+    'unsupported-image-format',
+    'malformed-image',
+    'image-too-large',
+    'item-not-found',
+    'thumbnails-unavailable',
+    'store-unavailable',
+    'store-capacity',
+    'store-misconfigured',
+  ],
 );
 
 const getThumbnail = defineRoute(
@@ -82,7 +96,10 @@ export function thumbnailRoutes(services: AppServices) {
       const bytes = await rawBytes(c);
       const info = probeImage(bytes); // 415 / 400 problems for anything that is not a readable image
       const contentType = FORMATS[info.format];
-      if (!contentType) throw problem('unsupported-image-format', `A thumbnail must be JPEG, PNG or WebP, not ${info.format}.`, { accepted: THUMBNAIL_TYPES });
+      if (!contentType)
+        throw problem('unsupported-image-format', `A thumbnail must be JPEG, PNG or WebP, not ${info.format}.`, {
+          accepted: THUMBNAIL_TYPES,
+        });
       if (info.width > MAX_THUMBNAIL_SIDE || info.height > MAX_THUMBNAIL_SIDE) {
         throw problem(
           'image-too-large',
@@ -92,7 +109,10 @@ export function thumbnailRoutes(services: AppServices) {
       }
       // A preview of nothing would be served forever: the item must exist.
       if (!(await requireItems(services).store.get(id, { namespace }))) {
-        throw problem('item-not-found', `No item "${id}" in namespace "${namespace}": store the item before its thumbnail.`, { id, namespace });
+        throw problem('item-not-found', `No item "${id}" in namespace "${namespace}": store the item before its thumbnail.`, {
+          id,
+          namespace,
+        });
       }
       await thumbnails.put(keyOf(namespace, id), bytes, contentType);
       return c.json({ id, namespace, contentType, bytes: bytes.byteLength, width: info.width, height: info.height }, 200);

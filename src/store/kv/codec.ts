@@ -145,7 +145,8 @@ export function listEntries(token: string, vector: Float32Array, metadata: Metad
   const p = codeParts(vector.length);
   const parts: KvPartMetadata[] = [];
   for (let j = 0; j < p; j++) parts.push({ t: token, q: encodeBase64(bytes.subarray(j * PART_CODE_BYTES, (j + 1) * PART_CODE_BYTES)) });
-  const base: KvListMetadata = p === 0 ? { t: token, n: length, s: scale, e: errorNorm, q: encodeBase64(bytes) } : { t: token, n: length, s: scale, e: errorNorm, p };
+  const base: KvListMetadata =
+    p === 0 ? { t: token, n: length, s: scale, e: errorNorm, q: encodeBase64(bytes) } : { t: token, n: length, s: scale, e: errorNorm, p };
   if (!hasMetadata) return { item: base, parts };
   const withMetadata = { ...base, m: metadata };
   return { item: fits(withMetadata) ? withMetadata : { ...base, x: 1 }, parts };

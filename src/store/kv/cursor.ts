@@ -29,7 +29,12 @@ export interface ListedKey {
 const START: Position = { shard: 0, cursor: undefined, skip: 0 };
 
 /** The item keys from `from` on, at most `limit`, and where the next page starts (null: nothing more). */
-export async function readPage(kv: KvBinding, keys: NamespaceKeys, from: Position, limit: number): Promise<{ keys: ListedKey[]; next: Position | null }> {
+export async function readPage(
+  kv: KvBinding,
+  keys: NamespaceKeys,
+  from: Position,
+  limit: number,
+): Promise<{ keys: ListedKey[]; next: Position | null }> {
   const out: ListedKey[] = [];
   let { shard, cursor, skip } = from;
   while (shard < SHARDS) {
@@ -59,8 +64,13 @@ export function parseCursor(cursor: string | null): Position {
     const parsed = JSON.parse(decodeBase64Text(cursor)) as { s?: unknown; c?: unknown; k?: unknown };
     const skip = parsed.k === undefined ? 0 : parsed.k;
     if (
-      typeof parsed.s === 'number' && Number.isInteger(parsed.s) && parsed.s >= 0 && parsed.s < SHARDS &&
-      typeof skip === 'number' && Number.isInteger(skip) && skip >= 0
+      typeof parsed.s === 'number' &&
+      Number.isInteger(parsed.s) &&
+      parsed.s >= 0 &&
+      parsed.s < SHARDS &&
+      typeof skip === 'number' &&
+      Number.isInteger(skip) &&
+      skip >= 0
     ) {
       return { shard: parsed.s, cursor: typeof parsed.c === 'string' ? parsed.c : undefined, skip };
     }

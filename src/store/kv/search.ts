@@ -88,7 +88,11 @@ class Threshold {
 }
 
 /** The exact top k of one namespace; `gone` holds keys found listed but deleted (a second pass). */
-export async function searchTopK(source: SearchSource, request: SearchRequest, gone: ReadonlySet<string> = new Set()): Promise<QueryResult> {
+export async function searchTopK(
+  source: SearchSource,
+  request: SearchRequest,
+  gone: ReadonlySet<string> = new Set(),
+): Promise<QueryResult> {
   const { vector, query: options, keys, exclude, ops } = request;
   const { metric, filter } = options;
   const query = prepareQuery(vector, metric);
@@ -127,7 +131,7 @@ export async function searchTopK(source: SearchSource, request: SearchRequest, g
       const complete = (id: string) => {
         const group = groups.get(id)!;
         const md = group.md;
-        if (!md || !md.p) return;
+        if (!md?.p) return;
         const parts = group.parts;
         for (let j = 0; j < md.p; j++) if (parts[j]?.t !== md.t) return;
         groups.delete(id);

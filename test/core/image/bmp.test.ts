@@ -58,9 +58,7 @@ describe('BMP (PIL BmpImagePlugin semantics)', () => {
 
   it('16-bit 5-5-5 (default) and 5-6-5 (bitfields) scale like PIL: v * 255 / 31, truncated', async () => {
     const px555 = [0x7fff, 0x001f, 0x4000 | (16 << 5) | 1];
-    expect(await pixels(buildBmp({ width: 3, height: 1, bits: 16, pixels: px555 }))).toEqual([
-      255, 255, 255, 0, 0, 255, 131, 131, 8,
-    ]);
+    expect(await pixels(buildBmp({ width: 3, height: 1, bits: 16, pixels: px555 }))).toEqual([255, 255, 255, 0, 0, 255, 131, 131, 8]);
     const px565 = [0xffff, 0x07e0, (16 << 11) | (32 << 5) | 1];
     const bmp565 = buildBmp({ width: 3, height: 1, bits: 16, pixels: px565, compression: 3, masks: [0xf800, 0x7e0, 0x1f] });
     expect(await pixels(bmp565)).toEqual([255, 255, 255, 0, 255, 0, 131, 129, 8]);

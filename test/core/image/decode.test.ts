@@ -70,15 +70,11 @@ describe('pixel limit', () => {
       height: 300,
     });
     expect(await codeOf(bytes, { maxPixels: 451 * 300 - 1, orientation: 'ignore' })).toBe('too_many_pixels');
-    expect(await codeOf(fixtureBytes('hubble-3000.jpg'), { maxPixels: 4_000_000, orientation: 'ignore' })).toBe(
-      'too_many_pixels',
-    );
+    expect(await codeOf(fixtureBytes('hubble-3000.jpg'), { maxPixels: 4_000_000, orientation: 'ignore' })).toBe('too_many_pixels');
   });
 
   it('rejects nonsense options', async () => {
-    await expect(decodeImage(fixtureBytes('chelsea.png'), { maxPixels: 0, orientation: 'ignore' })).rejects.toThrow(
-      RangeError,
-    );
+    await expect(decodeImage(fixtureBytes('chelsea.png'), { maxPixels: 0, orientation: 'ignore' })).rejects.toThrow(RangeError);
   });
 });
 

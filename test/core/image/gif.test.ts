@@ -38,11 +38,7 @@ describe('GIF (first frame, PIL semantics)', () => {
 
   it('fills what the frame does not cover with the transparent index, else index 0', async () => {
     const frame = { left: 1, top: 1, width: 2, height: 1, indices: [5, 6] };
-    const filled = (fill: number) => [
-      ...[fill, fill, fill, fill],
-      ...[fill, 5, 6, fill],
-      ...[fill, fill, fill, fill],
-    ];
+    const filled = (fill: number) => [...[fill, fill, fill, fill], ...[fill, 5, 6, fill], ...[fill, fill, fill, fill]];
     expect(await pixels(buildGif(4, 3, PALETTE, frame, 200))).toEqual(filled(200).flatMap(colour));
     expect(await pixels(buildGif(4, 3, PALETTE, frame))).toEqual(filled(0).flatMap(colour));
   });
@@ -66,9 +62,7 @@ describe('GIF (first frame, PIL semantics)', () => {
     const local = Array.from({ length: 768 }, (_, i) => (i % 3 === 0 ? 9 : 0));
     const withLocal = buildGif(1, 1, PALETTE, { width: 1, height: 1, indices: [3], localPalette: local });
     expect(await pixels(withLocal)).toEqual([9, 0, 0]);
-    expect(await pixels(buildGif(2, 1, undefined, { width: 2, height: 1, indices: [17, 250] }))).toEqual([
-      17, 17, 17, 250, 250, 250,
-    ]);
+    expect(await pixels(buildGif(2, 1, undefined, { width: 2, height: 1, indices: [17, 250] }))).toEqual([17, 17, 17, 250, 250, 250]);
   });
 
   it('decodes real LZW (omggif-encoded, with dictionary codes) exactly', async () => {

@@ -9,14 +9,66 @@ const IMG: RgbImage = { width: 3, height: 2, data: Uint8Array.from([a, b, c, d, 
 
 /** Displayed image for each orientation, as PIL's ImageOps.exif_transpose produces it. */
 const EXPECTED: Record<ExifOrientation, { w: number; rows: number[][] }> = {
-  1: { w: 3, rows: [[a, b, c], [d, e, f]] },
-  2: { w: 3, rows: [[c, b, a], [f, e, d]] }, // mirror
-  3: { w: 3, rows: [[f, e, d], [c, b, a]] }, // rotate 180
-  4: { w: 3, rows: [[d, e, f], [a, b, c]] }, // flip
-  5: { w: 2, rows: [[a, d], [b, e], [c, f]] }, // transpose
-  6: { w: 2, rows: [[d, a], [e, b], [f, c]] }, // rotate 90 clockwise
-  7: { w: 2, rows: [[f, c], [e, b], [d, a]] }, // transverse
-  8: { w: 2, rows: [[c, f], [b, e], [a, d]] }, // rotate 90 counter-clockwise
+  1: {
+    w: 3,
+    rows: [
+      [a, b, c],
+      [d, e, f],
+    ],
+  },
+  2: {
+    w: 3,
+    rows: [
+      [c, b, a],
+      [f, e, d],
+    ],
+  }, // mirror
+  3: {
+    w: 3,
+    rows: [
+      [f, e, d],
+      [c, b, a],
+    ],
+  }, // rotate 180
+  4: {
+    w: 3,
+    rows: [
+      [d, e, f],
+      [a, b, c],
+    ],
+  }, // flip
+  5: {
+    w: 2,
+    rows: [
+      [a, d],
+      [b, e],
+      [c, f],
+    ],
+  }, // transpose
+  6: {
+    w: 2,
+    rows: [
+      [d, a],
+      [e, b],
+      [f, c],
+    ],
+  }, // rotate 90 clockwise
+  7: {
+    w: 2,
+    rows: [
+      [f, c],
+      [e, b],
+      [d, a],
+    ],
+  }, // transverse
+  8: {
+    w: 2,
+    rows: [
+      [c, f],
+      [b, e],
+      [a, d],
+    ],
+  }, // rotate 90 counter-clockwise
 };
 
 describe('applyOrientation', () => {

@@ -59,9 +59,7 @@ describe('CMYK JPEGs', () => {
   it('refuse truncated data as malformed instead of guessing the rest', async () => {
     const bytes = fixtureBytes('chelsea-cmyk.jpg');
     for (const cut of [200, Math.floor(bytes.length / 2), bytes.length - 10]) {
-      const error = await decodeImage(bytes.subarray(0, cut), { maxPixels: 50_000_000, orientation: 'ignore' }).catch(
-        (e: unknown) => e,
-      );
+      const error = await decodeImage(bytes.subarray(0, cut), { maxPixels: 50_000_000, orientation: 'ignore' }).catch((e: unknown) => e);
       expect(error, `cut at ${cut}`).toBeInstanceOf(ImageError);
       expect((error as ImageError).code, `cut at ${cut}`).toBe('malformed');
     }

@@ -52,7 +52,12 @@ describe('bilinear (PIL ImagingResample, triangle filter, antialiased when shrin
       [37, 501],
       [600, 13],
     ] as const) {
-      const out = resizeRgb(gray(97, 131, () => 173), w, h, 'bilinear');
+      const out = resizeRgb(
+        gray(97, 131, () => 173),
+        w,
+        h,
+        'bilinear',
+      );
       expect(out.data.every((v) => v === 173)).toBe(true);
     }
   });
@@ -87,7 +92,12 @@ describe('bilinear (PIL ImagingResample, triangle filter, antialiased when shrin
     for (let i = 0; i < near.data.length; i++) max = Math.max(max, Math.abs(near.data[i]! - bil.data[i]!));
     expect(max).toBeLessThanOrEqual(1);
     // ...but it is not nearest: on a checkerboard it averages.
-    const checker = resizeRgb(gray(8, 8, (x, y) => ((x + y) % 2) * 200), 4, 4, 'bilinear');
+    const checker = resizeRgb(
+      gray(8, 8, (x, y) => ((x + y) % 2) * 200),
+      4,
+      4,
+      'bilinear',
+    );
     expect(checker.data.every((v) => v > 50 && v < 150)).toBe(true);
   });
 });

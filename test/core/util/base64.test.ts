@@ -6,7 +6,15 @@ const bytes = (...values: number[]) => new Uint8Array(values);
 
 describe('base64', () => {
   it('matches the RFC 4648 test vectors', () => {
-    const vectors: Array<[string, string]> = [['', ''], ['f', 'Zg=='], ['fo', 'Zm8='], ['foo', 'Zm9v'], ['foob', 'Zm9vYg=='], ['fooba', 'Zm9vYmE='], ['foobar', 'Zm9vYmFy']];
+    const vectors: Array<[string, string]> = [
+      ['', ''],
+      ['f', 'Zg=='],
+      ['fo', 'Zm8='],
+      ['foo', 'Zm9v'],
+      ['foob', 'Zm9vYg=='],
+      ['fooba', 'Zm9vYmE='],
+      ['foobar', 'Zm9vYmFy'],
+    ];
     for (const [text, encoded] of vectors) {
       expect(encodeBase64Text(text)).toBe(encoded);
       expect(decodeBase64Text(encoded)).toBe(text);
@@ -32,7 +40,8 @@ describe('base64', () => {
   });
 
   it('reads either alphabet, padded or not', () => {
-    for (const text of ['+/+//g==', '-_-__g', '-_-__g==', '+/+//g']) expect(Array.from(decodeBase64(text))).toEqual([0xfb, 0xff, 0xbf, 0xfe]);
+    for (const text of ['+/+//g==', '-_-__g', '-_-__g==', '+/+//g'])
+      expect(Array.from(decodeBase64(text))).toEqual([0xfb, 0xff, 0xbf, 0xfe]);
   });
 
   it('refuses malformed text', () => {

@@ -32,7 +32,11 @@ const putItem = (headers: Record<string, string> = {}) => ({
   body: JSON.stringify({ vector: new Array(model.dims).fill(0.5), model: { id: model.id, version: model.version } }),
 });
 
-const embed = (headers: Record<string, string> = {}) => ({ method: 'POST', body: png, headers: { 'content-type': 'image/png', ...headers } });
+const embed = (headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  body: png,
+  headers: { 'content-type': 'image/png', ...headers },
+});
 
 async function problemOf(response: Response, status: number) {
   expect(response.status).toBe(status);
@@ -131,7 +135,12 @@ describe('writes', () => {
       },
       { highWaterMark: 0 },
     );
-    const response = await appWith().request('/v1/items/x', { method: 'PUT', body, headers: { 'content-type': 'image/png' }, duplex: 'half' } as RequestInit);
+    const response = await appWith().request('/v1/items/x', {
+      method: 'PUT',
+      body,
+      headers: { 'content-type': 'image/png' },
+      duplex: 'half',
+    } as RequestInit);
     const problem = await problemOf(response, 401);
     expect(problem.type).toMatch(/\/unauthorized$/);
     expect(problem.detail).toMatch(/needs an API key with the "write" scope/);
@@ -144,8 +153,12 @@ describe('writes', () => {
     const unknown = await app.request('/v1/items/x', putItem(bearer('not-a-key-0123456789')));
     expect((await problemOf(unknown, 401)).type).toMatch(/\/invalid-api-key$/);
     expect(unknown.headers.get('www-authenticate')).toBe('Bearer realm="edge-features", error="invalid_token"');
-    expect((await problemOf(await app.request('/v1/items/x', putItem({ authorization: TEST_WRITE_KEY })), 401)).detail).toMatch(/not "Bearer <key>"/);
-    expect((await problemOf(await app.request('/v1/items/x', putItem({ authorization: `Basic ${btoa('a:b')}` })), 401)).type).toMatch(/invalid-api-key$/);
+    expect((await problemOf(await app.request('/v1/items/x', putItem({ authorization: TEST_WRITE_KEY })), 401)).detail).toMatch(
+      /not "Bearer <key>"/,
+    );
+    expect((await problemOf(await app.request('/v1/items/x', putItem({ authorization: `Basic ${btoa('a:b')}` })), 401)).type).toMatch(
+      /invalid-api-key$/,
+    );
 
     const readOnly = await app.request('/v1/items/x', putItem(bearer(TEST_READ_KEY)));
     const forbidden = await problemOf(readOnly, 403);
@@ -179,7 +192,9 @@ describe('writes', () => {
     for (const [path, init] of writes) {
       await problemOf(await app.request(path, init), 401);
       await problemOf(await app.request(path, { ...init, headers: { ...(init.headers as object), ...bearer(TEST_READ_KEY) } }), 403);
-      expect((await app.request(path, { ...init, headers: { ...(init.headers as object), ...bearer(TEST_WRITE_KEY) } })).status).not.toBe(403);
+      expect((await app.request(path, { ...init, headers: { ...(init.headers as object), ...bearer(TEST_WRITE_KEY) } })).status).not.toBe(
+        403,
+      );
     }
   });
 
@@ -208,8 +223,18 @@ describe('reads', () => {
     const app = appWith({ auth: { keys: writeOnly, readAuth: 'required' } });
     const reads: Array<[string, RequestInit]> = [
       ['/v1/embed', embed()],
-      ['/v1/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vector: new Array(model.dims).fill(1), model }) }],
-      ['/v1/compare', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: btoa('x'), b: btoa('y') }) }],
+      [
+        '/v1/search',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ vector: new Array(model.dims).fill(1), model }),
+        },
+      ],
+      [
+        '/v1/compare',
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: btoa('x'), b: btoa('y') }) },
+      ],
       ['/v1/items', {}],
       ['/v1/items/x', {}],
       ['/v1/items/x/similar', {}],
@@ -218,7 +243,10 @@ describe('reads', () => {
     for (const [path, init] of reads) {
       const problem = await problemOf(await app.request(path, init), 401);
       expect(problem.scope).toBe('read');
-      await problemOf(await app.request(path, { ...init, headers: { ...(init.headers as object), ...bearer('pusher-key-0123456789') } }), 403);
+      await problemOf(
+        await app.request(path, { ...init, headers: { ...(init.headers as object), ...bearer('pusher-key-0123456789') } }),
+        403,
+      );
       const allowed = await app.request(path, { ...init, headers: { ...(init.headers as object), ...bearer(TEST_READ_KEY) } });
       expect([401, 403]).not.toContain(allowed.status);
     }

@@ -39,7 +39,7 @@ function appWith(options: Partial<AppOptions>) {
   });
 }
 
-const get = (path: string, headers: Record<string, string> = {}) => ({ method: 'GET', headers });
+const get = (_path: string, headers: Record<string, string> = {}) => ({ method: 'GET', headers });
 
 describe('rate limits', () => {
   it('counts per key; over the limit: 429 problem+json with Retry-After', async () => {

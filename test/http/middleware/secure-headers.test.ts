@@ -18,12 +18,15 @@ const extractor = async () => ({
 });
 const assets = async (request: Request) => {
   const { pathname } = new URL(request.url);
-  if (pathname === '/demo/') return new Response('<!doctype html><title>demo</title>', { headers: { 'content-type': 'text/html; charset=utf-8' } });
+  if (pathname === '/demo/')
+    return new Response('<!doctype html><title>demo</title>', { headers: { 'content-type': 'text/html; charset=utf-8' } });
   if (pathname === '/demo/demo.js') return new Response('export {}', { headers: { 'content-type': 'text/javascript' } });
   return new Response('nope', { status: 404 });
 };
 const store = new MemoryStore({ id: model.id, version: model.version, dims: model.dims });
-const app = keyed(createApp({ model, models: MODELS, extractor, limits: DEFAULT_LIMITS, auth: testAuth(), assets, thumbnails: memoryThumbnails(), store }));
+const app = keyed(
+  createApp({ model, models: MODELS, extractor, limits: DEFAULT_LIMITS, auth: testAuth(), assets, thumbnails: memoryThumbnails(), store }),
+);
 
 function expectBaseHeaders(response: Response) {
   expect(response.headers.get('x-content-type-options')).toBe('nosniff');
@@ -34,7 +37,11 @@ function expectBaseHeaders(response: Response) {
 
 describe('security headers', () => {
   it('on API answers and problems, without a CSP (JSON is not a page)', async () => {
-    for (const response of [await app.request('/healthz'), await app.request('/v1/nothing'), await app.request('/v1/items/x', { method: 'PUT', headers: { authorization: '' } })]) {
+    for (const response of [
+      await app.request('/healthz'),
+      await app.request('/v1/nothing'),
+      await app.request('/v1/items/x', { method: 'PUT', headers: { authorization: '' } }),
+    ]) {
       expectBaseHeaders(response);
       expect(response.headers.get('cross-origin-resource-policy')).toBe('same-origin');
       expect(response.headers.get('content-security-policy')).toBeNull();
@@ -65,7 +72,11 @@ describe('security headers', () => {
   });
 
   it('an unexpected failure is a 500 problem with no stack, path or message of the fault', async () => {
-    const response = await app.request('/v1/embed', { method: 'POST', body: new Uint8Array(fixtureImage('chelsea.png')), headers: { 'content-type': 'image/png' } });
+    const response = await app.request('/v1/embed', {
+      method: 'POST',
+      body: new Uint8Array(fixtureImage('chelsea.png')),
+      headers: { 'content-type': 'image/png' },
+    });
     expect(response.status).toBe(500);
     expectBaseHeaders(response);
     const text = await response.text();

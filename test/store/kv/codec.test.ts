@@ -72,7 +72,9 @@ describe('KV item encoding', () => {
       expect(new TextEncoder().encode(JSON.stringify(md)).byteLength).toBeLessThanOrEqual(KV_METADATA_LIMIT);
     }
     const v600 = Float32Array.from({ length: 600 }, () => -3.4e38 * Math.random());
-    expect(new TextEncoder().encode(JSON.stringify(listMetadata('2147483647999.abcdefghijkl', v600, {}))).byteLength).toBeLessThanOrEqual(KV_METADATA_LIMIT);
+    expect(new TextEncoder().encode(JSON.stringify(listMetadata('2147483647999.abcdefghijkl', v600, {}))).byteLength).toBeLessThanOrEqual(
+      KV_METADATA_LIMIT,
+    );
   });
 
   for (const metric of ['cosine', 'euclidean', 'dot'] as Metric[]) {
@@ -82,7 +84,11 @@ describe('KV item encoding', () => {
         const dims = [8, 64, 512][trial % 3]!;
         const x = trial % 50 === 0 ? new Float32Array(dims) : randomVector(dims, next, trial % 2 === 0);
         const q =
-          trial % 5 === 0 ? Float32Array.from(x, (v) => v + (next() - 0.5) * 1e-6) : trial % 7 === 0 ? Float32Array.from(x) : randomVector(dims, next, trial % 3 === 0);
+          trial % 5 === 0
+            ? Float32Array.from(x, (v) => v + (next() - 0.5) * 1e-6)
+            : trial % 7 === 0
+              ? Float32Array.from(x)
+              : randomVector(dims, next, trial % 3 === 0);
         const md = listMetadata('t', x, {});
         const bounds = scoreBounds(prepareQuery(q, metric), md)!;
         const exact = goodness(metric, score(metric, q, x));

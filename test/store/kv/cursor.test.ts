@@ -7,7 +7,11 @@ import { KvMap } from '../../support/kv-map.ts';
 
 describe('KV list cursors', () => {
   it('round-trip a position, query-string safe', () => {
-    for (const position of [{ shard: 0, cursor: undefined, skip: 0 }, { shard: 15, cursor: 'kv+cursor/é', skip: 999 }, { shard: 3, cursor: undefined, skip: 2 }]) {
+    for (const position of [
+      { shard: 0, cursor: undefined, skip: 0 },
+      { shard: 15, cursor: 'kv+cursor/é', skip: 999 },
+      { shard: 3, cursor: undefined, skip: 2 },
+    ]) {
       const text = formatCursor(position);
       expect(text).toMatch(/^[A-Za-z0-9_-]+$/);
       expect(parseCursor(text)).toEqual(position);
@@ -15,7 +19,10 @@ describe('KV list cursors', () => {
   });
 
   it('read cursors in the format given out before (btoa of the JSON, base64url, unpadded)', () => {
-    const old = btoa(JSON.stringify({ s: 4, c: 'abc', k: 7 })).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const old = btoa(JSON.stringify({ s: 4, c: 'abc', k: 7 }))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
     expect(parseCursor(old)).toEqual({ shard: 4, cursor: 'abc', skip: 7 });
     expect(formatCursor({ shard: 4, cursor: 'abc', skip: 7 })).toBe(old);
   });
@@ -23,7 +30,15 @@ describe('KV list cursors', () => {
   it('start at the beginning without one, and refuse one this store did not give out', () => {
     expect(parseCursor(null)).toEqual({ shard: 0, cursor: undefined, skip: 0 });
     const forged = (value: unknown) => btoa(JSON.stringify(value));
-    for (const text of ['not base64!', btoa('not json'), forged({ s: SHARDS }), forged({ s: -1 }), forged({ s: 1.5 }), forged({ s: 0, k: -1 }), forged({})]) {
+    for (const text of [
+      'not base64!',
+      btoa('not json'),
+      forged({ s: SHARDS }),
+      forged({ s: -1 }),
+      forged({ s: 1.5 }),
+      forged({ s: 0, k: -1 }),
+      forged({}),
+    ]) {
       expect(() => parseCursor(text), text).toThrow(StoreError);
     }
   });
@@ -73,7 +88,11 @@ describe('readPage', () => {
     // All in shard 0 (readPage does not hash ids), so that shard spans two KV pages.
     const ids = Array.from({ length: 1500 }, (_, i) => `k${String(i).padStart(4, '0')}`);
     for (const id of ids) await kv.put(`${keys.shard(0)}${id}`, '{}', { metadata: { t: 't' } });
-    for (const [limit, sizes] of [[1000, [1000, 500]], [700, [700, 700, 100]], [1500, [1500]]] as const) {
+    for (const [limit, sizes] of [
+      [1000, [1000, 500]],
+      [700, [700, 700, 100]],
+      [1500, [1500]],
+    ] as const) {
       const got: number[] = [];
       const seen: string[] = [];
       let from = parseCursor(null);

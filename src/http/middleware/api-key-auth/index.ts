@@ -64,7 +64,10 @@ export class ApiKeys {
   static parse(value: string | undefined): ApiKeys {
     const identities: ApiKeyIdentity[] = [];
     const secrets: string[] = [];
-    const entries = (value ?? '').split(/[,\n]/).map((entry) => entry.trim()).filter((entry) => entry !== '');
+    const entries = (value ?? '')
+      .split(/[,\n]/)
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
     entries.forEach((entry, index) => {
       const where = `API_KEYS entry ${index + 1}`;
       const first = entry.indexOf(':');

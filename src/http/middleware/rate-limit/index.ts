@@ -49,7 +49,12 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
         console.error(`rate limiter failed (request let through): ${error instanceof Error ? error.message : String(error)}`);
       }
       if (!allowed) {
-        throw problem('too-many-requests', `The rate limit for ${counted.who} is used up; retry after ${retryAfter} s.`, {}, { 'retry-after': retryAfter });
+        throw problem(
+          'too-many-requests',
+          `The rate limit for ${counted.who} is used up; retry after ${retryAfter} s.`,
+          {},
+          { 'retry-after': retryAfter },
+        );
       }
     }
     await next();
