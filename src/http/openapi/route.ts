@@ -12,6 +12,27 @@ import { PROBLEM_CONTENT_TYPE } from '../problem.ts';
 /** What the guard answers before a route that needs a key (reads: a presented key must be valid; required reads need the scope). */
 const GUARDED: readonly ProblemKind[] = ['unauthorized', 'invalid-api-key', 'insufficient-scope'];
 
+/** What reading a JSON-only request body can answer. */
+export const JSON_BODY_PROBLEMS: readonly ProblemKind[] = ['body-too-large', 'unsupported-media-type', 'empty-body', 'malformed-json'];
+/** What reading a request body can answer, in any of its forms (raw, multipart, JSON). */
+export const BODY_PROBLEMS: readonly ProblemKind[] = [...JSON_BODY_PROBLEMS, 'malformed-multipart'];
+/** What embedding an image can answer. */
+export const EMBED_PROBLEMS: readonly ProblemKind[] = [
+  'unsupported-image-format',
+  'malformed-image',
+  'image-too-large',
+  'busy',
+  'model-unavailable',
+];
+/** What any store call can answer. */
+export const STORE_PROBLEMS: readonly ProblemKind[] = [
+  'store-unavailable',
+  'store-capacity',
+  'store-misconfigured',
+  'invalid-field',
+  'limit-exceeded',
+];
+
 /** The security scheme of API keys (registered on the app). */
 export const API_KEY_SCHEME = 'apiKey';
 

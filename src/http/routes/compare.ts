@@ -8,7 +8,7 @@ import { combinedCacheStatus } from '../../services/embedder.ts';
 import { routeApp } from '../openapi/app.ts';
 import { formContent, JSON_TYPE, jsonContent, MULTIPART } from '../openapi/media.ts';
 import { embedCacheHeaders } from '../openapi/headers.ts';
-import { defineRoute } from '../openapi/route.ts';
+import { BODY_PROBLEMS, EMBED_PROBLEMS, defineRoute } from '../openapi/route.ts';
 import { bodyForm, fileBytes, parsedBody, readBody } from '../request/body.ts';
 import { cacheHeader, embedRequest } from '../request/embedding.ts';
 import type { AppServices } from '../services.ts';
@@ -43,19 +43,7 @@ export function compareRoutes(services: AppServices) {
         },
       },
     },
-    [
-      'body-too-large',
-      'unsupported-media-type',
-      'empty-body',
-      'malformed-json',
-      'malformed-multipart',
-      'invalid-field',
-      'unsupported-image-format',
-      'malformed-image',
-      'image-too-large',
-      'busy',
-      'model-unavailable',
-    ],
+    [...BODY_PROBLEMS, 'invalid-field', ...EMBED_PROBLEMS],
   );
 
   return routeApp().openapi(compare, async (c) => {

@@ -8,7 +8,7 @@ import { modelInfo } from '../model-info.ts';
 import { routeApp } from '../openapi/app.ts';
 import { formContent, JSON_TYPE, jsonContent, MULTIPART, rawImageContent } from '../openapi/media.ts';
 import { vectorBytesHeaders } from '../openapi/headers.ts';
-import { defineRoute } from '../openapi/route.ts';
+import { BODY_PROBLEMS, EMBED_PROBLEMS, defineRoute } from '../openapi/route.ts';
 import { bodyForm, fileBytes, parsedBody, rawBytes, readBody, withinBatch } from '../request/body.ts';
 import { cacheHeader, embedRequest } from '../request/embedding.ts';
 import type { AppServices } from '../services.ts';
@@ -53,20 +53,7 @@ export function embedRoutes(services: AppServices) {
         },
       },
     },
-    [
-      'body-too-large',
-      'unsupported-media-type',
-      'empty-body',
-      'malformed-json',
-      'malformed-multipart',
-      'invalid-field',
-      'batch-too-large',
-      'unsupported-image-format',
-      'malformed-image',
-      'image-too-large',
-      'busy',
-      'model-unavailable',
-    ],
+    [...BODY_PROBLEMS, 'invalid-field', 'batch-too-large', ...EMBED_PROBLEMS],
   );
 
   return routeApp().openapi(embed, async (c) => {

@@ -27,16 +27,13 @@ import { searchAnswer, writeAnswer } from '../answers.ts';
 import { routeApp } from '../openapi/app.ts';
 import { formContent, JSON_TYPE, jsonContent, MULTIPART, rawImageContent } from '../openapi/media.ts';
 import { embedCacheHeaders, storeCostHeaders } from '../openapi/headers.ts';
-import { defineRoute } from '../openapi/route.ts';
+import { BODY_PROBLEMS, EMBED_PROBLEMS, JSON_BODY_PROBLEMS, STORE_PROBLEMS, defineRoute } from '../openapi/route.ts';
 import { problem } from '../problem.ts';
 import { bodyForm, fileBytes, parsedBody, rawBytes, readBody } from '../request/body.ts';
 import { cacheHeader, embedRequest } from '../request/embedding.ts';
 import { requireItems, type AppServices } from '../services.ts';
 import type { ProblemKind } from '../../contract/problems.ts';
 
-const STORE: readonly ProblemKind[] = ['store-unavailable', 'store-capacity', 'store-misconfigured', 'invalid-field', 'limit-exceeded'];
-const EMBEDS: readonly ProblemKind[] = ['unsupported-image-format', 'malformed-image', 'image-too-large', 'busy', 'model-unavailable'];
-const BODY: readonly ProblemKind[] = ['body-too-large', 'unsupported-media-type', 'empty-body', 'malformed-json'];
 const WRITES: readonly ProblemKind[] = ['rate-limited', 'model-mismatch', 'dims-mismatch'];
 
 function notFound(id: string, namespace: string): never {
@@ -91,7 +88,7 @@ export function itemRoutes(services: AppServices) {
         },
       },
     },
-    [...BODY, 'malformed-multipart', 'invalid-id', ...STORE, ...WRITES, ...EMBEDS],
+    [...BODY_PROBLEMS, 'invalid-id', ...STORE_PROBLEMS, ...WRITES, ...EMBED_PROBLEMS],
   );
 
   const putItems = defineRoute(
@@ -104,7 +101,7 @@ export function itemRoutes(services: AppServices) {
       request: { query: BatchQuery, body: { content: jsonContent(BatchJson) } },
       responses: { 200: { description: 'Stored.', headers: embedCacheHeaders, content: jsonContent(ItemsWritten) } },
     },
-    [...BODY, 'batch-too-large', ...STORE, ...WRITES, ...EMBEDS],
+    [...JSON_BODY_PROBLEMS, 'batch-too-large', ...STORE_PROBLEMS, ...WRITES, ...EMBED_PROBLEMS],
   );
 
   const listItems = defineRoute(
@@ -116,7 +113,7 @@ export function itemRoutes(services: AppServices) {
       request: { query: ListQuery },
       responses: { 200: { description: 'A page; `cursor` leads to the next one.', content: jsonContent(ItemPage) } },
     },
-    [...STORE, 'not-supported'],
+    [...STORE_PROBLEMS, 'not-supported'],
   );
 
   const getItem = defineRoute(
@@ -128,7 +125,7 @@ export function itemRoutes(services: AppServices) {
       request: { params: ItemParams, query: GetItemQuery },
       responses: { 200: { description: 'The item.', content: jsonContent(StoredItem) } },
     },
-    ['invalid-id', 'item-not-found', ...STORE],
+    ['invalid-id', 'item-not-found', ...STORE_PROBLEMS],
   );
 
   const deleteItem = defineRoute(
@@ -147,7 +144,7 @@ export function itemRoutes(services: AppServices) {
         },
       },
     },
-    ['invalid-id', 'rate-limited', ...STORE],
+    ['invalid-id', 'rate-limited', ...STORE_PROBLEMS],
   );
 
   const similarItems = defineRoute(
@@ -159,7 +156,7 @@ export function itemRoutes(services: AppServices) {
       request: { params: ItemParams, query: SimilarQuery },
       responses: { 200: { description: 'Best first.', headers: storeCostHeaders, content: jsonContent(SimilarResponse) } },
     },
-    ['invalid-id', 'item-not-found', 'k-too-large', 'metric-not-supported', ...STORE],
+    ['invalid-id', 'item-not-found', 'k-too-large', 'metric-not-supported', ...STORE_PROBLEMS],
   );
 
   return routeApp()

@@ -8,7 +8,7 @@ import { searchAnswer } from '../answers.ts';
 import { routeApp } from '../openapi/app.ts';
 import { formContent, JSON_TYPE, jsonContent, MULTIPART, rawImageContent } from '../openapi/media.ts';
 import { embedCacheHeaders, storeCostHeaders } from '../openapi/headers.ts';
-import { defineRoute } from '../openapi/route.ts';
+import { BODY_PROBLEMS, EMBED_PROBLEMS, STORE_PROBLEMS, defineRoute } from '../openapi/route.ts';
 import { bodyForm, fileBytes, parsedBody, rawBytes, readBody } from '../request/body.ts';
 import { cacheHeader, embedRequest } from '../request/embedding.ts';
 import { requireItems, type AppServices } from '../services.ts';
@@ -44,27 +44,7 @@ export function searchRoutes(services: AppServices) {
         },
       },
     },
-    [
-      'body-too-large',
-      'unsupported-media-type',
-      'empty-body',
-      'malformed-json',
-      'malformed-multipart',
-      'invalid-field',
-      'k-too-large',
-      'metric-not-supported',
-      'model-mismatch',
-      'dims-mismatch',
-      'unsupported-image-format',
-      'malformed-image',
-      'image-too-large',
-      'busy',
-      'model-unavailable',
-      'store-unavailable',
-      'store-capacity',
-      'store-misconfigured',
-      'limit-exceeded',
-    ],
+    [...BODY_PROBLEMS, 'k-too-large', 'metric-not-supported', 'model-mismatch', 'dims-mismatch', ...EMBED_PROBLEMS, ...STORE_PROBLEMS],
   );
 
   async function run(c: Context, query: Options & Parameters<typeof embedRequest>[1]): Promise<Searched> {
