@@ -83,12 +83,20 @@ export const Vector = z
 
 /** The model a client says made a vector: id and version must be the deployment's; dims and sha256 too when given. */
 export const ModelRef = z
-  .looseObject({
-    id: z.string().min(1),
-    version: z.string().min(1),
-    dims: z.number().int().positive().optional(),
-    sha256: z.string().optional(),
-  })
+  .looseObject(
+    {
+      id: z.string().min(1),
+      version: z.string().min(1),
+      dims: z.number().int().positive().optional(),
+      sha256: z.string().optional(),
+    },
+    {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'is missing: a vector needs the {"id", "version"} of the model that made it (GET /v1/models)'
+          : 'must be an object {"id", "version"}',
+    },
+  )
   .meta({ id: 'ModelRef', description: 'The model that made a vector; the model card /v1/embed answers is accepted as it is.' });
 
 /** The model of stored vectors, as write and read answers name it. */
@@ -98,16 +106,19 @@ export const ModelDims = z.object({ id: z.string(), version: z.string(), dims: z
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
 /** A base64 image (bare or a data URL, standard or URL-safe alphabet); parses to the bare base64. */
-export function base64Image(missing = 'must be a base64 string') {
+export function base64Image(missing: string) {
   return z
-    .string({ error: missing })
+    .string({ error: (issue) => (issue.input === undefined ? missing : 'must be a base64 string') })
     .min(1, 'must not be empty')
     .transform((value) => value.replace(/^data:[^,]*;base64,/, '').replace(/\s+/g, ''))
     .refine((value) => BASE64.test(value), 'is not valid base64')
     .meta({ description: 'A JPEG, PNG, WebP, GIF or BMP image in base64, or a data: URL of one.', contentEncoding: 'base64' });
 }
 
-export const Base64Image = base64Image().meta({ id: 'Base64Image' });
+/** Where a body takes an image or a vector (items, search), a body with neither is closest to the image form. */
+export const Base64Image = base64Image('is missing: give "image" (base64), or "vector" and "model" where a vector is accepted').meta({
+  id: 'Base64Image',
+});
 
 /** A file field of a multipart body. */
 export function imageFile(field: string) {

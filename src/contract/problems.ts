@@ -1,6 +1,7 @@
 /**
  * @module Every problem kind the API answers, with its status and title: routes throw a kind from here,
- * the OpenAPI document lists the kinds of each status, the docs render the table and the client knows them.
+ * the OpenAPI document lists the kinds of each status, docs/api.md tables them (test/http/problems.test.ts keeps
+ * that table in step) and the client knows them.
  * Plain data (no zod, no hono): services throw {@link ProblemError} without knowing about HTTP.
  */
 

@@ -113,7 +113,11 @@ export function createApp(options: AppOptions): Hono {
     description: 'Authorization: Bearer <key>. Writes need the write scope; reads need the read scope where READ_AUTH is "required".',
   });
   app.use(secureHeaders());
-  if (options.corsOrigins?.length) app.use('/v1/*', corsFor(options.corsOrigins)).use('/healthz', corsFor(options.corsOrigins));
+  // The API, its health and its description (an API tool on an allowed origin reads /openapi.json too).
+  if (options.corsOrigins?.length) {
+    const cors = corsFor(options.corsOrigins);
+    app.use('/v1/*', cors).use('/healthz', cors).use(OPENAPI_PATH, cors);
+  }
   // Before any route reads a body: who is asking, may they, and have they asked too often.
   app.use('/v1/*', async function guard(c, next) {
     const { method, path } = c.req;

@@ -1,4 +1,5 @@
 /** The one problem catalogue: every kind has an error status and a title, and every kind is one a route documents. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PROBLEM_KINDS, PROBLEMS, ProblemError, problemKindOf, problemType } from '../../src/contract/problems.ts';
 import { createApp } from '../../src/http/app.ts';
@@ -8,6 +9,16 @@ import { problemResponse } from '../../src/http/problem.ts';
 import { MODELS } from '../../src/models.ts';
 
 describe('problem catalogue', () => {
+  it('is the table in docs/api.md: every kind with its status and title, and no other', () => {
+    const rows = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8').matchAll(/^\| `([a-z-]+)` \| (\d{3}) \| ([^|]+) \|/gm);
+    const documented = Object.fromEntries(
+      [...rows].map(([, kind, status, title]) => [kind, { status: Number(status), title: title!.trim() }]),
+    );
+    expect(documented).toEqual(
+      Object.fromEntries(PROBLEM_KINDS.map((kind) => [kind, { status: PROBLEMS[kind].status, title: PROBLEMS[kind].title }])),
+    );
+  });
+
   it('gives each kind an error status, a title and a type URL that names it', () => {
     expect(PROBLEM_KINDS.length).toBeGreaterThan(20);
     for (const kind of PROBLEM_KINDS) {

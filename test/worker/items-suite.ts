@@ -214,6 +214,12 @@ export function itemsSuite(target: Target): void {
         ).detail,
       ).toMatch(/items\.0\.id/);
       await expectProblem(await target.fetch(`/v1/items?namespace=${namespace}`, json({ items: [] })), 422);
+      const noSource = await expectProblem(await target.fetch(`/v1/items?namespace=${namespace}`, json({ items: [{ id: 'x' }] })), 422);
+      expect(noSource).toMatchObject({ field: 'items.0.image' });
+      expect(noSource.detail).toMatch(/give "image" \(base64\), or "vector" and "model"/);
+      expect(
+        (await expectProblem(await target.fetch(`/v1/items?namespace=${namespace}`, json({ items: [{ id: 'x', image: 7 }] })), 422)).detail,
+      ).toBe('items.0.image: must be a base64 string');
       await expectProblem(
         await target.fetch(`/v1/items?namespace=${namespace}`, {
           method: 'POST',
@@ -381,7 +387,10 @@ export function itemsSuite(target: Target): void {
       // A vector needs the model that made it.
       const noModel = await expectProblem(await target.fetch('/v1/search', json({ vector, namespace })), 422);
       expect(noModel).toMatchObject({ field: 'model' });
-      expect(noModel.detail).toMatch(/^model: /);
+      expect(noModel.detail).toMatch(/^model: is missing: a vector needs the \{"id", "version"\} of the model that made it/);
+      // Neither an image nor a vector: the answer names both.
+      const neither = await expectProblem(await target.fetch('/v1/search', json({ namespace, k: 1 })), 422);
+      expect(neither.detail).toMatch(/give "image" \(base64\), or "vector" and "model"/);
       await expectProblem(await target.fetch('/v1/search', json({ vector: [1, 2], model: MODEL })), 422);
       await expectProblem(await target.fetch('/v1/search', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } }), 415);
     });

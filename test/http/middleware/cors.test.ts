@@ -62,6 +62,9 @@ describe('CORS', () => {
   it('"*" allows any origin; none configured means no cross-origin access at all', async () => {
     const any = await appWith({ corsOrigins: ['*'] }).request('/healthz', { headers: { origin: 'https://x.example' } });
     expect(any.headers.get('access-control-allow-origin')).toBe('*');
+    const description = await appWith({ corsOrigins: [APP_ORIGIN] }).request('/openapi.json', { headers: { origin: APP_ORIGIN } });
+    expect(description.status).toBe(200);
+    expect(description.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
     const none = await appWith({ corsOrigins: [] }).request('/v1/items/x', preflight(APP_ORIGIN));
     expect(none.status).toBe(404);
     expect(none.headers.get('access-control-allow-origin')).toBeNull();
