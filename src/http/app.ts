@@ -11,6 +11,7 @@ import { createEmbedder } from '../services/embedder.ts';
 import { createIndexer } from '../services/indexer.ts';
 import type { InferenceGateOptions } from '../services/inference-gate.ts';
 import { createSearcher } from '../services/searcher.ts';
+import type { ResourceStore } from '../store/resources.ts';
 import type { VectorStore } from '../store/types.ts';
 import type { ThumbnailStore } from '../thumbnails/types.ts';
 import { accessOf, rateLimited } from './access.ts';
@@ -46,6 +47,8 @@ export interface AppOptions {
   readonly stats?: () => Record<string, number>;
   /** Where items live (KV, Vectorize, memory); without one the item and search routes answer 503. */
   readonly store?: VectorStore;
+  /** Trained classifiers and clusterings (KV, beside the items); without one the routes that keep them answer 503. */
+  readonly resources?: ResourceStore | undefined;
   /** Item previews (R2); without one PUT /v1/thumbnails answers 503. */
   readonly thumbnails?: ThumbnailStore | undefined;
   /** Static files (demo, browser library, runtime files) for GETs the API does not answer. */
@@ -96,7 +99,7 @@ function servicesOf(options: AppOptions): AppServices {
     indexer: createIndexer({ store, embedder, model, maxImages: limits.maxBatch }),
     searcher: createSearcher({ store, embedder, model }),
   };
-  return { model, limits, embedder, items, thumbnails: options.thumbnails };
+  return { model, limits, embedder, items, resources: options.resources, thumbnails: options.thumbnails };
 }
 
 export function createApp(options: AppOptions): Hono {

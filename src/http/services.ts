@@ -3,6 +3,7 @@ import type { ModelManifest } from '../core/model/manifest.ts';
 import type { Embedder } from '../services/embedder.ts';
 import type { Indexer } from '../services/indexer.ts';
 import type { Searcher } from '../services/searcher.ts';
+import type { ResourceStore } from '../store/resources.ts';
 import type { VectorStore } from '../store/types.ts';
 import type { ThumbnailStore } from '../thumbnails/types.ts';
 import type { Limits } from './limits.ts';
@@ -14,6 +15,8 @@ export interface AppServices {
   readonly embedder: Embedder;
   /** The item store and the services over it; absent when the deployment binds none. */
   readonly items: { readonly store: VectorStore; readonly indexer: Indexer; readonly searcher: Searcher } | undefined;
+  /** Trained classifiers and clusterings of this model; absent when the deployment binds no ITEMS namespace. */
+  readonly resources: ResourceStore | undefined;
   readonly thumbnails: ThumbnailStore | undefined;
 }
 
