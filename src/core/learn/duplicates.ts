@@ -127,7 +127,10 @@ export function similarPairs(
   const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => projection[a * m]! - projection[b * m]! || a - b);
   // Projections in sorted order: component 0 drives the sliding window, all m the per-pair bound.
   const sorted = new Float32Array(n * m);
-  for (let q = 0; q < n; q++) sorted.set(projection.subarray(order[q]! * m, order[q]! * m + m), q * m);
+  for (let q = 0; q < n; q++) {
+    const from = order[q]! * m;
+    for (let a = 0; a < m; a++) sorted[q * m + a] = projection[from + a]!;
+  }
   const epsilon = radius + SLACK * Math.max(1, largestNorm);
   const epsilonSquared = epsilon * epsilon;
   const block = new Float32Array(BLOCK * d);
@@ -138,7 +141,10 @@ export function similarPairs(
     let low = start; // first block position still within ε of the current row along component 0
     // Rows after the block matter while they are within ε of its last (largest) projection.
     for (let q = start + 1; q < n && sorted[q * m]! - sorted[(end - 1) * m]! <= epsilon; q++) {
-      let other: Float32Array | undefined = q < end ? block.subarray((q - start) * d, (q - start + 1) * d) : undefined;
+      // Row q: in the block, or read into `row` once some pair passes the bound.
+      const inBlock = q < end;
+      let other: Float32Array | undefined = inBlock ? block : undefined;
+      const otherBase = inBlock ? (q - start) * d : 0;
       while (sorted[q * m]! - sorted[low * m]! > epsilon) low++;
       const last = Math.min(q, end);
       for (let p = low; p < last; p++) {
@@ -156,11 +162,11 @@ export function similarPairs(
         const base = (p - start) * d;
         let score = 0;
         if (metric === 'cosine') {
-          for (let t = 0; t < d; t++) score += block[base + t]! * other[t]!;
+          for (let t = 0; t < d; t++) score += block[base + t]! * other[otherBase + t]!;
           if (score < threshold) continue;
         } else {
           for (let t = 0; t < d; t++) {
-            const diff = block[base + t]! - other[t]!;
+            const diff = block[base + t]! - other[otherBase + t]!;
             score += diff * diff;
           }
           score = Math.sqrt(score);
