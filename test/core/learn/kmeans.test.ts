@@ -61,6 +61,21 @@ describe('kmeans', () => {
     expect(result.inertia).toBeCloseTo(inertia, 6);
   });
 
+  it('ends at a fixed point with tolerance 0: every centroid is the mean of its rows', () => {
+    const noise = blobs([400], 8, 1, 19);
+    const r = float32Rows(noise.data, noise.dims);
+    const result = kmeans(r, { k: 5, metric: 'euclidean', seed: 2, tolerance: 0, maxIter: 1000 });
+    expect(result.iterations).toBeLessThan(1000);
+    for (let j = 0; j < 5; j++) {
+      const members = [...result.assignments.keys()].filter((i) => result.assignments[i] === j);
+      expect(members.length).toBeGreaterThan(0);
+      for (let t = 0; t < 8; t++) {
+        const mean = members.reduce((sum, i) => sum + noise.data[i * 8 + t]!, 0) / members.length;
+        expect(result.centroids[j * 8 + t]).toBeCloseTo(mean, 5);
+      }
+    }
+  });
+
   it('is never worse with more restarts (the first restart is the single run)', () => {
     const noise = blobs([250], 5, 1, 13);
     const r = float32Rows(noise.data, noise.dims);
