@@ -16,16 +16,22 @@ import {
   type Metadata,
   type QueryOptions,
   type QueryResult,
+  type ScanOptions,
+  type ScanPage,
+  type ScanValues,
   type StoreCapabilities,
   type StoreModel,
   type VectorStore,
   type WriteResult,
 } from './types.ts';
-import { checkDistinct, checkId, checkMetadata, checkNamespace, checkQuery, checkVector } from './validate.ts';
+import { checkContentHash, checkDistinct, checkId, checkMetadata, checkNamespace, checkQuery, checkScan, checkVector } from './validate.ts';
 
 /** Page size of `list` when none is asked for, and the largest one. */
 export const DEFAULT_LIST_LIMIT = 100;
 export const MAX_LIST_LIMIT = 1000;
+/** Items per scan page when none is asked for (one KV list call's worth), and the largest page. */
+export const DEFAULT_SCAN_PAGE = 1000;
+export const MAX_SCAN_PAGE = 10_000;
 
 /** An item that passed the checks, its defaults filled in. */
 export interface CheckedItem {
@@ -33,6 +39,8 @@ export interface CheckedItem {
   readonly namespace: string;
   readonly vector: Float32Array;
   readonly metadata: Metadata;
+  /** 64 lower-case hex characters, when the item was embedded from an image. */
+  readonly contentHash: string | undefined;
 }
 
 /** A query that passed the checks against the adapter's capabilities, its defaults filled in. */
@@ -53,6 +61,13 @@ export interface CheckedList {
   readonly limit: number;
 }
 
+export interface CheckedScan {
+  readonly namespace: string;
+  readonly values: ScanValues;
+  /** 1 to {@link MAX_SCAN_PAGE}. */
+  readonly pageSize: number;
+}
+
 /** What an adapter implements: the backend's I/O, on input the front has checked. */
 export interface StoreAdapter {
   readonly model: StoreModel;
@@ -66,6 +81,8 @@ export interface StoreAdapter {
   list(request: CheckedList): Promise<ListPage>;
   query(vector: Float32Array, query: CheckedQuery): Promise<QueryResult>;
   queryById(id: string, query: CheckedQuery): Promise<QueryResult | null>;
+  /** Pages of at most `pageSize` items (none empty); a backend that cannot scan throws `unsupported`. */
+  scan(request: CheckedScan): AsyncIterable<ScanPage>;
 }
 
 /** A VectorStore over an adapter: checks every call's input, then lets the adapter do the I/O. */
@@ -92,7 +109,8 @@ export class CheckedStore implements VectorStore {
         checkNamespace(namespace);
         checkVector(item.vector, this.model);
         checkMetadata(metadata);
-        return { id: item.id, namespace, vector: item.vector, metadata };
+        if (item.contentHash !== undefined) checkContentHash(item.contentHash);
+        return { id: item.id, namespace, vector: item.vector, metadata, contentHash: item.contentHash };
       });
       return this.#adapter.upsert(checked);
     });
@@ -139,6 +157,15 @@ export class CheckedStore implements VectorStore {
       checkId(id);
       return this.#adapter.queryById(id, query);
     });
+  }
+
+  /** Checked on the first page (so a refused scan rejects, as every other call does). */
+  async *scan(options: ScanOptions): AsyncIterable<ScanPage> {
+    const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+    checkNamespace(namespace);
+    const pageSize = options.pageSize ?? DEFAULT_SCAN_PAGE;
+    checkScan(options.values, pageSize, MAX_SCAN_PAGE);
+    yield* this.#adapter.scan({ namespace, values: options.values, pageSize });
   }
 
   #query(options: QueryOptions, byId: boolean): CheckedQuery {

@@ -30,6 +30,7 @@ import {
   type Item,
   type ListPage,
   type QueryResult,
+  type ScanPage,
   type StoreCapabilities,
   type StoreModel,
   type WriteResult,
@@ -78,6 +79,7 @@ class KvAdapter implements StoreAdapter, SearchSource {
       // One put per key; 100 items (400 puts at 1792-d) leave room in the 1000 operations of a request.
       maxUpsertBatch: 100,
       list: true,
+      scan: false,
       consistency: 'eventual',
     };
   }
@@ -176,6 +178,11 @@ class KvAdapter implements StoreAdapter, SearchSource {
       }),
     );
     return out;
+  }
+
+  // biome-ignore lint/correctness/useYield: a placeholder until the scan lands (next commit)
+  async *scan(): AsyncIterable<ScanPage> {
+    throw new StoreError('unsupported', 'the KV scan is not built yet');
   }
 
   async query(vector: Float32Array, query: CheckedQuery): Promise<QueryResult> {

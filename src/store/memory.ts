@@ -4,10 +4,11 @@
  */
 import { MAX_SEARCH_K_KV } from '../config/defaults.ts';
 import { METRICS, score } from '../core/vector/metrics.ts';
-import { CheckedStore, type CheckedItem, type CheckedList, type CheckedQuery, type StoreAdapter } from './checked.ts';
+import { CheckedStore, type CheckedItem, type CheckedList, type CheckedQuery, type CheckedScan, type StoreAdapter } from './checked.ts';
 import { matchesFilter } from './filter.ts';
+import { quantizeInto } from './int8-code.ts';
 import { compareMatches } from './rank.ts';
-import type { Item, ListPage, Match, QueryResult, StoreCapabilities, StoreModel, WriteResult } from './types.ts';
+import type { Item, ListPage, Match, QueryResult, ScanPage, StoreCapabilities, StoreModel, WriteResult } from './types.ts';
 
 export interface MemoryStoreOptions {
   readonly maxTopK?: number;
@@ -30,6 +31,7 @@ class MemoryAdapter implements StoreAdapter {
       maxTopKById: options.maxTopK ?? MAX_SEARCH_K_KV,
       maxUpsertBatch: options.maxUpsertBatch ?? 1000,
       list: true,
+      scan: true,
       consistency: 'read-your-writes',
     };
   }
@@ -48,6 +50,7 @@ class MemoryAdapter implements StoreAdapter {
         vector: Float32Array.from(item.vector),
         metadata: structuredClone(item.metadata),
         model: { id: this.model.id, version: this.model.version },
+        ...(item.contentHash !== undefined && { contentHash: item.contentHash }),
       });
     }
     return { ids: items.map((item) => item.id) };
@@ -73,6 +76,37 @@ class MemoryAdapter implements StoreAdapter {
       items: page.map((id) => ({ id, metadata: structuredClone(this.#spaces.get(namespace)!.get(id)!.metadata) })),
       cursor: more ? page[page.length - 1]! : null,
     };
+  }
+
+  /**
+   * Pages in id order. Codes are made per page straight into its int8 buffer, as KV's codec makes them:
+   * a codes scan holds no float32 copy of the items (100k × 512 is 51 MB of codes, not 205 MB of floats).
+   */
+  async *scan({ namespace, values, pageSize }: CheckedScan): AsyncIterable<ScanPage> {
+    const dims = this.model.dims;
+    const ids = [...(this.#spaces.get(namespace)?.keys() ?? [])].sort();
+    for (let start = 0; start < ids.length; start += pageSize) {
+      const items = ids.slice(start, start + pageSize).flatMap((id) => this.#spaces.get(namespace)?.get(id) ?? []);
+      if (items.length === 0) continue; // deleted while the scan ran
+      const page = {
+        ids: items.map((item) => item.id),
+        metadata: items.map((item) => structuredClone(item.metadata)),
+        contentHashes: items.map((item) => item.contentHash),
+        dims,
+      };
+      if (values === 'exact') {
+        const vectors = new Float32Array(items.length * dims);
+        items.forEach((item, i) => vectors.set(item.vector, i * dims));
+        yield { ...page, vectors };
+      } else {
+        const codes = new Int8Array(items.length * dims);
+        const scales = new Float32Array(items.length);
+        items.forEach((item, i) => {
+          scales[i] = quantizeInto(item.vector, codes, i * dims).scale;
+        });
+        yield { ...page, codes, scales };
+      }
+    }
   }
 
   async query(vector: Float32Array, query: CheckedQuery): Promise<QueryResult> {

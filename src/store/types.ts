@@ -29,6 +29,8 @@ export interface Item {
   readonly vector: Float32Array;
   readonly metadata: Metadata;
   readonly model: { readonly id: string; readonly version: string };
+  /** sha256 (64 lower-case hex) of the image the vector was embedded from; absent for items stored as vectors. */
+  readonly contentHash?: string;
 }
 
 export interface ItemInput {
@@ -37,6 +39,8 @@ export interface ItemInput {
   readonly namespace?: string;
   readonly vector: Float32Array;
   readonly metadata?: Metadata;
+  /** sha256 (64 lower-case hex) of the image the vector was embedded from (the indexer sets it). */
+  readonly contentHash?: string;
 }
 
 export interface QueryOptions {
@@ -86,6 +90,35 @@ export interface ListPage {
   readonly cursor: string | null;
 }
 
+/**
+ * `codes`: int8 codes and a scale per item (row i ≈ scales[i] · codes[i·dims..]), read from what the store
+ * keeps beside its keys (KV: list metadata), so a 100k-item namespace costs ~1 byte per dimension;
+ * `exact`: the float32 vectors, read from the values.
+ */
+export type ScanValues = 'codes' | 'exact';
+
+export interface ScanOptions {
+  /** Defaults to {@link DEFAULT_NAMESPACE}. */
+  readonly namespace?: string;
+  readonly values: ScanValues;
+  /** Items per page, 1 to MAX_SCAN_PAGE (checked.ts); defaults to DEFAULT_SCAN_PAGE. The last page may be shorter. */
+  readonly pageSize?: number;
+}
+
+/** One page of a scan: row i of every array is item `ids[i]`. Pages are in no particular order. */
+export interface ScanPage {
+  readonly ids: string[];
+  readonly metadata: Metadata[];
+  readonly contentHashes: (string | undefined)[];
+  readonly dims: number;
+  /** `values: 'codes'`: ids.length × dims int8 codes, row-major. */
+  readonly codes?: Int8Array;
+  /** `values: 'codes'`: one scale per row; scales[i] · codes[i·dims + j] is within scales[i] / 2 of the vector. */
+  readonly scales?: Float32Array;
+  /** `values: 'exact'`: ids.length × dims float32 values, row-major (what `get` returns). */
+  readonly vectors?: Float32Array;
+}
+
 export interface WriteResult {
   readonly ids: string[];
   /** Stores whose writes apply later (Vectorize) name the mutation. */
@@ -106,6 +139,8 @@ export interface StoreCapabilities {
   readonly maxUpsertBatch: number;
   /** Whether `list` is available. */
   readonly list: boolean;
+  /** Whether `scan` is available (every item of a namespace with its vector or code). */
+  readonly scan: boolean;
   /** `eventual`: a write may not be visible to the next read or search. */
   readonly consistency: 'read-your-writes' | 'eventual';
 }
@@ -122,6 +157,11 @@ export interface VectorStore {
   query(vector: Float32Array, options: QueryOptions): Promise<QueryResult>;
   /** The neighbours of a stored item, excluding the item itself; null when the item does not exist. */
   queryById(id: string, options: QueryOptions): Promise<QueryResult | null>;
+  /**
+   * Every item of a namespace exactly once, in pages; a store that cannot (Vectorize) throws `unsupported`
+   * on the first page. Items written or deleted during a scan may or may not appear.
+   */
+  scan(options: ScanOptions): AsyncIterable<ScanPage>;
 }
 
 export const DEFAULT_NAMESPACE = 'default';

@@ -114,6 +114,28 @@ export function checkQuery(capabilities: StoreCapabilities, options: QueryOption
   return { metric: resolveMetric(options.metric, capabilities.metrics), namespace };
 }
 
+/** A content hash: a sha256 as 64 lower-case hex characters. */
+export const CONTENT_HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+export function checkContentHash(hash: string): void {
+  if (typeof hash !== 'string' || !CONTENT_HASH_PATTERN.test(hash)) {
+    throw new StoreError('invalid', `contentHash "${truncate(String(hash))}" is not a sha256 in 64 lower-case hex characters`);
+  }
+}
+
+/** A scan's values mode and page size. */
+export function checkScan(values: unknown, pageSize: number, maxPageSize: number): void {
+  if (values !== 'codes' && values !== 'exact') {
+    throw new StoreError('invalid', `scan values must be "codes" or "exact", got ${String(values)}`);
+  }
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
+    throw new StoreError('invalid', `scan pageSize must be a positive integer, got ${pageSize}`);
+  }
+  if (pageSize > maxPageSize) {
+    throw new StoreError('limit', `scan pageSize is ${pageSize}; at most ${maxPageSize}`, { limit: maxPageSize });
+  }
+}
+
 function truncate(s: string): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

@@ -31,6 +31,7 @@ import {
   type Match,
   type Metadata,
   type QueryResult,
+  type ScanPage,
   type StoreCapabilities,
   type StoreModel,
   type WriteResult,
@@ -46,6 +47,8 @@ export const VECTORIZE_MAX_UPSERT = 1000;
 
 const ID_KEY = '_id';
 const MODEL_KEY = '_model';
+/** The item's content hash (64 hex characters, well inside the 256 bytes of metadata the stores reserve). */
+const HASH_KEY = '_h';
 
 const METRIC_NAMES: Record<Metric, VectorizeDistanceMetric> = { cosine: 'cosine', euclidean: 'euclidean', dot: 'dot-product' };
 
@@ -97,6 +100,7 @@ class VectorizeAdapter implements StoreAdapter {
       maxTopKById: VECTORIZE_MAX_TOPK - 1,
       maxUpsertBatch: VECTORIZE_MAX_UPSERT,
       list: false,
+      scan: false,
       consistency: 'eventual',
     };
   }
@@ -139,7 +143,12 @@ class VectorizeAdapter implements StoreAdapter {
         id: await this.#vectorId(item.namespace, item.id),
         namespace: await this.#namespace(item.namespace),
         values: Array.from(item.vector),
-        metadata: { ...item.metadata, [ID_KEY]: item.id, [MODEL_KEY]: `${this.model.id}@${this.model.version}` },
+        metadata: {
+          ...item.metadata,
+          [ID_KEY]: item.id,
+          [MODEL_KEY]: `${this.model.id}@${this.model.version}`,
+          ...(item.contentHash !== undefined && { [HASH_KEY]: item.contentHash }),
+        },
       })),
     );
     const { mutationId } = await this.#index.upsert(vectors);
@@ -150,12 +159,14 @@ class VectorizeAdapter implements StoreAdapter {
     const [found] = await this.#index.getByIds([await this.#vectorId(namespace, id)]);
     // The vector id hashes model, namespace and id: a hit is this item.
     if (!found || found.metadata?.[ID_KEY] !== id) return null;
+    const contentHash = found.metadata[HASH_KEY];
     return {
       id,
       namespace,
       vector: Float32Array.from(found.values),
       metadata: userMetadata(found.metadata),
       model: { id: this.model.id, version: this.model.version },
+      ...(typeof contentHash === 'string' && { contentHash }),
     };
   }
 
@@ -169,6 +180,17 @@ class VectorizeAdapter implements StoreAdapter {
     throw new StoreError(
       'unsupported',
       'the Vectorize binding cannot list vectors; use `wrangler vectorize list-vectors <index>` or the KV store',
+    );
+  }
+
+  // An async generator: the refusal arrives with the first page, as a rejection (checked.ts's rule).
+  // biome-ignore lint/correctness/useYield: it refuses before yielding anything
+  async *scan(): AsyncIterable<ScanPage> {
+    throw new StoreError(
+      'unsupported',
+      'Vectorize cannot list or scan an index: its binding answers only queries (at most 20 vectors with values) and ' +
+        'reads by id, so there is no way to visit every vector of a namespace. Use the KV store (VECTOR_STORE = "kv") for ' +
+        'classification, clustering and duplicates over a whole namespace.',
     );
   }
 

@@ -7,6 +7,7 @@ import {
   type CheckedItem,
   type CheckedList,
   type CheckedQuery,
+  type CheckedScan,
   type StoreAdapter,
 } from '../../src/store/checked.ts';
 import { StoreError, type StoreModel } from '../../src/store/types.ts';
@@ -25,6 +26,7 @@ function recorder() {
       maxTopKById: 9,
       maxUpsertBatch: 2,
       list: true,
+      scan: true,
       consistency: 'read-your-writes',
     },
     upsert: async (items: readonly CheckedItem[]) => (calls.push(['upsert', items]), { ids: items.map((i) => i.id) }),
@@ -33,6 +35,10 @@ function recorder() {
     list: async (request: CheckedList) => (calls.push(['list', request]), { items: [], cursor: null }),
     query: async (_vector: Float32Array, query: CheckedQuery) => (calls.push(['query', query]), { matches: [] }),
     queryById: async (id: string, query: CheckedQuery) => (calls.push(['queryById', { id, ...query }]), null),
+    async *scan(request: CheckedScan) {
+      calls.push(['scan', request]);
+      yield { ids: [], metadata: [], contentHashes: [], dims: 2 };
+    },
   };
   return { calls, store: checkedStore(adapter) };
 }

@@ -22,6 +22,7 @@
 import { BASE64_DIGITS, decodeBase64Into, encodeBase64 } from '../../core/util/base64.ts';
 import { bytesToFloat32, float32ToBytes } from '../../core/util/float32-bytes.ts';
 import { norm, type Metric } from '../../core/vector/metrics.ts';
+import { quantize } from '../int8-code.ts';
 import type { Metadata } from '../types.ts';
 import { utf8Length } from '../validate.ts';
 
@@ -103,28 +104,7 @@ export function decodeFloat32(text: string, dims: number): Float32Array {
 
 // ---- int8 codes ----
 
-export interface Int8Code {
-  readonly scale: number;
-  readonly code: Int8Array;
-  /** ‖x − scale·code‖, in float64. */
-  readonly errorNorm: number;
-}
-
-export function quantize(vector: Float32Array): Int8Code {
-  let maxAbs = 0;
-  for (const v of vector) maxAbs = Math.max(maxAbs, Math.abs(v));
-  const code = new Int8Array(vector.length);
-  if (maxAbs === 0) return { scale: 0, code, errorNorm: 0 };
-  const scale = maxAbs / 127;
-  let err2 = 0;
-  for (let i = 0; i < vector.length; i++) {
-    const c = Math.max(-127, Math.min(127, Math.round(vector[i]! / scale)));
-    code[i] = c;
-    const d = vector[i]! - scale * c;
-    err2 += d * d;
-  }
-  return { scale, code, errorNorm: Math.sqrt(err2) };
-}
+export { quantize, type Int8Code } from '../int8-code.ts';
 
 /** What an item writes to KV besides its value: its own key's metadata and its code parts'. */
 export interface KvListEntries {
