@@ -14,6 +14,7 @@ import { MODELS } from './models.ts';
 import { createWorkerdSession, runtimeStats } from './runtime/workerd.ts';
 import type { ModelManifest } from './core/model/manifest.ts';
 import { KvStore } from './store/kv.ts';
+import { KvResourceStore } from './store/resources.ts';
 import type { VectorStore } from './store/types.ts';
 import { VectorizeStore } from './store/vectorize.ts';
 import { r2Thumbnails } from './thumbnails/r2.ts';
@@ -85,6 +86,9 @@ export function buildApp(env: Env): Hono {
     limits,
     stats: () => ({ ...runtimeStats() }),
     store,
+    // Classifiers and clusterings live in the ITEMS namespace, keyed by model (src/store/resources.ts).
+    resources: env.ITEMS && new KvResourceStore(env.ITEMS, model),
+    analyticsMaxItems: config.ANALYTICS_MAX_ITEMS,
     thumbnails: env.THUMBNAILS && r2Thumbnails(env.THUMBNAILS),
     assets: (request) => env.ASSETS.fetch(request),
     embedCache: embedCacheFrom(config.EMBED_CACHE_MAX_BYTES, model),

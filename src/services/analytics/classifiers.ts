@@ -14,7 +14,7 @@ import type { Rows } from '../../core/learn/rows.ts';
 import type { EmbedRequest } from '../embedder.ts';
 import { classCounts, labelOf } from './labels.ts';
 import { loadNamespace } from './load.ts';
-import type { AnalyticsContext } from './context.ts';
+import type { ResourceContext } from './context.ts';
 import { type Probe, resolveProbe } from './probe.ts';
 import { listResources, readResource, type StoredResource } from './resources.ts';
 import { unitRows, unitVector } from './unit-rows.ts';
@@ -60,7 +60,7 @@ function trainer(method: ClassifierMethod, c: number | undefined): (rows: Rows, 
   return (rows, labels) => trainCentroid(rows, labels, { metric: 'cosine' });
 }
 
-export async function trainClassifier(context: AnalyticsContext, request: TrainRequest): Promise<StoredClassifier> {
+export async function trainClassifier(context: ResourceContext, request: TrainRequest): Promise<StoredClassifier> {
   const { store, model, resources } = context;
   const field = request.label ?? DEFAULT_LABEL_FIELD;
   const id = request.id ?? `${field.replace(/[^A-Za-z0-9._~:-]/g, '-')}-${request.method}`.slice(0, 64);
@@ -109,15 +109,15 @@ export async function trainClassifier(context: AnalyticsContext, request: TrainR
   return stored;
 }
 
-export function getClassifier(context: AnalyticsContext, namespace: string, id: string): Promise<StoredClassifier> {
+export function getClassifier(context: ResourceContext, namespace: string, id: string): Promise<StoredClassifier> {
   return readResource<StoredClassifier>(context.resources, 'classifier', namespace, id, context.model);
 }
 
-export async function listClassifiers(context: AnalyticsContext, namespace: string): Promise<ClassifierSummary[]> {
+export async function listClassifiers(context: ResourceContext, namespace: string): Promise<ClassifierSummary[]> {
   return (await listResources<StoredClassifier>(context.resources, 'classifier', namespace, context.model)).map(summaryOf);
 }
 
-export async function deleteClassifier(context: AnalyticsContext, namespace: string, id: string): Promise<void> {
+export async function deleteClassifier(context: ResourceContext, namespace: string, id: string): Promise<void> {
   await context.resources.delete('classifier', namespace, id);
 }
 
@@ -129,7 +129,7 @@ export interface Prediction {
 }
 
 export async function predictWith(
-  context: AnalyticsContext,
+  context: ResourceContext,
   namespace: string,
   id: string,
   probe: Probe,

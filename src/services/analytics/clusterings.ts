@@ -10,7 +10,7 @@ import { chooseK, kmeans, silhouette, type KMeansResult } from '../../core/learn
 import type { LearnMetric } from '../../core/learn/rows.ts';
 import { norm } from '../../core/vector/metrics.ts';
 import type { EmbedRequest } from '../embedder.ts';
-import type { AnalyticsContext } from './context.ts';
+import type { ResourceContext } from './context.ts';
 import { loadNamespace } from './load.ts';
 import { type Probe, resolveProbe } from './probe.ts';
 import { listResources, readResource, type StoredResource } from './resources.ts';
@@ -58,7 +58,7 @@ function tooFew(namespace: string, size: number, k: number): ProblemError {
   });
 }
 
-export async function createClustering(context: AnalyticsContext, request: ClusterRequest): Promise<StoredClustering> {
+export async function createClustering(context: ResourceContext, request: ClusterRequest): Promise<StoredClustering> {
   const { model, resources } = context;
   const metric = request.metric ?? 'cosine';
   const seed = request.seed ?? 0;
@@ -108,15 +108,15 @@ export async function createClustering(context: AnalyticsContext, request: Clust
   return stored;
 }
 
-export function getClustering(context: AnalyticsContext, namespace: string, id: string): Promise<StoredClustering> {
+export function getClustering(context: ResourceContext, namespace: string, id: string): Promise<StoredClustering> {
   return readResource<StoredClustering>(context.resources, 'clustering', namespace, id, context.model);
 }
 
-export async function listClusterings(context: AnalyticsContext, namespace: string): Promise<ClusteringSummary[]> {
+export async function listClusterings(context: ResourceContext, namespace: string): Promise<ClusteringSummary[]> {
   return (await listResources<StoredClustering>(context.resources, 'clustering', namespace, context.model)).map(clusteringSummary);
 }
 
-export async function deleteClustering(context: AnalyticsContext, namespace: string, id: string): Promise<void> {
+export async function deleteClustering(context: ResourceContext, namespace: string, id: string): Promise<void> {
   await context.resources.delete('clustering', namespace, id);
 }
 
@@ -139,7 +139,7 @@ export function itemCluster(stored: StoredClustering, id: string): { cluster: nu
   return i < 0 ? undefined : { cluster: stored.items.clusters[i]!, score: stored.items.scores[i]! };
 }
 
-export async function assignCluster(context: AnalyticsContext, namespace: string, id: string, probe: Probe, request?: EmbedRequest) {
+export async function assignCluster(context: ResourceContext, namespace: string, id: string, probe: Probe, request?: EmbedRequest) {
   const stored = await getClustering(context, namespace, id);
   const probed = await resolveProbe(context, probe, namespace, request);
   let best = { cluster: -1, score: Number.NaN };

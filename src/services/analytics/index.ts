@@ -26,7 +26,7 @@ export {
   type ClusterRequest,
   type StoredClustering,
 } from './clusterings.ts';
-export type { AnalyticsContext } from './context.ts';
+export type { AnalyticsContext, ResourceContext } from './context.ts';
 export { checkDuplicate, defaultThreshold, findDuplicates } from './duplicates.ts';
 export type { Probe } from './probe.ts';
 export { recommend, type Example, type RecommendRequest } from './recommend.ts';
