@@ -22,7 +22,10 @@ export function classifyRoutes(services: AppServices) {
       description:
         'Options come from the query string and, for multipart and JSON, from the body too (the body wins). A stored item does not vote for itself. Works on every store (it is a search).',
       middleware: readBody({ maxBytes: services.limits.maxBodyBytes, accepted: PROBE_TYPES }),
-      request: { query: ClassifyQuery, body: { content: { ...rawImageContent, ...formContent(ClassifyForm), ...jsonContent(ClassifyJson) } } },
+      request: {
+        query: ClassifyQuery,
+        body: { content: { ...rawImageContent, ...formContent(ClassifyForm), ...jsonContent(ClassifyJson) } },
+      },
       responses: { 200: { description: 'The vote.', headers: embedCacheHeaders, content: jsonContent(ClassifyResponse) } },
     },
     [...PROBE_PROBLEMS, 'k-too-large', 'metric-not-supported', 'label-not-found', 'too-few-items'],

@@ -47,7 +47,8 @@ export function clusteringRoutes(services: AppServices) {
       path: '/v1/clusterings',
       tags: ['analytics'],
       summary: 'Cluster a namespace with k-means (k given, or chosen in a range by silhouette), and store the result',
-      description: 'k-means++ seeded (the same seed gives the same clustering), several restarts, cosine or euclidean. Needs the write scope.',
+      description:
+        'k-means++ seeded (the same seed gives the same clustering), several restarts, cosine or euclidean. Needs the write scope.',
       middleware: readBody({ maxBytes: services.limits.maxBodyBytes, accepted: [JSON_TYPE] }),
       request: { query: NamespaceQuery, body: { content: jsonContent(CreateClusteringJson) } },
       responses: { 201: { description: 'Clustered and stored.', content: jsonContent(ClusteringSummary) } },

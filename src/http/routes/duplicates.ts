@@ -3,7 +3,14 @@
  * (whether an image is already stored, exactly or nearly).
  */
 import type { Context } from 'hono';
-import { CheckForm, CheckJson, CheckQuery, CheckResponse, DuplicatesQuery, DuplicatesResponse } from '../../contract/analytics-duplicates.ts';
+import {
+  CheckForm,
+  CheckJson,
+  CheckQuery,
+  CheckResponse,
+  DuplicatesQuery,
+  DuplicatesResponse,
+} from '../../contract/analytics-duplicates.ts';
 import { decodeBase64 } from '../../core/util/base64.ts';
 import { checkDuplicate, findDuplicates } from '../../services/analytics/index.ts';
 import { DEFAULT_NAMESPACE } from '../../store/types.ts';
@@ -63,7 +70,10 @@ export function duplicateRoutes(services: AppServices) {
   return routeApp()
     .openapi(groups, async (c) => {
       const { namespace, threshold, exact } = c.req.valid('query');
-      const found = await findDuplicates(requireAnalytics(services), namespace, { threshold, exactOnly: exact === 'true' || exact === '1' });
+      const found = await findDuplicates(requireAnalytics(services), namespace, {
+        threshold,
+        exactOnly: exact === 'true' || exact === '1',
+      });
       return c.json({ ...found, model: modelId() }, 200);
     })
     .openapi(check, async (c) => {

@@ -48,7 +48,6 @@ export interface StoredClassifier extends ClassifierSummary {
   readonly classifier: Classifier;
 }
 
-
 export function summaryOf(stored: StoredClassifier): ClassifierSummary {
   const { classifier: _classifier, ...summary } = stored;
   return summary;
@@ -56,7 +55,8 @@ export function summaryOf(stored: StoredClassifier): ClassifierSummary {
 
 function trainer(method: ClassifierMethod, c: number | undefined): (rows: Rows, labels: string[]) => Classifier {
   // Logistic regression sees unit vectors (cosine geometry); the centroid classifier normalises its means itself.
-  if (method === 'logistic') return (rows, labels) => trainLogistic(unitRows(rows), labels, { ...(c !== undefined && { c }), classWeight: 'balanced' });
+  if (method === 'logistic')
+    return (rows, labels) => trainLogistic(unitRows(rows), labels, { ...(c !== undefined && { c }), classWeight: 'balanced' });
   return (rows, labels) => trainCentroid(rows, labels, { metric: 'cosine' });
 }
 
@@ -71,7 +71,9 @@ export async function trainClassifier(context: ResourceContext, request: TrainRe
   const labels = loaded.metadata.map((metadata) => labelOf(metadata, field)!);
   const classes = classCounts(labels);
   if (classes.length === 0) {
-    throw new ProblemError('label-not-found', `No item in namespace "${request.namespace}" has a label in the metadata field "${field}".`, { field });
+    throw new ProblemError('label-not-found', `No item in namespace "${request.namespace}" has a label in the metadata field "${field}".`, {
+      field,
+    });
   }
   const smallest = Math.min(...classes.map((entry) => entry.count));
   if (classes.length < 2 || smallest < 2) {
@@ -91,7 +93,10 @@ export async function trainClassifier(context: ResourceContext, request: TrainRe
   const validated = crossValidate(loaded.rows, labels, train, { folds, seed: CV_SEED });
   const classifier = train(loaded.rows, labels);
   const previous = await resources.get('classifier', request.namespace, id);
-  const version = previous !== null && typeof (previous as { version?: unknown }).version === 'number' ? (previous as { version: number }).version + 1 : 1;
+  const version =
+    previous !== null && typeof (previous as { version?: unknown }).version === 'number'
+      ? (previous as { version: number }).version + 1
+      : 1;
   const stored: StoredClassifier = {
     id,
     version,

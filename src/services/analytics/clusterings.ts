@@ -123,9 +123,13 @@ export async function deleteClustering(context: ResourceContext, namespace: stri
 /** A cluster's items, nearest the centroid first, and its centroid. */
 export function clusterMembers(stored: StoredClustering, cluster: number) {
   if (cluster >= stored.k) {
-    throw new ProblemError('cluster-not-found', `Clustering "${stored.id}" has clusters 0 to ${stored.k - 1}; there is no cluster ${cluster}.`, {
-      k: stored.k,
-    });
+    throw new ProblemError(
+      'cluster-not-found',
+      `Clustering "${stored.id}" has clusters 0 to ${stored.k - 1}; there is no cluster ${cluster}.`,
+      {
+        k: stored.k,
+      },
+    );
   }
   const { ids, clusters, scores } = stored.items;
   const members = ids.flatMap((id, i) => (clusters[i] === cluster ? [{ id, score: scores[i]! }] : []));

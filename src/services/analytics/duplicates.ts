@@ -35,7 +35,11 @@ function exactGroups(ids: readonly string[], hashes: readonly (string | undefine
   return [...byHash.values()].filter((list) => list.length > 1).map((list) => ({ ids: sortIds(list), kind: 'exact', minScore: 1 }));
 }
 
-export async function findDuplicates(context: AnalyticsContext, namespace: string, options: { threshold?: number | undefined; exactOnly: boolean }) {
+export async function findDuplicates(
+  context: AnalyticsContext,
+  namespace: string,
+  options: { threshold?: number | undefined; exactOnly: boolean },
+) {
   const threshold = options.threshold ?? defaultThreshold(context.model.id);
   const loaded = await loadNamespace(context.store, namespace, context.maxItems, { purpose: 'Finding duplicates' });
   const { ids, contentHashes, rows } = loaded;
@@ -57,7 +61,11 @@ export async function findDuplicates(context: AnalyticsContext, namespace: strin
     found = members.map((list, g) => {
       const hash = contentHashes[list[0]!];
       const exact = hash !== undefined && list.every((i) => contentHashes[i] === hash);
-      return { ids: sortIds(list.map((i) => ids[i]!)), kind: exact ? 'exact' : 'near', minScore: exact ? 1 : Math.min(1, minOf.get(g) ?? 1) };
+      return {
+        ids: sortIds(list.map((i) => ids[i]!)),
+        kind: exact ? 'exact' : 'near',
+        minScore: exact ? 1 : Math.min(1, minOf.get(g) ?? 1),
+      };
     });
     // Same bytes whose codes are nevertheless below the threshold cannot happen (equal bytes, equal vectors),
     // but a threshold above 1 would find none: exact groups are added where no near group holds them.

@@ -5,7 +5,8 @@ import type { Metadata } from '../../store/types.ts';
 export function labelOf(metadata: Metadata, field: string): string | undefined {
   const [head, tail] = field.split('.', 2) as [string, string | undefined];
   let value: unknown = metadata[head];
-  if (tail !== undefined) value = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Metadata)[tail] : undefined;
+  if (tail !== undefined)
+    value = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Metadata)[tail] : undefined;
   if (typeof value === 'string') return value === '' ? undefined : value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return undefined;

@@ -35,7 +35,12 @@ export function requireScan(store: VectorStore, purpose: string): void {
 }
 
 /** Rows of the namespace (codes mode), at most `maxItems` items scanned. */
-export async function loadNamespace(store: VectorStore, namespace: string, maxItems: number, options: LoadOptions): Promise<LoadedNamespace> {
+export async function loadNamespace(
+  store: VectorStore,
+  namespace: string,
+  maxItems: number,
+  options: LoadOptions,
+): Promise<LoadedNamespace> {
   requireScan(store, options.purpose);
   const dims = store.model.dims;
   const ids: string[] = [];

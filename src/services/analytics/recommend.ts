@@ -62,11 +62,16 @@ export async function recommend(context: AnalyticsContext, request: RecommendReq
   const strategy = request.strategy ?? 'average_vector';
   const max = store.capabilities.maxTopK;
   const k = request.k ?? Math.min(DEFAULT_SEARCH_K, max);
-  if (k > max) throw new ProblemError('k-too-large', `k is ${k}; the ${store.capabilities.kind} store returns at most ${max}.`, { limit: max });
+  if (k > max)
+    throw new ProblemError('k-too-large', `k is ${k}; the ${store.capabilities.kind} store returns at most ${max}.`, { limit: max });
   if (!store.capabilities.metrics.includes(metric)) {
-    throw new ProblemError('metric-not-supported', `The ${store.capabilities.kind} store ranks by ${store.capabilities.metrics.join(', ')} only.`, {
-      supported: store.capabilities.metrics,
-    });
+    throw new ProblemError(
+      'metric-not-supported',
+      `The ${store.capabilities.kind} store ranks by ${store.capabilities.metrics.join(', ')} only.`,
+      {
+        supported: store.capabilities.metrics,
+      },
+    );
   }
   const examples = new Set<string>();
   const positive = await vectorsOf(context, namespace, request.positive, 'positive', examples);

@@ -31,7 +31,11 @@ export async function readResource<T extends StoredResource>(
   serving: ModelManifest,
 ): Promise<T> {
   const value = await resources.get(kind, namespace, id);
-  if (value === null) throw new ProblemError(MISSING[kind], `No ${kind} "${id}" in namespace "${namespace}" for ${serving.id}@${serving.version}.`, { id, namespace });
+  if (value === null)
+    throw new ProblemError(MISSING[kind], `No ${kind} "${id}" in namespace "${namespace}" for ${serving.id}@${serving.version}.`, {
+      id,
+      namespace,
+    });
   if (!isStoredResource(value)) throw new Error(`the stored ${kind} "${id}" is not one this version wrote`);
   const { model } = value;
   if (model.id !== serving.id || model.version !== serving.version || model.dims !== serving.dims) {
