@@ -30,7 +30,11 @@ export function requireScan(store: VectorStore, purpose: string): void {
   if (store.capabilities.scan) return;
   throw new ProblemError(
     'not-supported',
-    `${purpose} reads every item of a namespace, and the ${store.capabilities.kind} store cannot list or scan an index; use the KV store (VECTOR_STORE = "kv").`,
+    `${purpose} reads every item of a namespace, and the ${store.capabilities.kind} store cannot scan one${
+      store.capabilities.kind === 'vectorize'
+        ? ' (a Vectorize index cannot be listed or scanned); use the KV store (VECTOR_STORE = "kv")'
+        : ''
+    }.`,
   );
 }
 
