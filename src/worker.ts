@@ -14,7 +14,7 @@ import { MODELS } from './models.ts';
 import { createWorkerdSession, runtimeStats } from './runtime/workerd.ts';
 import type { ModelManifest } from './core/model/manifest.ts';
 import { KvStore } from './store/kv.ts';
-import { KvResourceStore } from './store/resources.ts';
+import { KvResourceStore, type ResourceStore } from './store/resources.ts';
 import type { VectorStore } from './store/types.ts';
 import { VectorizeStore } from './store/vectorize.ts';
 import { r2Thumbnails } from './thumbnails/r2.ts';
@@ -49,6 +49,11 @@ function storeFrom(env: Env, config: Config, model: ModelManifest): VectorStore 
     return new VectorizeStore(env.VECTORIZE, storeModel, { metric: config.VECTORIZE_METRIC });
   }
   return env.ITEMS ? new KvStore(env.ITEMS, storeModel) : undefined;
+}
+
+/** Trained classifiers and clusterings, in the ITEMS namespace beside the items (keys scoped to the model). */
+function resourcesFrom(env: Env, model: ModelManifest): ResourceStore | undefined {
+  return env.ITEMS ? new KvResourceStore(env.ITEMS, { id: model.id, version: model.version }) : undefined;
 }
 
 /** Builds the app from the bindings (exported so tests can build one over other bindings, e.g. a Vectorize fake). */
@@ -86,8 +91,7 @@ export function buildApp(env: Env): Hono {
     limits,
     stats: () => ({ ...runtimeStats() }),
     store,
-    // Classifiers and clusterings live in the ITEMS namespace, keyed by model (src/store/resources.ts).
-    resources: env.ITEMS && new KvResourceStore(env.ITEMS, model),
+    resources: resourcesFrom(env, model),
     analyticsMaxItems: config.ANALYTICS_MAX_ITEMS,
     thumbnails: env.THUMBNAILS && r2Thumbnails(env.THUMBNAILS),
     assets: (request) => env.ASSETS.fetch(request),

@@ -84,6 +84,11 @@ export const StoredItem = z
     model: ModelId,
     dims: z.number().int(),
     metadata: Metadata,
+    contentHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .meta({ description: 'sha256 (hex) of the image the item was embedded from; absent for items stored as vectors.' }),
     vector: z.array(z.number()).optional().meta({ description: 'With ?vector=true.' }),
   })
   .meta({ id: 'StoredItem' });

@@ -52,7 +52,7 @@ export interface AppOptions {
   readonly stats?: () => Record<string, number>;
   /** Where items live (KV, Vectorize, memory); without one the item and search routes answer 503. */
   readonly store?: VectorStore;
-  /** Where classifiers and clusterings are kept (KV, beside the items); without one their routes answer 501. */
+  /** Trained classifiers and clusterings (KV, beside the items); without one the routes that keep them answer 501. */
   readonly resources?: ResourceStore | undefined;
   /** Most items a namespace-wide analytics request loads (ANALYTICS_MAX_ITEMS); default DEFAULT_ANALYTICS_MAX_ITEMS. */
   readonly analyticsMaxItems?: number | undefined;
@@ -113,7 +113,7 @@ function servicesOf(options: AppOptions): AppServices {
     resources: options.resources,
     maxItems: options.analyticsMaxItems ?? DEFAULT_ANALYTICS_MAX_ITEMS,
   };
-  return { model, limits, embedder, items, thumbnails: options.thumbnails, analytics };
+  return { model, limits, embedder, items, resources: options.resources, thumbnails: options.thumbnails, analytics };
 }
 
 export function createApp(options: AppOptions): Hono {

@@ -3,8 +3,8 @@ import type { ModelManifest } from '../core/model/manifest.ts';
 import type { Embedder } from '../services/embedder.ts';
 import type { Indexer } from '../services/indexer.ts';
 import type { AnalyticsContext, ResourceContext } from '../services/analytics/index.ts';
-import type { ResourceStore } from '../store/resources.ts';
 import type { Searcher } from '../services/searcher.ts';
+import type { ResourceStore } from '../store/resources.ts';
 import type { VectorStore } from '../store/types.ts';
 import type { ThumbnailStore } from '../thumbnails/types.ts';
 import type { Limits } from './limits.ts';
@@ -16,6 +16,8 @@ export interface AppServices {
   readonly embedder: Embedder;
   /** The item store and the services over it; absent when the deployment binds none. */
   readonly items: { readonly store: VectorStore; readonly indexer: Indexer; readonly searcher: Searcher } | undefined;
+  /** Trained classifiers and clusterings of this model; absent when the deployment binds no ITEMS namespace. */
+  readonly resources: ResourceStore | undefined;
   readonly thumbnails: ThumbnailStore | undefined;
   /** The analytics over the item store; absent without one. `resources` is absent without a place to keep them. */
   readonly analytics: (AnalyticsContext & { readonly resources: ResourceStore | undefined }) | undefined;

@@ -4,6 +4,7 @@
  */
 import { ProblemError } from '../contract/problems.ts';
 import type { ModelManifest } from '../core/model/manifest.ts';
+import { sha256Hex } from '../core/util/sha256.ts';
 import type { Metadata, VectorStore, WriteResult } from '../store/types.ts';
 import type { EmbedCacheStatus } from './embed-cache.ts';
 import type { EmbedRequest, Embedder } from './embedder.ts';
@@ -61,10 +62,19 @@ export function createIndexer(options: IndexerOptions): Indexer {
         { limit: maxImages },
       );
     }
-    const embedded = images.length ? await embedder.embed(images, request) : undefined;
+    // The image's sha256 goes with its item: exact duplicates are found by it without comparing vectors.
+    const [embedded, hashes] = await Promise.all([
+      images.length ? embedder.embed(images, request) : undefined,
+      Promise.all(images.map((image) => sha256Hex(image))),
+    ]);
     let next = 0;
     const written = await store.upsert(
-      items.map((item, i) => ({ id: item.id, namespace, metadata: item.metadata ?? {}, vector: vectors[i] ?? embedded!.vectors[next++]! })),
+      items.map((item, i) => {
+        const base = { id: item.id, namespace, metadata: item.metadata ?? {} };
+        if (vectors[i]) return { ...base, vector: vectors[i] };
+        const n = next++;
+        return { ...base, vector: embedded!.vectors[n]!, contentHash: hashes[n]! };
+      }),
     );
     return { written, cache: embedded?.cache };
   }

@@ -6,10 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { score, type Metric } from '../../src/core/vector/metrics.ts';
 import { KvStore, SHARDS } from '../../src/store/kv.ts';
+import { quantize } from '../../src/store/kv/codec.ts';
+import { MemoryStore } from '../../src/store/memory.ts';
 import { compareMatches } from '../../src/store/rank.ts';
-import { StoreError } from '../../src/store/types.ts';
+import { StoreError, type Metadata } from '../../src/store/types.ts';
 import { KvMap } from '../support/kv-map.ts';
-import { random, randomVector, storeContract } from '../support/store-contract.ts';
+import { hashOf, random, randomVector, scanAll, storeContract } from '../support/store-contract.ts';
 
 storeContract('kv-map', () => {
   const kv = new KvMap();
@@ -202,5 +204,123 @@ describe('KV store search', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).code).toBe('rate-limited');
+  });
+});
+
+describe('KV store scan', () => {
+  const model = { id: 'scan', version: '1', dims: 64 };
+  for (const dims of [512, 1792]) {
+    it(`codes at ${dims}-d come from list metadata alone: no value read, the codec's own codes, hashes and metadata`, async () => {
+      const wide = { id: `scan-${dims}`, version: '1', dims };
+      const kv = new KvMap();
+      const store = new KvStore(kv.binding(), wide);
+      const memory = new MemoryStore(wide);
+      const next = random(dims);
+      const items = Array.from({ length: 250 }, (_, i) => ({
+        id: `k${i}`,
+        vector: randomVector(dims, next, i % 2 === 0),
+        metadata: { label: `class-${i % 7}` },
+        ...(i % 4 !== 0 && { contentHash: hashOf(i) }),
+      }));
+      for (let i = 0; i < items.length; i += 100) await store.upsert(items.slice(i, i + 100));
+      await memory.upsert(items);
+      const before = { ...kv.calls };
+      const pages = await scanAll(new KvStore(kv.binding(), wide), { values: 'codes', pageSize: 64 });
+      expect(kv.calls.get - before.get).toBe(0);
+      // 250 items (1000 keys at 1792-d) over 16 shards: one list call each.
+      expect(kv.calls.list - before.list).toBe(SHARDS);
+      const byId = new Map(items.map((item) => [item.id, item]));
+      const memoryCodes = new Map<string, Int8Array>();
+      for (const page of await scanAll(memory, { values: 'codes', pageSize: 1000 })) {
+        page.ids.forEach((id, i) => memoryCodes.set(id, page.codes!.subarray(i * dims, (i + 1) * dims)));
+      }
+      expect(pages.flatMap((page) => page.ids).sort()).toEqual([...byId.keys()].sort());
+      for (const page of pages) {
+        page.ids.forEach((id, i) => {
+          const item = byId.get(id)!;
+          const code = page.codes!.subarray(i * dims, (i + 1) * dims);
+          const expected = quantize(item.vector);
+          expect(Array.from(code), id).toEqual(Array.from(expected.code));
+          expect(page.scales![i], id).toBe(Math.fround(expected.scale));
+          expect(Array.from(memoryCodes.get(id)!), id).toEqual(Array.from(code)); // memory codes as KV does
+          expect(page.metadata[i]).toEqual(item.metadata);
+          expect(page.contentHashes[i]).toBe(item.contentHash);
+        });
+      }
+      // Exact: every value, 100 per bulk get (a fresh store: no cache).
+      const mid = { ...kv.calls };
+      const exact = await scanAll(new KvStore(kv.binding(), wide), { values: 'exact', pageSize: 250 });
+      expect(kv.calls.get - mid.get).toBe(3);
+      expect(exact.flatMap((page) => page.ids).sort()).toEqual([...byId.keys()].sort());
+      exact[0]!.ids.forEach((id, i) => {
+        expect(Array.from(exact[0]!.vectors!.subarray(i * dims, (i + 1) * dims)), id).toEqual(Array.from(byId.get(id)!.vector));
+      });
+    });
+  }
+
+  it('reads values only where the list falls short: metadata too large, wide code parts stale or missing', async () => {
+    const wide = { id: 'scan-fallback', version: '1', dims: 1792 };
+    const kv = new KvMap();
+    const store = new KvStore(kv.binding(), wide);
+    const next = random(31);
+    const big = 'y'.repeat(1000); // over the 1024 bytes of list metadata even at 1792-d
+    const items = Array.from({ length: 30 }, (_, i) => ({
+      id: `f${i}`,
+      vector: randomVector(1792, next),
+      metadata: (i < 3 ? { big, i } : { i }) as Metadata,
+      contentHash: hashOf(i),
+    }));
+    await store.upsert(items);
+    const part = (id: string, j: number) => [...kv.entries.keys()].find((k) => k.endsWith(`/${id}/${j}`))!;
+    const stale = kv.entries.get(part('f5', 1))!;
+    kv.entries.set(part('f5', 1), { ...stale, metadata: { ...(stale.metadata as object), t: 'older' } });
+    kv.entries.delete(part('f6', 2));
+    const read: string[] = [];
+    const realGet = kv.get.bind(kv);
+    kv.get = (async (key: string | string[], type?: 'text' | 'json') => {
+      read.push(...(Array.isArray(key) ? key : [key]));
+      return realGet(key, type);
+    }) as typeof kv.get;
+    const pages = await scanAll(new KvStore(kv.binding(), wide), { values: 'codes' });
+    expect(read.map((key) => key.slice(key.lastIndexOf('/') + 1)).sort()).toEqual(['f0', 'f1', 'f2', 'f5', 'f6']);
+    const rows = pages.flatMap((page) => page.ids.map((id, i) => ({ id, page, i })));
+    expect(rows.map((r) => r.id).sort()).toEqual(items.map((item) => item.id).sort());
+    for (const { id, page, i } of rows) {
+      const item = items.find((x) => x.id === id)!;
+      expect(Array.from(page.codes!.subarray(i * 1792, (i + 1) * 1792)), id).toEqual(Array.from(quantize(item.vector).code));
+      expect(page.metadata[i], id).toEqual(item.metadata);
+      expect(page.contentHashes[i], id).toBe(item.contentHash);
+    }
+  });
+
+  it('leaves out an item deleted between list and read', async () => {
+    const kv = new KvMap();
+    const store = new KvStore(kv.binding(), model);
+    const next = random(32);
+    await store.upsert(Array.from({ length: 10 }, (_, i) => ({ id: `v${i}`, vector: randomVector(64, next) })));
+    const victim = [...kv.entries.keys()].find((k) => k.endsWith('/v3'))!;
+    const realGet = kv.get.bind(kv);
+    kv.get = (async (key: string | string[], type?: 'text' | 'json') => {
+      const result = await realGet(key, type);
+      if (result instanceof Map && result.has(victim)) result.set(victim, null);
+      return result;
+    }) as typeof kv.get;
+    const pages = await scanAll(new KvStore(kv.binding(), model), { values: 'exact', pageSize: 4 });
+    const ids = pages.flatMap((page) => page.ids);
+    expect(ids.sort()).toEqual(['v0', 'v1', 'v2', 'v4', 'v5', 'v6', 'v7', 'v8', 'v9']);
+    for (const page of pages) expect(page.vectors!.length).toBe(page.ids.length * 64);
+  });
+
+  it('refuses with capacity, saying what to do, past its operation budget', async () => {
+    const kv = new KvMap();
+    const store = new KvStore(kv.binding(), model);
+    const next = random(33);
+    await store.upsert(Array.from({ length: 100 }, (_, i) => ({ id: `b${i}`, vector: randomVector(64, next) })));
+    const tight = new KvStore(kv.binding(), model, { operationBudget: 20 });
+    expect((await scanAll(tight, { values: 'codes' })).flatMap((page) => page.ids)).toHaveLength(100); // 16 lists
+    const error = await scanAll(tight, { values: 'exact', pageSize: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).code).toBe('capacity');
+    expect((error as StoreError).message).toMatch(/scan codes/);
   });
 });

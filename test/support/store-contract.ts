@@ -6,7 +6,16 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/core/util/random.ts';
 import { score, type Metric } from '../../src/core/vector/metrics.ts';
 import { compareMatches } from '../../src/store/rank.ts';
-import { StoreError, type ItemInput, type Metadata, type StoreModel, type VectorStore } from '../../src/store/types.ts';
+import { MAX_RESOURCE_BYTES, type ResourceStore } from '../../src/store/resources.ts';
+import {
+  StoreError,
+  type ItemInput,
+  type Metadata,
+  type ScanOptions,
+  type ScanPage,
+  type StoreModel,
+  type VectorStore,
+} from '../../src/store/types.ts';
 
 export interface StoreHarness {
   /** A store for `model` over the harness's one backend (two models share it). */
@@ -32,6 +41,18 @@ async function expectStoreError(promise: Promise<unknown>, code: StoreError['cod
   expect(error).toBeInstanceOf(StoreError);
   expect((error as StoreError).code, (error as Error).message).toBe(code);
   return error as StoreError;
+}
+
+/** Every page of a scan. */
+export async function scanAll(store: VectorStore, options: ScanOptions): Promise<ScanPage[]> {
+  const pages: ScanPage[] = [];
+  for await (const page of store.scan(options)) pages.push(page);
+  return pages;
+}
+
+/** A content hash (64 hex) that differs per n. */
+export function hashOf(n: number): string {
+  return n.toString(16).padStart(8, '0').repeat(8);
 }
 
 export function storeContract(name: string, harness: () => StoreHarness, options: { dims?: number } = {}): void {
@@ -339,6 +360,208 @@ export function storeContract(name: string, harness: () => StoreHarness, options
         } while (cursor);
         expect(ids.sort()).toEqual(items.map((i) => i.id).sort());
       }
+    });
+
+    it('keeps the content hash of an item: get, replace without one, and refuses a malformed one', async () => {
+      const { h, store } = fresh();
+      const vector = new Float32Array(dims).fill(0.5);
+      const hash = hashOf(7);
+      await store.upsert([
+        { id: 'hashed', vector, metadata: { a: 1 }, contentHash: hash },
+        { id: 'plain', vector },
+      ]);
+      await h.settle();
+      expect((await store.get('hashed'))!.contentHash).toBe(hash);
+      expect((await store.get('plain'))!.contentHash).toBeUndefined();
+      await store.upsert([{ id: 'hashed', vector, metadata: { a: 2 } }]);
+      await h.settle();
+      const replaced = await store.get('hashed');
+      expect(replaced!.metadata).toEqual({ a: 2 });
+      expect(replaced!.contentHash).toBeUndefined();
+      for (const contentHash of ['', 'ABC', 'AB'.repeat(32), `${hash}0`, 'g'.repeat(64), hash.slice(1)]) {
+        await expectStoreError(store.upsert([{ id: 'bad', vector, contentHash }]), 'invalid');
+      }
+    });
+
+    it('scans every item of a namespace exactly once across pages, codes and exact, or says it cannot', async () => {
+      const { h, store } = fresh();
+      const next = random(21);
+      // Some metadata too large for KV's list metadata (its value is read instead), some items without a hash.
+      const long = 'x'.repeat(700);
+      const items: ItemInput[] = Array.from({ length: 23 }, (_, i) => ({
+        id: `s-${i}`,
+        vector: randomVector(dims, next, i % 2 === 0),
+        metadata: (i % 5 === 0 ? { i, long } : { i }) as Metadata,
+        ...(i % 3 !== 0 && { contentHash: hashOf(i) }),
+      }));
+      await store.upsert(items);
+      await store.upsert([{ id: 'elsewhere', namespace: 'other', vector: randomVector(dims, next) }]);
+      await h.settle();
+      if (!store.capabilities.scan) {
+        const error = await expectStoreError(scanAll(store, { values: 'codes' }), 'unsupported');
+        expect(error.message).toMatch(/cannot list or scan/);
+        await expectStoreError(scanAll(store, { values: 'exact' }), 'unsupported');
+        return;
+      }
+      const byId = new Map(items.map((item) => [item.id, item]));
+      for (const values of ['codes', 'exact'] as const) {
+        const pages = await scanAll(store, { values, pageSize: 7 });
+        const ids = pages.flatMap((page) => page.ids);
+        expect(ids.sort(), values).toEqual([...byId.keys()].sort());
+        expect(new Set(ids).size).toBe(ids.length);
+        for (const page of pages) {
+          expect(page.ids.length, values).toBeGreaterThan(0);
+          expect(page.ids.length, values).toBeLessThanOrEqual(7);
+          expect(page.dims).toBe(dims);
+          expect(page.metadata).toHaveLength(page.ids.length);
+          expect(page.contentHashes).toHaveLength(page.ids.length);
+          if (values === 'codes') {
+            expect(page.codes).toBeInstanceOf(Int8Array);
+            expect(page.codes!.length).toBe(page.ids.length * dims);
+            expect(page.scales!.length).toBe(page.ids.length);
+            expect(page.vectors).toBeUndefined();
+          } else {
+            expect(page.vectors).toBeInstanceOf(Float32Array);
+            expect(page.vectors!.length).toBe(page.ids.length * dims);
+            expect(page.codes).toBeUndefined();
+          }
+          page.ids.forEach((id, i) => {
+            expect(page.metadata[i], id).toEqual(byId.get(id)!.metadata);
+            expect(page.contentHashes[i], id).toBe(byId.get(id)!.contentHash);
+          });
+        }
+      }
+      const other = await scanAll(store, { namespace: 'other', values: 'codes' });
+      expect(other.flatMap((page) => page.ids)).toEqual(['elsewhere']);
+      expect(await scanAll(store, { namespace: 'empty', values: 'exact' })).toEqual([]);
+    });
+
+    it('scan codes dequantise within the int8 codec bound of the exact vectors; exact equals get()', async () => {
+      const { h, store } = fresh();
+      if (!store.capabilities.scan) return;
+      const next = random(22);
+      const items = Array.from({ length: 12 }, (_, i) => ({
+        id: `e-${i}`,
+        vector: i === 0 ? new Float32Array(dims) : randomVector(dims, next, i % 2 === 1),
+        metadata: { i },
+        contentHash: hashOf(100 + i),
+      }));
+      await store.upsert(items);
+      await h.settle();
+      const stored = new Map(await Promise.all(items.map(async (item) => [item.id, (await store.get(item.id))!] as const)));
+      for (const page of await scanAll(store, { values: 'codes', pageSize: 5 })) {
+        page.ids.forEach((id, i) => {
+          const exact = stored.get(id)!.vector;
+          const scale = page.scales![i]!;
+          let maxAbs = 0;
+          for (const v of exact) maxAbs = Math.max(maxAbs, Math.abs(v));
+          expect(scale, id).toBeCloseTo(maxAbs / 127, 6);
+          for (let j = 0; j < dims; j++) {
+            const code = page.codes![i * dims + j]!;
+            expect(Math.abs(code), id).toBeLessThanOrEqual(127);
+            // Each component within half a step (and float32 rounding of the scale).
+            expect(Math.abs(scale * code - exact[j]!), `${id}[${j}]`).toBeLessThanOrEqual(scale / 2 + 1e-6 * (maxAbs + 1));
+          }
+        });
+      }
+      for (const page of await scanAll(store, { values: 'exact', pageSize: 5 })) {
+        page.ids.forEach((id, i) => {
+          const item = stored.get(id)!;
+          expect(Array.from(page.vectors!.subarray(i * dims, (i + 1) * dims)), id).toEqual(Array.from(item.vector));
+          expect(page.metadata[i]).toEqual(item.metadata);
+          expect(page.contentHashes[i]).toBe(item.contentHash);
+        });
+      }
+    });
+
+    it('never scans a deleted item, nor another model version of equal dims', async () => {
+      const { h, store, model } = fresh('1');
+      if (!store.capabilities.scan) return;
+      const other = h.create({ ...model, version: '2' });
+      const next = random(23);
+      await store.upsert(Array.from({ length: 5 }, (_, i) => ({ id: `g${i}`, vector: randomVector(dims, next) })));
+      await other.upsert([{ id: 'theirs', vector: randomVector(dims, next) }]);
+      await h.settle();
+      await store.delete(['g1', 'g4']);
+      await h.settle();
+      for (const values of ['codes', 'exact'] as const) {
+        const pages = await scanAll(store, { values });
+        expect(pages.flatMap((page) => page.ids).sort(), values).toEqual(['g0', 'g2', 'g3']);
+      }
+    });
+
+    it('refuses a bad scan: namespace, values mode, page size', async () => {
+      const { store } = fresh();
+      await expectStoreError(scanAll(store, { namespace: 'bad/ns', values: 'codes' }), 'invalid');
+      await expectStoreError(scanAll(store, { values: 'floats' as never }), 'invalid');
+      await expectStoreError(scanAll(store, { values: 'codes', pageSize: 0 }), 'invalid');
+      await expectStoreError(scanAll(store, { values: 'codes', pageSize: 2.5 }), 'invalid');
+      const error = await expectStoreError(scanAll(store, { values: 'codes', pageSize: 1_000_000 }), 'limit');
+      expect(error.limit).toBe(10_000);
+    });
+  });
+}
+
+/** What every ResourceStore promises; `create` makes stores of several models over one backend. */
+export function resourceContract(name: string, harness: () => { create(model: { id: string; version: string }): ResourceStore }): void {
+  let count = 0;
+  const fresh = () => {
+    const h = harness();
+    const model = { id: `resources-${name}-${++count}`, version: '1' };
+    return { h, store: h.create(model), model };
+  };
+
+  describe(`${name} resource store`, () => {
+    it('puts, gets, lists and deletes JSON resources by kind and namespace', async () => {
+      const { store } = fresh();
+      const classifier = { kind: 'logistic', classes: ['cat', 'dog'], dims: 3, weights: [0.5, -1.25, 3, 0, 1, -2], bias: [0.1, -0.1] };
+      expect(await store.get('classifier', 'default', 'pets')).toBeNull();
+      await store.put('classifier', 'default', 'pets', classifier);
+      await store.put('classifier', 'default', 'birds', { kind: 'centroid' });
+      await store.put('classifier', 'other', 'pets', { kind: 'other-namespace' });
+      await store.put('clustering', 'default', 'pets', { k: 3 });
+      expect(await store.get('classifier', 'default', 'pets')).toEqual(classifier);
+      expect(await store.get('clustering', 'default', 'pets')).toEqual({ k: 3 });
+      expect(await store.get('classifier', 'other', 'pets')).toEqual({ kind: 'other-namespace' });
+      expect(await store.list('classifier', 'default')).toEqual(['birds', 'pets']);
+      expect(await store.list('clustering', 'default')).toEqual(['pets']);
+      expect(await store.list('clustering', 'empty')).toEqual([]);
+      await store.put('classifier', 'default', 'pets', { replaced: true });
+      expect(await store.get('classifier', 'default', 'pets')).toEqual({ replaced: true });
+      await store.delete('classifier', 'default', 'pets');
+      await store.delete('classifier', 'default', 'never-existed');
+      expect(await store.get('classifier', 'default', 'pets')).toBeNull();
+      expect(await store.list('classifier', 'default')).toEqual(['birds']);
+      expect(await store.get('clustering', 'default', 'pets')).toEqual({ k: 3 });
+    });
+
+    it('keeps resources to their model: another model or version never sees them', async () => {
+      const { h, store, model } = fresh();
+      const nextVersion = h.create({ ...model, version: '2' });
+      const otherModel = h.create({ id: `${model.id}-other`, version: '1' });
+      await store.put('classifier', 'default', 'pets', { trainedOn: 'v1' });
+      for (const other of [nextVersion, otherModel]) {
+        expect(await other.get('classifier', 'default', 'pets')).toBeNull();
+        expect(await other.list('classifier', 'default')).toEqual([]);
+        await other.put('classifier', 'default', 'pets', { trainedOn: 'other' });
+      }
+      expect(await store.get('classifier', 'default', 'pets')).toEqual({ trainedOn: 'v1' });
+      await nextVersion.delete('classifier', 'default', 'pets');
+      expect(await store.get('classifier', 'default', 'pets')).toEqual({ trainedOn: 'v1' });
+    });
+
+    it('refuses bad kinds, namespaces, ids, values that are not JSON and values over 25 MiB', async () => {
+      const { store } = fresh();
+      await expectStoreError(store.put('model' as never, 'default', 'x', {}), 'invalid');
+      await expectStoreError(store.get('classifier', 'bad/ns', 'x'), 'invalid');
+      await expectStoreError(store.put('classifier', 'default', 'a/b', {}), 'invalid');
+      await expectStoreError(store.list('clustering', ''), 'invalid');
+      await expectStoreError(store.put('classifier', 'default', 'x', undefined), 'invalid');
+      await expectStoreError(store.put('classifier', 'default', 'x', { n: 1n }), 'invalid');
+      const tooBig = 'x'.repeat(MAX_RESOURCE_BYTES);
+      const error = await expectStoreError(store.put('clustering', 'default', 'big', { tooBig }), 'limit');
+      expect(error.limit).toBe(MAX_RESOURCE_BYTES);
+      expect(await store.get('clustering', 'default', 'big')).toBeNull();
     });
   });
 }

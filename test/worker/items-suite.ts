@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { expectProblem, fixture, toBase64 } from './helpers.ts';
+import { sha256Hex } from '../../src/core/util/sha256.ts';
 import { random, randomVector } from '../support/store-contract.ts';
 
 export const MODEL = { id: 'vgg16-narrow-synthetic', version: '1' };
@@ -64,7 +65,9 @@ export function itemsSuite(target: Target): void {
       if (target.kind === 'vectorize') expect(answer.mutationId).toEqual(expect.any(String));
       await target.settle();
       const item = await ok<Record<string, unknown>>(await target.fetch(`/v1/items/chelsea?namespace=${namespace}`));
-      expect(item).toEqual({ id: 'chelsea', namespace, model: MODEL, dims: DIMS, metadata: {} });
+      // The image's sha256 is kept with an item stored from an image (exact duplicates are found by it).
+      const contentHash = await sha256Hex(fixture('chelsea.png'));
+      expect(item).toEqual({ id: 'chelsea', namespace, model: MODEL, dims: DIMS, metadata: {}, contentHash });
       const withVector = await ok<{ vector: number[] }>(await target.fetch(`/v1/items/chelsea?namespace=${namespace}&vector=true`));
       const embedded = await embed('chelsea.png', 'image/png');
       expect(withVector.vector).toEqual(embedded.map((v) => Math.fround(v)));
@@ -156,6 +159,7 @@ export function itemsSuite(target: Target): void {
       const stored = await ok<{ vector: number[]; metadata: object }>(await target.fetch(`/v1/items/v?namespace=${namespace}&vector=true`));
       expect(stored.vector).toEqual(Array.from(vector));
       expect(stored.metadata).toEqual({ from: 'browser' });
+      expect(stored).not.toHaveProperty('contentHash'); // stored as a vector: no image to hash
     });
 
     it('refuses bad ids, namespaces and metadata with a 422 problem naming the rule', async () => {

@@ -1,8 +1,9 @@
-/** The VectorStore contract against the KV store over miniflare's real KV, inside workerd. */
+/** The VectorStore and ResourceStore contracts against the KV stores over miniflare's real KV, inside workerd. */
 import { env } from 'cloudflare:workers';
 import { KvStore } from '../../src/store/kv.ts';
+import { KvResourceStore } from '../../src/store/resources.ts';
 import type { Env } from '../../src/worker.ts';
-import { storeContract } from '../support/store-contract.ts';
+import { resourceContract, storeContract } from '../support/store-contract.ts';
 
 const kv = (env as unknown as Env).ITEMS!;
 
@@ -10,3 +11,5 @@ storeContract('kv', () => ({ create: (model) => new KvStore(kv, model), settle: 
 
 // MobileNetV2's width: the int8 code lives in three part keys per item.
 storeContract('kv-1792', () => ({ create: (model) => new KvStore(kv, model), settle: async () => {} }), { dims: 1792 });
+
+resourceContract('kv', () => ({ create: (model) => new KvResourceStore(kv, model) }));

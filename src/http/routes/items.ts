@@ -212,6 +212,7 @@ export function itemRoutes(services: AppServices) {
           model: item.model,
           dims: item.vector.length,
           metadata: item.metadata,
+          ...(item.contentHash !== undefined && { contentHash: item.contentHash }),
           ...((vector === 'true' || vector === '1') && { vector: Array.from(item.vector) }),
         },
         200,

@@ -6,7 +6,9 @@
  *   float32 little-endian, the metadata and a write token;
  * - KV METADATA (<= 1024 bytes of JSON, returned by `list()` with the key at no extra cost) holds the
  *   write token, the vector's norm, an int8 code of the vector (per-vector scale) with the exact
- *   norm of its quantisation error, and the user metadata when it fits.
+ *   norm of its quantisation error, the content hash (sha256 of the image, when there is one) and the
+ *   user metadata when it fits. Code first, then the hash, then the metadata: whatever does not fit
+ *   is left to the value and `x: 1` says so.
  * - Vectors wider than {@link INLINE_CODE_MAX_DIMS} (MobileNetV2's 1792) have a code too large for
  *   1024 bytes: it is split over "code part" keys `<item key>/<j>` (j = 0..p-1; ids cannot contain
  *   "/"), each holding ~700 code bytes in its KV metadata and the item's write token. They are the
@@ -38,8 +40,11 @@ export interface KvListMetadata {
   readonly s?: number;
   readonly e?: number;
   readonly q?: string;
-  /** The user metadata, when it fits; absent and `x: 1` when it lives only in the value. */
+  /** The content hash (64 hex), when the item has one and it fits (it always does up to 600 dims: see codec.test.ts). */
+  readonly h?: string;
+  /** The user metadata, when it fits. */
   readonly m?: Metadata;
+  /** Something is only in the value: the user metadata (absent `m`) and the hash, if any (absent `h`). */
   readonly x?: 1;
   /** Number of code part keys (wide vectors): the code `q` is their parts, concatenated. */
   readonly p?: number;
@@ -69,6 +74,8 @@ export interface KvValue {
   /** base64 float32 little-endian. */
   readonly v: string;
   readonly m: Metadata;
+  /** The content hash, when the item has one. */
+  readonly h?: string;
 }
 
 // ---- values ----
@@ -78,10 +85,11 @@ export interface StoredItem {
   readonly token: string;
   readonly vector: Float32Array;
   readonly metadata: Metadata;
+  readonly contentHash: string | undefined;
 }
 
-export function encodeValue(token: string, vector: Float32Array, metadata: Metadata): KvValue {
-  return { f: 1, t: token, v: encodeFloat32(vector), m: metadata };
+export function encodeValue(token: string, vector: Float32Array, metadata: Metadata, contentHash?: string): KvValue {
+  return { f: 1, t: token, v: encodeFloat32(vector), m: metadata, ...(contentHash !== undefined && { h: contentHash }) };
 }
 
 /** A value read back, or null when it is not one this store wrote. */
@@ -89,7 +97,7 @@ export function decodeValue(value: unknown, dims: number): StoredItem | null {
   if (value === null || typeof value !== 'object') return null;
   const v = value as KvValue;
   if (v.f !== 1 || typeof v.v !== 'string' || typeof v.t !== 'string') return null;
-  return { token: v.t, vector: decodeFloat32(v.v, dims), metadata: v.m ?? {} };
+  return { token: v.t, vector: decodeFloat32(v.v, dims), metadata: v.m ?? {}, contentHash: typeof v.h === 'string' ? v.h : undefined };
 }
 
 export function encodeFloat32(vector: Float32Array): string {
@@ -113,10 +121,10 @@ export interface KvListEntries {
 }
 
 /**
- * The list metadata for an item: the code inline (up to 600 dims) or in part keys (wider), and the
- * user metadata when it still fits in 1024 bytes (else `x: 1`, read from the value when needed).
+ * The list metadata for an item: the code inline (up to 600 dims) or in part keys (wider), then the
+ * content hash and the user metadata while they still fit in 1024 bytes (else `x: 1`: read from the value).
  */
-export function listEntries(token: string, vector: Float32Array, metadata: Metadata): KvListEntries {
+export function listEntries(token: string, vector: Float32Array, metadata: Metadata, contentHash?: string): KvListEntries {
   const length = norm(vector);
   const { scale, code, errorNorm } = quantize(vector);
   const bytes = new Uint8Array(code.buffer, code.byteOffset, code.byteLength);
@@ -125,16 +133,18 @@ export function listEntries(token: string, vector: Float32Array, metadata: Metad
   const p = codeParts(vector.length);
   const parts: KvPartMetadata[] = [];
   for (let j = 0; j < p; j++) parts.push({ t: token, q: encodeBase64(bytes.subarray(j * PART_CODE_BYTES, (j + 1) * PART_CODE_BYTES)) });
-  const base: KvListMetadata =
+  const coded: KvListMetadata =
     p === 0 ? { t: token, n: length, s: scale, e: errorNorm, q: encodeBase64(bytes) } : { t: token, n: length, s: scale, e: errorNorm, p };
-  if (!hasMetadata) return { item: base, parts };
-  const withMetadata = { ...base, m: metadata };
-  return { item: fits(withMetadata) ? withMetadata : { ...base, x: 1 }, parts };
+  const hashed: KvListMetadata = contentHash === undefined ? coded : { ...coded, h: contentHash };
+  if (!fits(hashed)) return { item: { ...coded, x: 1 }, parts };
+  if (!hasMetadata) return { item: hashed, parts };
+  const withMetadata = { ...hashed, m: metadata };
+  return { item: fits(withMetadata) ? withMetadata : { ...hashed, x: 1 }, parts };
 }
 
 /** The item key's list metadata alone (see {@link listEntries}). */
-export function listMetadata(token: string, vector: Float32Array, metadata: Metadata): KvListMetadata {
-  return listEntries(token, vector, metadata).item;
+export function listMetadata(token: string, vector: Float32Array, metadata: Metadata, contentHash?: string): KvListMetadata {
+  return listEntries(token, vector, metadata, contentHash).item;
 }
 
 export function newToken(): string {

@@ -31,7 +31,9 @@ describe('KV item encoding', () => {
   it('reads back the values it writes, and nothing else', () => {
     const v = Float32Array.from([1, 2, 3]);
     const value = JSON.parse(JSON.stringify(encodeValue('tok', v, { a: 1 }))) as unknown;
-    expect(decodeValue(value, 3)).toEqual({ token: 'tok', vector: v, metadata: { a: 1 } });
+    expect(decodeValue(value, 3)).toEqual({ token: 'tok', vector: v, metadata: { a: 1 }, contentHash: undefined });
+    const hashed = JSON.parse(JSON.stringify(encodeValue('tok', v, {}, 'ab'.repeat(32)))) as unknown;
+    expect(decodeValue(hashed, 3)).toEqual({ token: 'tok', vector: v, metadata: {}, contentHash: 'ab'.repeat(32) });
     for (const other of [null, 'text', { f: 2, t: 'tok', v: '', m: {} }, { f: 1, v: 'AACAPw==' }]) expect(decodeValue(other, 1)).toBeNull();
     expect(() => decodeValue(value, 4)).toThrow(/not 4 float32/);
   });
@@ -115,4 +117,35 @@ describe('codeDot (the fused decode-and-multiply of the search loop)', () => {
       expect(codeDot(values, `$${text.slice(1)}`)).toBeNaN();
     }
   });
+
+  it('keeps the content hash in the list metadata within 1024 bytes (512-d, 600-d, 1792-d), user metadata after it', () => {
+    const next = random(44);
+    const hash = 'ab'.repeat(32);
+    const bytes = (m: unknown) => new TextEncoder().encode(JSON.stringify(m)).byteLength;
+    const long = { label: 'cat', title: 'x'.repeat(300), tags: ['a', 'b', 'c'] };
+    for (const dims of [512, 600, 1792]) {
+      for (let round = 0; round < 50; round++) {
+        // Wide-ranging values: the longest numbers JSON writes for n, s and e.
+        const v = Float32Array.from({ length: dims }, () => (next() * 2 - 1) * 10 ** ((round % 7) - 3));
+        const bare = listEntries(newTokenLike(), v, {}, hash);
+        expect(bare.item.h, `${dims}`).toBe(hash);
+        expect(bare.item.x, `${dims}`).toBeUndefined();
+        expect(bytes(bare.item)).toBeLessThanOrEqual(KV_METADATA_LIMIT);
+        const withLong = listEntries(newTokenLike(), v, long, hash);
+        expect(withLong.item.h).toBe(hash);
+        expect(bytes(withLong.item)).toBeLessThanOrEqual(KV_METADATA_LIMIT);
+        for (const part of withLong.parts) expect(bytes(part)).toBeLessThanOrEqual(KV_METADATA_LIMIT);
+        // 300 characters of metadata fit beside the code parts' count, not beside an inline 512-d code.
+        expect(withLong.item.m === undefined, `${dims}`).toBe(dims <= 600);
+        expect(withLong.item.x === 1, `${dims}`).toBe(dims <= 600);
+        const short = listEntries(newTokenLike(), v, { label: 'cat' }, hash);
+        expect(short.item.m, `${dims}`).toEqual({ label: 'cat' });
+      }
+    }
+  });
 });
+
+/** A write token as long as newToken's (8 + 1 + 12 characters). */
+function newTokenLike(): string {
+  return `${'z'.repeat(8)}.${'0'.repeat(12)}`;
+}
