@@ -82,11 +82,11 @@ export const ClusteringList = z.object({ clusterings: z.array(ClusteringSummary)
 
 export const ClusterParams = z.object({
   id: ResourceId,
-  cluster: z.coerce
-    .number<string>()
-    .int('must be an integer')
-    .min(0, 'must be 0 or more')
-    .meta({ type: 'integer', description: 'A cluster number, 0 to k - 1.' }),
+  cluster: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,5})$/, 'must be a cluster number, 0 to k - 1')
+    .transform(Number)
+    .meta({ description: 'A cluster number, 0 to k - 1.' }),
 });
 
 export const ClusteringItemParams = z.object({ id: ResourceId, itemId: ItemId });
