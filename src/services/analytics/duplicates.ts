@@ -4,7 +4,8 @@
  * no n x n matrix), grouped transitively. And "have I seen this?" for one image against the namespace.
  */
 import { DEFAULT_DUPLICATE_THRESHOLD, DUPLICATE_THRESHOLDS, MAX_DUPLICATE_MATCHES } from '../../config/defaults.ts';
-import { groups, similarPairs } from '../../core/learn/duplicates.ts';
+import { groups, MAX_PAIRS, similarPairs } from '../../core/learn/duplicates.ts';
+import { ProblemError } from '../../contract/problems.ts';
 import { sha256Hex } from '../../core/util/sha256.ts';
 import type { EmbedRequest } from '../embedder.ts';
 import type { AnalyticsContext } from './context.ts';
@@ -35,6 +36,20 @@ function exactGroups(ids: readonly string[], hashes: readonly (string | undefine
   return [...byHash.values()].filter((list) => list.length > 1).map((list) => ({ ids: sortIds(list), kind: 'exact', minScore: 1 }));
 }
 
+/** The pairs at or above the threshold; a threshold so low that it pairs more than MAX_PAIRS is refused. */
+function pairsAbove(rows: Parameters<typeof similarPairs>[0], threshold: number) {
+  try {
+    return similarPairs(rows, threshold, 'cosine');
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new ProblemError(
+      'invalid-field',
+      `threshold: ${threshold} pairs more than ${MAX_PAIRS} items; that is not a duplicate search (raise it, e.g. to the default).`,
+      { field: 'threshold' },
+    );
+  }
+}
+
 export async function findDuplicates(
   context: AnalyticsContext,
   namespace: string,
@@ -47,7 +62,7 @@ export async function findDuplicates(
   if (options.exactOnly) {
     found = exactGroups(ids, contentHashes);
   } else {
-    const pairs = similarPairs(rows, threshold, 'cosine');
+    const pairs = pairsAbove(rows, threshold);
     const minOf = new Map<number, number>();
     const members = groups(rows.count, pairs);
     const groupOf = new Int32Array(rows.count).fill(-1);
