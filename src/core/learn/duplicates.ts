@@ -94,7 +94,8 @@ export function similarPairs(
     const end = Math.min(n, start + BLOCK);
     for (let p = start; p < end; p++) readFor(rows, order[p]!, metric, block.subarray((p - start) * d, (p - start + 1) * d));
     let low = start; // first block position still within ε of the current row
-    for (let q = start + 1; q < n && sorted[q]! - sorted[start]! <= epsilon; q++) {
+    // Rows after the block matter while they are within ε of its last (largest) projection.
+    for (let q = start + 1; q < n && sorted[q]! - sorted[end - 1]! <= epsilon; q++) {
       let other: Float32Array;
       if (q < end) other = block.subarray((q - start) * d, (q - start + 1) * d);
       else {
