@@ -27,6 +27,10 @@ export const DuplicateGroup = z.object({
   ids: z.array(z.string()).meta({ description: 'Sorted.' }),
   kind: z.enum(['exact', 'near']).meta({ description: 'exact: every item was stored from the same image bytes.' }),
   minScore: z.number().meta({ description: 'The lowest similarity of the pairs that join the group (1 for exact).' }),
+  exact: z
+    .array(z.array(z.string()))
+    .optional()
+    .meta({ description: 'Of a near group: its items stored from the same image bytes, in sets of two or more.' }),
 });
 
 export const DuplicatesResponse = z

@@ -24,6 +24,7 @@ describe('near-duplicates of real photos (MobileNetV2)', () => {
   it('finds the planted groups at the default threshold and leaves distinct photos out', async () => {
     const namespace = 'photos-dup';
     const stored = manifest.files.map((file) => ({ id: file.file.replace(/\.jpg$/, ''), group: file.group, bytes: bytesOf(file.file) }));
+    stored.push({ id: 'dup-001-twin', group: 'dup-001', bytes: bytesOf('dup-001-original.jpg') }); // the same bytes again
     for (const item of stored) {
       await ok(
         await fetchReal(`/v1/items/${item.id}?namespace=${namespace}`, {
@@ -33,7 +34,7 @@ describe('near-duplicates of real photos (MobileNetV2)', () => {
         }),
       );
     }
-    const found = await ok<{ threshold: number; groups: Array<{ ids: string[]; kind: string; minScore: number }> }>(
+    const found = await ok<{ threshold: number; groups: Array<{ ids: string[]; kind: string; minScore: number; exact?: string[][] }> }>(
       await fetchReal(`/v1/duplicates?namespace=${namespace}`),
     );
     const planted = new Map<string, string[]>();
@@ -58,7 +59,9 @@ describe('near-duplicates of real photos (MobileNetV2)', () => {
     const check = await ok<{ exact: string[]; near: Array<{ id: string; score: number }> }>(
       await fetchReal(`/v1/duplicates/check?namespace=${namespace}`, json({ image: toBase64(bytesOf('dup-001-original.jpg')) })),
     );
-    expect(check.exact).toEqual(['dup-001-original']);
+    expect(check.exact).toEqual(['dup-001-original', 'dup-001-twin']);
+    // The twin is in its near group, and named there as an exact copy.
+    expect(found.groups.find((g) => g.ids.includes('dup-001-twin'))).toMatchObject({ exact: [['dup-001-original', 'dup-001-twin']] });
     expect(check.near.every((x) => x.id.startsWith('dup-001-'))).toBe(true);
   });
 });

@@ -17,6 +17,8 @@ export interface DuplicateGroup {
   readonly ids: string[];
   readonly kind: 'exact' | 'near';
   readonly minScore: number;
+  /** Of a near group: its items that share the image bytes, in sets of two or more. */
+  readonly exact?: string[][];
 }
 
 /** The model's near-duplicate threshold (measured by `npm run eval`), else the placeholder default. */
@@ -76,11 +78,13 @@ export async function findDuplicates(
     found = members.map((list, g) => {
       const hash = contentHashes[list[0]!];
       const exact = hash !== undefined && list.every((i) => contentHashes[i] === hash);
-      return {
-        ids: sortIds(list.map((i) => ids[i]!)),
-        kind: exact ? 'exact' : 'near',
-        minScore: exact ? 1 : Math.min(1, minOf.get(g) ?? 1),
-      };
+      const groupIds = sortIds(list.map((i) => ids[i]!));
+      if (exact) return { ids: groupIds, kind: 'exact', minScore: 1 };
+      const within = exactGroups(
+        list.map((i) => ids[i]!),
+        list.map((i) => contentHashes[i]),
+      ).map((group) => group.ids);
+      return { ids: groupIds, kind: 'near', minScore: Math.min(1, minOf.get(g) ?? 1), ...(within.length > 0 && { exact: within }) };
     });
     // Same bytes whose codes are nevertheless below the threshold cannot happen (equal bytes, equal vectors),
     // but a threshold above 1 would find none: exact groups are added where no near group holds them.
