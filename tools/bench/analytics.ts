@@ -14,8 +14,10 @@
  *      timers are frozen inside the isolate;
  *   4. peak RSS above idle = the rows + the op's working set + V8's overhead: the figure to hold against an
  *      isolate's 128 MB.
- * The baseline, in the same run, is `scan` (one cosine pass over all rows keeping the top 5, what a
- * brute-force search costs): each op is also given as a multiple of it. An op whose time predicted from the
+ * Baselines in the same run: every op also runs in this Node process on the same rows (same code, no
+ * Worker: workerd / Node), and `scan` (one cosine pass over all rows keeping the top 5, what a brute-force
+ * search costs) gives each op as a number of passes over the rows (Node times: sub-millisecond ones are
+ * below workerd's request noise). An op whose time predicted from the
  * previous size (its measured growth, at least linear) exceeds --max-s is not run at the next size.
  * Then, per op, the largest n within 30 s CPU (Workers' default per request) and within the memory left
  * in 128 MB, alone and beside a loaded model, extrapolated from the two largest sizes measured.
@@ -26,7 +28,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { median } from '../../src/core/util/stats.ts';
-import { OPS, type Op } from './analytics-ops.ts';
+import { type SyntheticRows, syntheticRows } from './analytics-data.ts';
+import { OPS, type Op, rowsOf, runOp } from './analytics-ops.ts';
 import { findWorkerd, sampleProcess } from './analytics-process.ts';
 import { REPO_ROOT } from './workerd.ts';
 import { startWranglerDev } from './wrangler-dev.ts';
@@ -73,6 +76,9 @@ interface Result {
   readonly idleRss: number;
   readonly peakAboveIdle: number;
   readonly summary: Record<string, unknown>;
+  /** The same op on the same rows in this Node process (the same-run baseline), median ms. */
+  readonly nodeMs: number;
+  readonly nodeSummary: Record<string, unknown>;
 }
 
 async function bundle(dir: string): Promise<{ script: string; config: string }> {
@@ -101,7 +107,32 @@ async function call(url: string, path: string, method = 'POST'): Promise<{ ms: n
   return { ms, body: JSON.parse(text) as Record<string, unknown> };
 }
 
-async function measure(worker: { script: string; config: string }, dir: string, op: Op, n: number): Promise<Result> {
+const nodeData = new Map<number, SyntheticRows>();
+
+/** The op in this Node process on the same rows (same seed), as many runs as workerd got: median ms. */
+function inNode(op: Op, n: number, runs: number): { ms: number; summary: Record<string, unknown> } {
+  if (!nodeData.has(n)) {
+    nodeData.clear(); // one size at a time: 100k rows are 49 MiB
+    nodeData.set(n, syntheticRows(n, DIMS, 2026));
+  }
+  const data = nodeData.get(n)!;
+  const rows = rowsOf(data);
+  const ms: number[] = [];
+  let summary: Record<string, unknown> = {};
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    summary = runOp(op, data, rows, run * 7919);
+    ms.push(performance.now() - started);
+  }
+  return { ms: median(ms), summary };
+}
+
+async function measure(
+  worker: { script: string; config: string },
+  dir: string,
+  op: Op,
+  n: number,
+): Promise<Omit<Result, 'nodeMs' | 'nodeSummary'>> {
   const server = await startWranglerDev({}, 120_000, {
     args: [worker.script, '--no-bundle', '-c', worker.config, '--persist-to', join(dir, 'state')],
   });
@@ -168,7 +199,9 @@ try {
           continue;
         }
       }
-      const result = await measure(worker, dir, op, n);
+      const measured = await measure(worker, dir, op, n);
+      const node = inNode(op, n, measured.runs);
+      const result: Result = { ...measured, nodeMs: node.ms, nodeSummary: node.summary };
       results.push(result);
       log(
         `${op} at ${n}: ${result.ms.toFixed(1)} ms, CPU ${result.cpuS.toFixed(2)} s, peak +${(result.peakAboveIdle / MiB).toFixed(1)} MiB ${JSON.stringify(result.summary)}`,
@@ -180,16 +213,19 @@ try {
 }
 
 const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
-const scanAt = (n: number) => results.find((r) => r.op === 'scan' && r.n === n)?.ms;
+const nodeScan = (n: number) => results.find((r) => r.op === 'scan' && r.n === n)?.nodeMs;
 console.log(`\nAnalytics in local workerd: ${DIMS}-d int8 rows, synthetic clustered data (10 clusters, 1% planted duplicates)\n`);
-console.log('| op | items | time (ms) | workerd CPU (s) | × scan | peak memory above idle (MiB) | rows (MiB) | answer |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log(
+  '| op | items | workerd ms | workerd CPU s | Node ms (same run) | workerd / Node | × one scan (Node) | peak memory above idle, MiB | rows, MiB | answer |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
-  const scan = scanAt(r.n);
-  const ratio = scan && r.op !== 'scan' ? (r.ms / scan).toFixed(1) : r.op === 'scan' ? '1' : '—';
-  const answer = JSON.stringify(r.summary).replaceAll('|', '/').replaceAll('"', '');
+  const scan = nodeScan(r.n);
+  const passes = scan ? (r.nodeMs / scan).toFixed(1) : '—';
+  const same = JSON.stringify(r.summary) === JSON.stringify(r.nodeSummary) ? '' : ` (Node: ${JSON.stringify(r.nodeSummary)})`;
+  const answer = (JSON.stringify(r.summary) + same).replaceAll('|', '/').replaceAll('"', '');
   console.log(
-    `| ${r.op} | ${r.n.toLocaleString('en')} | ${fmtMs(r.ms)} | ${r.cpuS.toFixed(2)} | ${ratio} | ${(r.peakAboveIdle / MiB).toFixed(1)} | ${(r.rowsBytes / MiB).toFixed(1)} | ${answer} |`,
+    `| ${r.op} | ${r.n.toLocaleString('en')} | ${fmtMs(r.ms)} | ${r.cpuS.toFixed(2)} | ${fmtMs(r.nodeMs)} | ${r.nodeMs > 1 ? (r.ms / r.nodeMs).toFixed(2) : '—'} | ${passes} | ${(r.peakAboveIdle / MiB).toFixed(1)} | ${(r.rowsBytes / MiB).toFixed(1)} | ${answer} |`,
   );
 }
 

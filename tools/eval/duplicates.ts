@@ -103,3 +103,41 @@ export function separation(rows: Rows, groupOf: readonly string[]): { lowestWith
   }
   return { lowestWithin, highestAcross };
 }
+
+export interface TransformRecall {
+  readonly transform: string;
+  readonly variants: number;
+  /** Variants whose cosine to their group's original is at or above the threshold. */
+  readonly found: number;
+  readonly medianCosine: number;
+  readonly lowestCosine: number;
+}
+
+/** Per transformation: how many variants stay at or above `threshold` against their original. */
+export function recallByTransform(
+  rows: Rows,
+  files: ReadonlyArray<{ readonly group: string; readonly transform: string }>,
+  threshold: number,
+): TransformRecall[] {
+  const original = new Map<string, number>();
+  files.forEach((f, i) => f.transform === 'original' && original.set(f.group, i));
+  const byTransform = new Map<string, number[]>();
+  const a = new Float32Array(rows.dims);
+  files.forEach((f, i) => {
+    const o = original.get(f.group);
+    if (f.transform === 'original' || o === undefined) return;
+    rows.read(o, a);
+    const score = rows.dot(i, a) / (rows.norm(i) * rows.norm(o));
+    byTransform.set(f.transform, [...(byTransform.get(f.transform) ?? []), score]);
+  });
+  return [...byTransform.entries()].sort().map(([transform, scores]) => {
+    const sorted = [...scores].sort((x, y) => x - y);
+    return {
+      transform,
+      variants: scores.length,
+      found: scores.filter((s) => s >= threshold).length,
+      medianCosine: sorted[Math.floor((sorted.length - 1) / 2)]!,
+      lowestCosine: sorted[0]!,
+    };
+  });
+}

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { findModel } from '../../src/models.ts';
 import { type DuplicateManifest, labelledPhotos, readDuplicateManifest } from './dataset.ts';
-import { chooseThreshold, separation, type SweepPoint, sweepDuplicates } from './duplicates.ts';
+import { chooseThreshold, recallByTransform, separation, type SweepPoint, sweepDuplicates, type TransformRecall } from './duplicates.ts';
 import { EVAL_CACHE_DIR, type EvalEmbedder, openEmbedder } from './embed.ts';
 import { findPython, runPython } from './python.ts';
 import { clusterScores, clusterSeeds, crossValidated, knnLeaveOneOut, type LabelledVectors, unitRows } from './quality.ts';
@@ -99,7 +99,15 @@ export interface ModelReport {
   readonly logistic: { accuracy: number; perFold: number[] };
   readonly centroid: { accuracy: number; perFold: number[] };
   readonly kmeans: { nmi: number; ari: number; purity: number; seedNmi: number[] };
-  readonly duplicates: { set: string; files: number; truePairs: number; sweep: SweepPoint[]; chosen: SweepPoint; committed: FixtureCheck };
+  readonly duplicates: {
+    set: string;
+    files: number;
+    truePairs: number;
+    sweep: SweepPoint[];
+    chosen: SweepPoint;
+    byTransform: TransformRecall[];
+    committed: FixtureCheck;
+  };
   readonly sklearn?: SklearnResult;
 }
 
@@ -167,8 +175,10 @@ async function evaluate(
       ),
     );
     const groupOf = duplicates.manifest.files.map((f) => f.group);
-    const sweep = sweepDuplicates(float32Rows(dupVectors, manifest.dims), groupOf, THRESHOLDS);
+    const dupRows = float32Rows(dupVectors, manifest.dims);
+    const sweep = sweepDuplicates(dupRows, groupOf, THRESHOLDS);
     const chosen = chooseThreshold(sweep);
+    const byTransform = recallByTransform(dupRows, duplicates.manifest.files, chosen.threshold);
     const committed = await committedFixtures(embedder, chosen.threshold);
     log(`${manifest.id}: ${embedder.embedded} images embedded (the rest from ${EVAL_CACHE_DIR})`);
 
@@ -200,6 +210,7 @@ async function evaluate(
         truePairs: sweep[0]!.pairs.truePositives + sweep[0]!.pairs.falseNegatives,
         sweep,
         chosen,
+        byTransform,
         committed,
       },
       ...(sklearn ? { sklearn } : {}),

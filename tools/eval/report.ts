@@ -66,6 +66,18 @@ export function duplicateTable(r: ModelReport): string {
       `| ${p.threshold}${star} | ${f3(p.pairs.precision)} | ${f3(p.pairs.recall)} | ${f3(p.pairs.f1)} | ${f3(p.groups.precision)} | ${f3(p.groups.recall)} | ${f3(p.groups.f1)} | ${p.groupCount} |`,
     );
   }
+  lines.push(
+    '',
+    `Each variant against its original at the default threshold ${d.chosen.threshold}:`,
+    '',
+    '| transformation | variants | found (cosine >= threshold) | median cosine | lowest |',
+    '|---|---|---|---|---|',
+  );
+  for (const t of d.byTransform) {
+    lines.push(
+      `| ${t.transform} | ${t.variants} | ${t.found} (${((100 * t.found) / t.variants).toFixed(0)}%) | ${f3(t.medianCosine)} | ${f3(t.lowestCosine)} |`,
+    );
+  }
   lines.push('');
   return lines.join('\n');
 }
