@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../src/core/vector/metrics.ts';
 import {
   checkedStore,
+  DEFAULT_SCAN_PAGE,
   MAX_LIST_LIMIT,
+  MAX_SCAN_PAGE,
   type CheckedItem,
   type CheckedList,
   type CheckedQuery,
@@ -103,6 +105,37 @@ describe('checked store front', () => {
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(StoreError);
+      expect((error as StoreError).code).toBe(code);
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('fills in scan defaults and passes the content hash; refuses a bad scan or hash before the adapter', async () => {
+    const { calls, store } = recorder();
+    const drain = async (iterable: AsyncIterable<unknown>) => {
+      for await (const _ of iterable);
+    };
+    await drain(store.scan({ values: 'codes' }));
+    await drain(store.scan({ values: 'exact', namespace: 'n', pageSize: MAX_SCAN_PAGE }));
+    await store.upsert([{ id: 'h', vector, contentHash: 'f'.repeat(64) }]);
+    expect(calls).toEqual([
+      ['scan', { namespace: 'default', values: 'codes', pageSize: DEFAULT_SCAN_PAGE }],
+      ['scan', { namespace: 'n', values: 'exact', pageSize: MAX_SCAN_PAGE }],
+      ['upsert', [{ id: 'h', namespace: 'default', vector, metadata: {}, contentHash: 'f'.repeat(64) }]],
+    ]);
+    calls.length = 0;
+    const refusals: Array<[Promise<unknown>, StoreError['code']]> = [
+      [drain(store.scan({ values: 'codes', namespace: '.x' })), 'invalid'],
+      [drain(store.scan({ values: 'vectors' as never })), 'invalid'],
+      [drain(store.scan({ values: 'codes', pageSize: -1 })), 'invalid'],
+      [drain(store.scan({ values: 'codes', pageSize: MAX_SCAN_PAGE + 1 })), 'limit'],
+      [store.upsert([{ id: 'h', vector, contentHash: 'F'.repeat(64) }]), 'invalid'],
+    ];
+    for (const [promise, code] of refusals) {
+      const error = await promise.then(
+        () => expect.fail('accepted'),
+        (e: unknown) => e,
+      );
       expect((error as StoreError).code).toBe(code);
     }
     expect(calls).toEqual([]);
