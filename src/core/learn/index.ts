@@ -11,3 +11,4 @@ export * from './recommend.ts';
 export * from './rows.ts';
 export * from './scores.ts';
 export { SILHOUETTE_SAMPLE, silhouetteFromDistances, silhouetteSample, sampleDistances } from './silhouette.ts';
+export * from './clusters.ts';

@@ -23,10 +23,12 @@ export interface LogisticOptions {
   c?: number;
   classWeight?: 'balanced' | 'none';
   maxIter?: number;
+  /** Stop when max |gradient| of the averaged objective falls below this (scikit-learn's `tol`, default 1e-4). */
+  tolerance?: number;
 }
 
 export function trainLogistic(rows: Rows, labels: readonly string[], options: LogisticOptions = {}): LogisticModel {
-  const { c = 1, classWeight = 'none', maxIter = 200 } = options;
+  const { c = 1, classWeight = 'none', maxIter = 200, tolerance = 1e-4 } = options;
   if (labels.length !== rows.count) throw new RangeError(`${rows.count} rows but ${labels.length} labels`);
   if (!(c > 0)) throw new RangeError(`C must be positive, got ${c}`);
   const { classes, codes, counts } = encodeLabels(labels);
@@ -76,7 +78,11 @@ export function trainLogistic(rows: Rows, labels: readonly string[], options: Lo
     return loss + 0.5 * penalty * squares;
   };
 
-  const { x } = lbfgs(objective, new Float64Array(k * d + k), { maxIter, gradientTolerance: 1e-7 });
+  const { x } = lbfgs(objective, new Float64Array(k * d + k), {
+    maxIter,
+    gradientTolerance: tolerance,
+    valueTolerance: 64 * Number.EPSILON,
+  });
   return { kind: 'logistic', classes, dims: d, weights: Array.from(x.subarray(0, k * d)), bias: Array.from(x.subarray(k * d)) };
 }
 

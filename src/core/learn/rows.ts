@@ -40,7 +40,9 @@ export function float32Rows(data: Float32Array, dims: number): Rows {
     count,
     dims,
     read(i, out) {
-      out.set(data.subarray(i * dims, i * dims + dims));
+      // A copy loop, not out.set(data.subarray(…)): no view object per row in hot loops.
+      const base = i * dims;
+      for (let j = 0; j < dims; j++) out[j] = data[base + j]!;
     },
     dot(i, v) {
       const base = i * dims;

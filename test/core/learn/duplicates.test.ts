@@ -56,6 +56,20 @@ describe('similarPairs', () => {
     }
   });
 
+  it('equals brute force in fewer dimensions than components, and at large magnitudes', () => {
+    const draw = gaussian(31);
+    const small = Float32Array.from({ length: 400 * 3 }, () => draw());
+    const rows = float32Rows(small, 3);
+    expect(similarPairs(rows, 0.999, 'cosine').map(([i, j]) => [i, j])).toEqual(bruteForce(rows, 0.999, 'cosine'));
+    const large = float32Rows(
+      Float32Array.from(data, (x) => x * 1000),
+      dims,
+    );
+    const expected = bruteForce(large, 1500, 'euclidean');
+    expect(expected.length).toBeGreaterThan(100);
+    expect(similarPairs(large, 1500, 'euclidean').map(([i, j]) => [i, j])).toEqual(expected);
+  });
+
   it('finds the planted near-copies at a high threshold and nothing else', () => {
     // Row j (j % 5 == 4) copies row ⌊j/2⌋: chains of copies share a root.
     const root = (i: number): number => (i % 5 === 4 ? root(Math.floor(i / 2)) : i);
