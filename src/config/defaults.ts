@@ -79,9 +79,9 @@ export const CLUSTER_NEAREST = 5;
 /** Largest answer of `POST /v1/duplicates/check` (the nearest first). */
 export const MAX_DUPLICATE_MATCHES = 100;
 /**
- * The cosine similarity at or above which two items are near-duplicates, per model id. 0.9 is a placeholder
- * until the evaluation (`npm run eval`, docs/quality.md) measures each model's value.
+ * The cosine similarity at or above which two items are near-duplicates, per model id: the best group F1
+ * with group precision >= 0.99 on generated near-duplicates of real photos (`npm run eval`, docs/quality.md).
  */
-export const DUPLICATE_THRESHOLDS: Readonly<Record<string, number>> = {};
-/** The near-duplicate threshold of a model without a measured one. */
+export const DUPLICATE_THRESHOLDS: Readonly<Record<string, number>> = { 'mobilenet-v2-1.4-nsfwjs': 0.86 };
+/** The near-duplicate threshold of a model without a measured one (imagededup evaluates its CNN method at 0.9). */
 export const DEFAULT_DUPLICATE_THRESHOLD = 0.9;

@@ -52,7 +52,7 @@ describe('near-duplicates of real photos (MobileNetV2)', () => {
       const hit = found.groups.find((g) => g.ids.includes(original));
       expect(hit, `${group}: ${JSON.stringify(found.groups)}`).toBeDefined();
     }
-    // Measured at 0.9: groups of 5, 4, 4 and 2 (15 of the 20 planted items; the rest are harder variants).
+    // Measured at 0.9: groups of 5, 4, 4 and 2 (15 of the 20 planted items); 0.86 (the measured default) finds more.
     expect(found.groups.reduce((sum, g) => sum + g.ids.length, 0)).toBeGreaterThanOrEqual(12);
     expect(found.groups.every((g) => g.kind === 'near' && g.minScore >= found.threshold)).toBe(true);
 
