@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ProblemError } from '../../src/contract/problems.ts';
 import { loadNamespace } from '../../src/services/analytics/load.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
-import type { ScanOptions, ScanPage, VectorStore } from '../../src/store/types.ts';
+import type { Metadata, ScanOptions, ScanPage, VectorStore } from '../../src/store/types.ts';
 import { random, randomVector } from '../support/store-contract.ts';
 
 const MODEL = { id: 'load-test', version: '1', dims: 16 };
@@ -14,7 +14,7 @@ async function filled(count: number): Promise<MemoryStore> {
   const items = Array.from({ length: count }, (_, i) => ({
     id: `item-${String(i).padStart(4, '0')}`,
     vector: randomVector(MODEL.dims, next),
-    metadata: i % 3 === 0 ? {} : { label: i % 2 ? 'odd' : 'even' },
+    metadata: (i % 3 === 0 ? {} : { label: i % 2 ? 'odd' : 'even' }) satisfies Metadata as Metadata,
   }));
   for (let start = 0; start < items.length; start += 500) await store.upsert(items.slice(start, start + 500));
   return store;
