@@ -1,7 +1,8 @@
 /**
  * @module The demo page (public/demo/index.html): embeds photos in the browser with the library's
  * extractor (WebGPU or WASM), stores the vectors through the HTTP API, shows the nearest stored photos
- * with their thumbnails and compares two photos. No inline script or style (CSP-friendly).
+ * with their thumbnails, what they say about the photo (its predicted label, cluster and near-duplicates) and
+ * compares two photos. No inline script or style (CSP-friendly).
  *
  * `?backend=wasm|webgpu|auto` picks the backend (default auto); `?namespace=` the item namespace.
  *
@@ -21,7 +22,7 @@ import {
   type Progress,
   type SearchResult,
 } from '../src/browser/index.ts';
-import { DEFAULT_MAX_PIXELS } from '../src/config/defaults.ts';
+import { DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_MAX_PIXELS, DUPLICATE_THRESHOLDS } from '../src/config/defaults.ts';
 
 const THUMBNAIL_SIDE = 160;
 const NEIGHBOURS = 8;
@@ -72,6 +73,7 @@ const ui = {
   similarNote: $('similar-note'),
   similarError: $('similar-error'),
   similar: $<HTMLOListElement>('similar'),
+  insights: $('insights'),
   compareA: $<HTMLInputElement>('compare-a'),
   compareB: $<HTMLInputElement>('compare-b'),
   previewA: $<HTMLImageElement>('preview-a'),
@@ -242,6 +244,41 @@ async function showNeighbours(find: () => Promise<SearchResult>, query: string):
   }
 }
 
+/**
+ * What the stored photos say about this one: its predicted label (k-NN over items with a `label`), its
+ * cluster in the newest clustering, and the near-duplicates among its neighbours. Each part is left out when
+ * the namespace has nothing to say (no labels, no clustering); none of it stops the page.
+ */
+async function showInsights(vector: Float32Array, model: BrowserExtractor['model'], neighbours: SearchResult | undefined): Promise<void> {
+  const parts: string[] = [];
+  const probe = { vector, model };
+  // Only when some neighbours carry a label (else the vote would be a refusal, logged by the browser).
+  const labelled = (neighbours?.results ?? []).filter((match) => ['string', 'number', 'boolean'].includes(typeof match.metadata.label));
+  if (labelled.length) {
+    try {
+      const vote = await client.classify(probe, { k: Math.min(5, labelled.length) });
+      const top = vote.labels[0]!;
+      parts.push(`Predicted label: ${vote.label} (${Math.round(top.probability * 100)}% of ${vote.k} neighbours' vote)`);
+    } catch {
+      // Labels changed under us: nothing to predict.
+    }
+  }
+  try {
+    const clusterings = await client.clusterings();
+    const newest = clusterings.toSorted((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    if (newest) {
+      const assigned = await client.assignCluster(newest.id, probe);
+      parts.push(`cluster ${assigned.cluster} of ${newest.k} in “${newest.id}”`);
+    }
+  } catch {
+    // No clustering store (Vectorize-only deployments): leave it out.
+  }
+  const threshold = DUPLICATE_THRESHOLDS[model.id] ?? DEFAULT_DUPLICATE_THRESHOLD;
+  const duplicates = (neighbours?.results ?? []).filter((match) => neighbours?.metric === 'cosine' && match.score >= threshold);
+  if (duplicates.length) parts.push(`looks like a duplicate of ${duplicates.map((d) => `${d.id} (${d.score.toFixed(3)})`).join(', ')}`);
+  show(ui.insights, parts.join(' · ') || undefined);
+}
+
 async function embedFile(file: File): Promise<void> {
   if (!extractor) return;
   const ready = extractor;
@@ -259,7 +296,12 @@ async function embedFile(file: File): Promise<void> {
     ui.embedResult.dataset.ms = String(Math.round(took));
     ui.itemId.value = suggestedId(file.name);
     document.body.dataset.embedded = file.name;
-    await showNeighbours(() => client.search({ vector, model: ready.model }, { k: NEIGHBOURS }), `“${file.name}”`);
+    let neighbours: SearchResult | undefined;
+    await showNeighbours(
+      async () => (neighbours = await client.search({ vector, model: ready.model }, { k: NEIGHBOURS })),
+      `“${file.name}”`,
+    );
+    await showInsights(vector, ready.model, neighbours);
   } catch (error) {
     current = undefined;
     ui.current.hidden = true;

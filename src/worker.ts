@@ -92,6 +92,7 @@ export function buildApp(env: Env): Hono {
     stats: () => ({ ...runtimeStats() }),
     store,
     resources: resourcesFrom(env, model),
+    analyticsMaxItems: config.ANALYTICS_MAX_ITEMS,
     thumbnails: env.THUMBNAILS && r2Thumbnails(env.THUMBNAILS),
     assets: (request) => env.ASSETS.fetch(request),
     embedCache: embedCacheFrom(config.EMBED_CACHE_MAX_BYTES, model),

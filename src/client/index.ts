@@ -65,6 +65,44 @@ export type SearchResult = contract.SearchResponse;
 /** A search from a stored item: the search result and the item's id. */
 export type SimilarResult = contract.SimilarResponse;
 export type CompareResult = contract.CompareResponse;
+
+/** What an analytics call works on: an image, a vector with its model, or a stored item by id. */
+export type ProbeInput = ItemSource | { readonly id: string };
+
+export interface ClassifyOptions extends NamespaceOption {
+  readonly k?: number;
+  /** The metadata field that holds the label (default "label"). */
+  readonly label?: string;
+  readonly metric?: LearnMetric;
+  readonly filter?: MetadataFilter;
+}
+export type LearnMetric = z.infer<typeof contract.LearnMetric>;
+export type ClassifyResult = contract.ClassifyResponse;
+export type TrainClassifierOptions = contract.CreateClassifierJson & NamespaceOption;
+export type ClassifierSummary = contract.ClassifierSummary;
+export type PredictResult = contract.PredictResponse;
+export type ClusterOptions = contract.CreateClusteringJson & NamespaceOption;
+export type ClusteringSummary = contract.ClusteringSummary;
+export type ClusterItems = contract.ClusterItems;
+export type ItemCluster = contract.ItemCluster;
+export type AssignResult = contract.AssignResponse;
+export interface DuplicatesOptions extends NamespaceOption {
+  readonly threshold?: number;
+  /** Only exact duplicates (the same image bytes). */
+  readonly exactOnly?: boolean;
+}
+export type DuplicatesResult = contract.DuplicatesResponse;
+export type DuplicateCheck = contract.CheckResponse;
+/** A stored item id, or a vector with its model. */
+export type Example = string | VectorSource;
+export interface RecommendOptions extends NamespaceOption {
+  readonly negative?: readonly Example[];
+  readonly strategy?: 'average_vector' | 'best_score';
+  readonly k?: number;
+  readonly metric?: LearnMetric;
+  readonly filter?: MetadataFilter;
+}
+export type RecommendResult = contract.RecommendResponse;
 export type Health = contract.Health;
 
 /** An RFC 9457 problem document as the API sends it. */
@@ -124,6 +162,28 @@ export interface EdgeFeaturesClient {
   putThumbnail(id: string, image: ImageInput, options?: NamespaceOption): Promise<void>;
   /** The URL an item's preview is served at (404 when there is none). */
   thumbnailUrl(id: string, options?: NamespaceOption): string;
+  /** The label distribution of the k nearest labelled items (`POST /v1/classify`). */
+  classify(probe: ProbeInput, options?: ClassifyOptions): Promise<ClassifyResult>;
+  /** Trains and stores a classifier (`POST /v1/classifiers`, write scope). */
+  trainClassifier(options: TrainClassifierOptions): Promise<ClassifierSummary>;
+  classifiers(options?: NamespaceOption): Promise<ClassifierSummary[]>;
+  /** null when there is no such classifier. */
+  getClassifier(id: string, options?: NamespaceOption): Promise<ClassifierSummary | null>;
+  deleteClassifier(id: string, options?: NamespaceOption): Promise<void>;
+  predict(classifierId: string, probe: ProbeInput, options?: NamespaceOption): Promise<PredictResult>;
+  /** Clusters a namespace and stores the result (`POST /v1/clusterings`, write scope). */
+  cluster(options: ClusterOptions): Promise<ClusteringSummary>;
+  clusterings(options?: NamespaceOption): Promise<ClusteringSummary[]>;
+  /** null when there is no such clustering. */
+  getClustering(id: string, options?: NamespaceOption): Promise<ClusteringSummary | null>;
+  deleteClustering(id: string, options?: NamespaceOption): Promise<void>;
+  clusterItems(clusteringId: string, cluster: number, options?: NamespaceOption): Promise<ClusterItems>;
+  itemCluster(clusteringId: string, itemId: string, options?: NamespaceOption): Promise<ItemCluster>;
+  assignCluster(clusteringId: string, probe: ProbeInput, options?: NamespaceOption): Promise<AssignResult>;
+  duplicates(options?: DuplicatesOptions): Promise<DuplicatesResult>;
+  /** Whether an image is already stored, exactly or nearly. */
+  checkDuplicate(image: ImageInput, options?: NamespaceOption & { readonly threshold?: number }): Promise<DuplicateCheck>;
+  recommend(positive: readonly Example[], options?: RecommendOptions): Promise<RecommendResult>;
 }
 
 const PROBLEM_TYPE = 'application/problem+json';
@@ -222,6 +282,25 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
   }
 
   const itemPath = (id: string, suffix = '') => `/v1/items/${encodeURIComponent(id)}${suffix}`;
+  const resourcePath = (kind: 'classifiers' | 'clusterings', id: string, suffix = '') => `/v1/${kind}/${encodeURIComponent(id)}${suffix}`;
+
+  /** A probe as a JSON body: the image in base64, the vector and its model, or the item id. */
+  async function probeBody<T extends object>(probe: ProbeInput, extra: T) {
+    return 'id' in probe ? { id: probe.id, ...extra } : sourceBody(probe, extra);
+  }
+
+  /** null for a 404 of `kind`, else the answer. */
+  async function orNull<T>(kind: ProblemKind, run: () => Promise<T>): Promise<T | null> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof EdgeFeaturesError && error.status === 404 && error.problemKind === kind) return null;
+      throw error;
+    }
+  }
+
+  const exampleOf = (example: Example) =>
+    typeof example === 'string' ? example : { vector: Array.from(example.vector), model: modelOf(example.model) };
 
   return {
     baseUrl,
@@ -298,6 +377,101 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
 
     thumbnailUrl(id, thumbOptions = {}) {
       return `${baseUrl}/v1/thumbnails/${encodeURIComponent(id)}${query({ namespace: ns(thumbOptions) })}`;
+    },
+
+    async classify(probe, classifyOptions = {}) {
+      const { k, label, metric, filter } = classifyOptions;
+      const body: contract.ClassifyJson = await probeBody(probe, { k, label, metric, filter, namespace: ns(classifyOptions) });
+      return read(await call('POST', '/v1/classify', jsonBody(body)), contract.ClassifyResponse);
+    },
+
+    async trainClassifier(trainOptions) {
+      const { namespace: _namespace, ...body } = trainOptions;
+      const response = await call('POST', `/v1/classifiers${query({ namespace: ns(trainOptions) })}`, jsonBody(body));
+      return read(response, contract.ClassifierSummary);
+    },
+
+    async classifiers(listOptions = {}) {
+      const response = await call('GET', `/v1/classifiers${query({ namespace: ns(listOptions) })}`);
+      return (await read(response, contract.ClassifierList)).classifiers;
+    },
+
+    getClassifier(id, getOptions = {}) {
+      return orNull('classifier-not-found', async () =>
+        read(await call('GET', `${resourcePath('classifiers', id)}${query({ namespace: ns(getOptions) })}`), contract.ClassifierSummary),
+      );
+    },
+
+    async deleteClassifier(id, deleteOptions = {}) {
+      await (await call('DELETE', `${resourcePath('classifiers', id)}${query({ namespace: ns(deleteOptions) })}`)).body?.cancel();
+    },
+
+    async predict(classifierId, probe, predictOptions = {}) {
+      const path = `${resourcePath('classifiers', classifierId, '/predict')}${query({ namespace: ns(predictOptions) })}`;
+      const body: contract.PredictJson = await probeBody(probe, {});
+      return read(await call('POST', path, jsonBody(body)), contract.PredictResponse);
+    },
+
+    async cluster(clusterOptions) {
+      const { namespace: _namespace, ...body } = clusterOptions;
+      const response = await call('POST', `/v1/clusterings${query({ namespace: ns(clusterOptions) })}`, jsonBody(body));
+      return read(response, contract.ClusteringSummary);
+    },
+
+    async clusterings(listOptions = {}) {
+      const response = await call('GET', `/v1/clusterings${query({ namespace: ns(listOptions) })}`);
+      return (await read(response, contract.ClusteringList)).clusterings;
+    },
+
+    getClustering(id, getOptions = {}) {
+      return orNull('clustering-not-found', async () =>
+        read(await call('GET', `${resourcePath('clusterings', id)}${query({ namespace: ns(getOptions) })}`), contract.ClusteringSummary),
+      );
+    },
+
+    async deleteClustering(id, deleteOptions = {}) {
+      await (await call('DELETE', `${resourcePath('clusterings', id)}${query({ namespace: ns(deleteOptions) })}`)).body?.cancel();
+    },
+
+    async clusterItems(clusteringId, cluster, itemsOptions = {}) {
+      const path = `${resourcePath('clusterings', clusteringId, `/clusters/${cluster}`)}${query({ namespace: ns(itemsOptions) })}`;
+      return read(await call('GET', path), contract.ClusterItems);
+    },
+
+    async itemCluster(clusteringId, itemId, itemOptions = {}) {
+      const path = `${resourcePath('clusterings', clusteringId, `/items/${encodeURIComponent(itemId)}`)}${query({ namespace: ns(itemOptions) })}`;
+      return read(await call('GET', path), contract.ItemCluster);
+    },
+
+    async assignCluster(clusteringId, probe, assignOptions = {}) {
+      const path = `${resourcePath('clusterings', clusteringId, '/assign')}${query({ namespace: ns(assignOptions) })}`;
+      const body: contract.AssignJson = await probeBody(probe, {});
+      return read(await call('POST', path, jsonBody(body)), contract.AssignResponse);
+    },
+
+    async duplicates(duplicateOptions = {}) {
+      const { threshold, exactOnly } = duplicateOptions;
+      const path = `/v1/duplicates${query({ namespace: ns(duplicateOptions), threshold, exact: exactOnly || undefined })}`;
+      return read(await call('GET', path), contract.DuplicatesResponse);
+    },
+
+    async checkDuplicate(image, checkOptions = {}) {
+      const body: contract.CheckJson = { image: await toBase64(image), threshold: checkOptions.threshold, namespace: ns(checkOptions) };
+      return read(await call('POST', '/v1/duplicates/check', jsonBody(body)), contract.CheckResponse);
+    },
+
+    async recommend(positive, recommendOptions = {}) {
+      const { negative, strategy, k, metric, filter } = recommendOptions;
+      const body: contract.RecommendJson = {
+        positive: positive.map(exampleOf),
+        ...(negative && { negative: negative.map(exampleOf) }),
+        strategy,
+        k,
+        metric,
+        filter,
+        namespace: ns(recommendOptions),
+      };
+      return read(await call('POST', '/v1/recommend', jsonBody(body)), contract.RecommendResponse);
     },
   };
 }

@@ -57,3 +57,31 @@ export const DEFAULT_SEARCH_K = 10;
 export const MAX_SEARCH_K_KV = 100;
 /** Largest `k` of a Vectorize index (its platform limit with metadata); one less when searching by item. */
 export const MAX_SEARCH_K_VECTORIZE = 20;
+
+/**
+ * Most items of a namespace that classifier training, clustering, duplicate grouping and best-score recommend
+ * load in one request (`ANALYTICS_MAX_ITEMS`): they hold every item's int8 code (dims bytes each, 10 MB at
+ * 20k x 512-d) in the isolate's 128 MB. Larger namespaces get 413 `namespace-too-large`.
+ */
+export const DEFAULT_ANALYTICS_MAX_ITEMS = 20_000;
+/** Neighbours a k-NN classification votes with when the request names no `k`. */
+export const DEFAULT_CLASSIFY_K = 5;
+/** The metadata field that holds an item's label when a request names none. */
+export const DEFAULT_LABEL_FIELD = 'label';
+/** Folds of the cross-validation a classifier is trained with (fewer when the smallest class is smaller). */
+export const DEFAULT_CLASSIFIER_FOLDS = 5;
+/** Restarts of k-means (the best inertia wins). */
+export const DEFAULT_KMEANS_RESTARTS = 4;
+/** Largest k (and chooseK range end) of a clustering. */
+export const MAX_CLUSTERS = 100;
+/** Items nearest its centroid a stored clustering keeps per cluster. */
+export const CLUSTER_NEAREST = 5;
+/** Largest answer of `POST /v1/duplicates/check` (the nearest first). */
+export const MAX_DUPLICATE_MATCHES = 100;
+/**
+ * The cosine similarity at or above which two items are near-duplicates, per model id: the best group F1
+ * with group precision >= 0.99 on generated near-duplicates of real photos (`npm run eval`, docs/quality.md).
+ */
+export const DUPLICATE_THRESHOLDS: Readonly<Record<string, number>> = { 'mobilenet-v2-1.4-nsfwjs': 0.86 };
+/** The near-duplicate threshold of a model without a measured one (imagededup evaluates its CNN method at 0.9). */
+export const DEFAULT_DUPLICATE_THRESHOLD = 0.9;

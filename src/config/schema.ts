@@ -9,6 +9,7 @@ import { ApiKeys } from '../http/middleware/api-key-auth/index.ts';
 import { parseCorsOrigins } from '../http/middleware/cors/index.ts';
 import { chooseModel, MODELS } from '../models.ts';
 import {
+  DEFAULT_ANALYTICS_MAX_ITEMS,
   DEFAULT_CORS_ORIGINS,
   DEFAULT_EMBED_CACHE_MAX_BYTES,
   DEFAULT_INFERENCE_CONCURRENCY,
@@ -154,6 +155,13 @@ export const VARIABLES = {
     default: String(DEFAULT_INFERENCE_QUEUE),
     accepts: 'a positive integer (embeds)',
     description: 'Embeds waiting for a slot per isolate; one more gets 503 with Retry-After.',
+    schema: integer(1),
+  }),
+  ANALYTICS_MAX_ITEMS: variable({
+    default: String(DEFAULT_ANALYTICS_MAX_ITEMS),
+    accepts: 'a positive integer (items)',
+    description:
+      'Most items of a namespace that training, clustering, duplicate grouping and best-score recommend load in one request (as int8 codes); a larger namespace gets 413 namespace-too-large.',
     schema: integer(1),
   }),
 } as const;

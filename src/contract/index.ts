@@ -11,3 +11,8 @@ export * from './models.ts';
 export * from './problems.ts';
 export * from './search.ts';
 export * from './thumbnails.ts';
+export * from './analytics-classify.ts';
+export * from './analytics-clusterings.ts';
+export * from './analytics-common.ts';
+export * from './analytics-duplicates.ts';
+export * from './analytics-recommend.ts';

@@ -20,10 +20,16 @@ export const PROBLEMS = {
   'item-not-found': { status: 404, title: 'No such item' },
   'model-not-found': { status: 404, title: 'No such model' },
   'thumbnail-not-found': { status: 404, title: 'No thumbnail' },
+  'classifier-not-found': { status: 404, title: 'No such classifier' },
+  'clustering-not-found': { status: 404, title: 'No such clustering' },
+  'cluster-not-found': { status: 404, title: 'No such cluster' },
+  // 409
+  'resource-model-mismatch': { status: 409, title: 'The classifier or clustering was made from another model' },
   // 413: over a limit of this deployment.
   'body-too-large': { status: 413, title: 'Request body too large' },
   'batch-too-large': { status: 413, title: 'Too many images or items in one request' },
   'image-too-large': { status: 413, title: 'The image has too many pixels' },
+  'namespace-too-large': { status: 413, title: 'The namespace has too many items for one request' },
   // 415
   'unsupported-media-type': { status: 415, title: 'Unsupported request content type' },
   'unsupported-image-format': { status: 415, title: 'Unsupported image format' },
@@ -35,6 +41,9 @@ export const PROBLEMS = {
   'model-mismatch': { status: 422, title: 'The vector comes from another model' },
   'dims-mismatch': { status: 422, title: 'The vector has the wrong number of dimensions' },
   'limit-exceeded': { status: 422, title: 'Over a limit of the store' },
+  'label-not-found': { status: 422, title: 'No item has the label field' },
+  'too-few-labelled': { status: 422, title: 'Too few labelled items to train on' },
+  'too-few-items': { status: 422, title: 'The namespace has fewer items than this needs' },
   // 429
   'too-many-requests': { status: 429, title: 'Too many requests' },
   'rate-limited': { status: 429, title: 'Too many writes to one item' },

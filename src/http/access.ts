@@ -8,7 +8,9 @@ export type Access = 'public' | 'read' | 'write';
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 /** POST routes that compute without storing anything. */
-const READ_POSTS = new Set(['/v1/embed', '/v1/search', '/v1/compare']);
+const READ_POSTS = new Set(['/v1/embed', '/v1/search', '/v1/compare', '/v1/classify', '/v1/recommend', '/v1/duplicates/check']);
+/** POST routes under a stored resource that apply it without changing it (predict, assign). */
+const READ_POST_PATTERNS = [/^\/v1\/classifiers\/[^/]+\/predict$/, /^\/v1\/clusterings\/[^/]+\/assign$/];
 /** Public whatever the method: outside /v1 nothing needs a key (health, /openapi.json, static files). */
 const API_ROOT = '/v1';
 
@@ -22,7 +24,7 @@ export function accessOf(method: string, path: string): Access {
   if (!under(path, API_ROOT) || verb === 'OPTIONS') return 'public';
   if (under(path, '/v1/models') && READ_METHODS.has(verb)) return 'public';
   if (READ_METHODS.has(verb)) return 'read';
-  if (verb === 'POST' && READ_POSTS.has(path)) return 'read';
+  if (verb === 'POST' && (READ_POSTS.has(path) || READ_POST_PATTERNS.some((pattern) => pattern.test(path)))) return 'read';
   return 'write';
 }
 

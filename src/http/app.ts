@@ -3,7 +3,7 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Hono } from 'hono';
 import type { BlankEnv } from 'hono/types';
 import packageJson from '../../package.json' with { type: 'json' };
-import { RATE_LIMIT_PERIOD_SECONDS } from '../config/defaults.ts';
+import { DEFAULT_ANALYTICS_MAX_ITEMS, RATE_LIMIT_PERIOD_SECONDS } from '../config/defaults.ts';
 import type { FeatureExtractor } from '../core/extractor.ts';
 import type { ModelManifest } from '../core/model/manifest.ts';
 import type { EmbedCache } from '../services/embed-cache.ts';
@@ -24,7 +24,12 @@ import { secureHeaders } from './middleware/secure-headers/index.ts';
 import { routeApp } from './openapi/app.ts';
 import { jsonContent } from './openapi/media.ts';
 import { API_KEY_SCHEME, defineRoute } from './openapi/route.ts';
+import { classifierRoutes } from './routes/classifiers.ts';
+import { classifyRoutes } from './routes/classify.ts';
+import { clusteringRoutes } from './routes/clusterings.ts';
 import { compareRoutes } from './routes/compare.ts';
+import { duplicateRoutes } from './routes/duplicates.ts';
+import { recommendRoutes } from './routes/recommend.ts';
 import { embedRoutes } from './routes/embed.ts';
 import { itemRoutes } from './routes/items.ts';
 import { metaRoutes } from './routes/meta.ts';
@@ -47,8 +52,10 @@ export interface AppOptions {
   readonly stats?: () => Record<string, number>;
   /** Where items live (KV, Vectorize, memory); without one the item and search routes answer 503. */
   readonly store?: VectorStore;
-  /** Trained classifiers and clusterings (KV, beside the items); without one the routes that keep them answer 503. */
+  /** Trained classifiers and clusterings (KV, beside the items); without one the routes that keep them answer 501. */
   readonly resources?: ResourceStore | undefined;
+  /** Most items a namespace-wide analytics request loads (ANALYTICS_MAX_ITEMS); default DEFAULT_ANALYTICS_MAX_ITEMS. */
+  readonly analyticsMaxItems?: number | undefined;
   /** Item previews (R2); without one PUT /v1/thumbnails answers 503. */
   readonly thumbnails?: ThumbnailStore | undefined;
   /** Static files (demo, browser library, runtime files) for GETs the API does not answer. */
@@ -99,7 +106,14 @@ function servicesOf(options: AppOptions): AppServices {
     indexer: createIndexer({ store, embedder, model, maxImages: limits.maxBatch }),
     searcher: createSearcher({ store, embedder, model }),
   };
-  return { model, limits, embedder, items, resources: options.resources, thumbnails: options.thumbnails };
+  const analytics = store && {
+    store,
+    embedder,
+    model,
+    resources: options.resources,
+    maxItems: options.analyticsMaxItems ?? DEFAULT_ANALYTICS_MAX_ITEMS,
+  };
+  return { model, limits, embedder, items, resources: options.resources, thumbnails: options.thumbnails, analytics };
 }
 
 export function createApp(options: AppOptions): Hono {
@@ -139,7 +153,12 @@ export function createApp(options: AppOptions): Hono {
     .route('/', itemRoutes(services))
     .route('/', searchRoutes(services))
     .route('/', compareRoutes(services))
-    .route('/', thumbnailRoutes(services));
+    .route('/', thumbnailRoutes(services))
+    .route('/', classifyRoutes(services))
+    .route('/', classifierRoutes(services))
+    .route('/', clusteringRoutes(services))
+    .route('/', duplicateRoutes(services))
+    .route('/', recommendRoutes(services));
   let document: ReturnType<typeof openApiDocumentOf> | undefined;
   app.openapi(openApiDocument, (c) => c.json((document ??= openApiDocumentOf(app)), 200));
   return app.route('/', staticRoutes(options)).notFound(notFound).onError(handleError);
@@ -159,6 +178,7 @@ export function openApiDocumentOf(app: OpenAPIHono<BlankEnv>) {
       { name: 'items', description: 'Stored vectors with metadata' },
       { name: 'search', description: 'Nearest neighbours' },
       { name: 'thumbnails', description: 'Previews of items' },
+      { name: 'analytics', description: 'Classify, cluster, find duplicates and recommend over stored items' },
       { name: 'models', description: 'The models this build knows' },
       { name: 'meta', description: 'Health and this document' },
     ],

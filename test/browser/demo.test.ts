@@ -154,6 +154,8 @@ describe('the demo page', () => {
         .map((n) => n.id)
         .sort(),
     ).toEqual(['chelsea', 'chelsea-q90']);
+    // Its near-duplicates among the neighbours (the synthetic model's vectors of any two photos are close).
+    expect(await page.locator('#insights').textContent()).toMatch(/^looks like a duplicate of chelsea(-q90)? \((0\.99\d|1\.000)\)/);
     expect(browser.errors).toEqual([]);
   });
 

@@ -123,6 +123,14 @@ const CASES: { readonly [K in VariableName]: Case } = {
     bad: '9007199254740993',
     message: 'INFERENCE_QUEUE must be a positive integer (embeds), got "9007199254740993"',
   },
+  ANALYTICS_MAX_ITEMS: {
+    unset: (c) => c.ANALYTICS_MAX_ITEMS,
+    expectedDefault: 20_000,
+    good: '100000',
+    goodReads: 100_000,
+    bad: '0',
+    message: 'ANALYTICS_MAX_ITEMS must be a positive integer (items), got "0"',
+  },
 };
 
 /** The one problem line `readConfig` gives for a single bad variable. */

@@ -195,4 +195,50 @@ describe('the Worker answers as /openapi.json documents', () => {
     await sample(request(`/v1/thumbnails/nobody?namespace=${NS}`), 404);
     await sample(request(`/v1/thumbnails/chelsea?namespace=${NS}`, { method: 'DELETE' }), 204);
   });
+  it('analytics: classify, classifiers, clusterings, duplicates, recommend', async () => {
+    const ns = `${NS}-analytics`;
+    const next = random(21);
+    const items = ['a', 'b'].flatMap((label) =>
+      [0, 1, 2].map((i) => ({ id: `${label}${i}`, vector: Array.from(randomVector(DIMS, next)), model: MODEL, metadata: { label } })),
+    );
+    await sample(request(`/v1/items?namespace=${ns}`, json({ items })), 200);
+    await sample(request(`/v1/classify?namespace=${ns}&k=3`, png()), 200);
+    await sample(request('/v1/classify', json({ id: 'a0', namespace: ns, k: 2, filter: { label: { $ne: 'c' } } })), 200);
+    await sample(request('/v1/classify', json({ vector, model: MODEL, namespace: ns, label: 'nope' })), 422);
+    await sample(request('/v1/classify', json({ id: 'nobody', namespace: ns })), 404);
+
+    await sample(request(`/v1/classifiers?namespace=${ns}`, json({ method: 'logistic', id: 'lr', folds: 3 })), 201);
+    await sample(request(`/v1/classifiers?namespace=${ns}`, json({ method: 'centroid', label: 'nope' })), 422);
+    await sample(request(`/v1/classifiers?namespace=${ns}`, json({ method: 'svm' })), 422);
+    await sample(request(`/v1/classifiers?namespace=${ns}`), 200);
+    await sample(request(`/v1/classifiers/lr?namespace=${ns}`), 200);
+    await sample(request(`/v1/classifiers/nope?namespace=${ns}`), 404);
+    await sample(request(`/v1/classifiers/lr/predict?namespace=${ns}`, json({ vector, model: MODEL })), 200);
+    await sample(request(`/v1/classifiers/lr/predict?namespace=${ns}`, png()), 200);
+    await sample(request(`/v1/classifiers/lr/predict?namespace=${ns}`, json({ vector: [1], model: MODEL })), 422);
+
+    await sample(request(`/v1/clusterings?namespace=${ns}`, json({ k: 2, id: 'km' })), 201);
+    await sample(request(`/v1/clusterings?namespace=${ns}`, json({ kMin: 2, kMax: 3 })), 201);
+    await sample(request(`/v1/clusterings?namespace=${ns}`, json({ k: 7 })), 422);
+    await sample(request(`/v1/clusterings?namespace=${ns}`), 200);
+    await sample(request(`/v1/clusterings/km?namespace=${ns}`), 200);
+    await sample(request(`/v1/clusterings/km/clusters/1?namespace=${ns}`), 200);
+    await sample(request(`/v1/clusterings/km/clusters/2?namespace=${ns}`), 404);
+    await sample(request(`/v1/clusterings/km/items/a0?namespace=${ns}`), 200);
+    await sample(request(`/v1/clusterings/km/items/nobody?namespace=${ns}`), 404);
+    await sample(request(`/v1/clusterings/km/assign?namespace=${ns}`, json({ id: 'b1' })), 200);
+
+    await sample(request(`/v1/duplicates?namespace=${ns}&threshold=0.5`), 200);
+    await sample(request(`/v1/duplicates?namespace=${ns}&threshold=-1`), 422);
+    await sample(request(`/v1/duplicates/check?namespace=${ns}`, png()), 200);
+    await sample(request('/v1/duplicates/check', json({ image: toBase64(fixture('coffee.png')), namespace: ns, threshold: 0.99 })), 200);
+
+    await sample(request('/v1/recommend', json({ positive: ['a0'], negative: ['b0'], namespace: ns, k: 2 })), 200);
+    await sample(request('/v1/recommend', json({ positive: [{ vector, model: MODEL }], strategy: 'best_score', namespace: ns })), 200);
+    await sample(request('/v1/recommend', json({ positive: [], namespace: ns })), 422);
+
+    await sample(request(`/v1/classifiers/lr?namespace=${ns}`, { method: 'DELETE' }), 204);
+    await sample(request(`/v1/clusterings/km?namespace=${ns}`, { method: 'DELETE' }), 204);
+    await sample(new Request(`${BASE}/v1/clusterings?namespace=${ns}`, json({ k: 2 })), 401);
+  });
 });

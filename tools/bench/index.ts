@@ -2,7 +2,7 @@
  * `npm run bench`: the project's figures in one run, on one machine, engines interleaved.
  *
  *   npm run bench -- [--runs 10] [--warmup 2] [--concurrency 10] [--quick] [--json [--samples]]
- *                    [--cpu N | --no-pin] [--kv-sizes 1000,10000,50000 | --skip-kv]
+ *                    [--cpu N | --no-pin] [--kv-sizes 1000,10000,50000 | --skip-kv] [--analytics]
  *
  * The same model files (public/models) and photos (../shared/fixtures: rocket.jpg, a 640x427 JPEG, and
  * hubble-3000.jpg, 3000x2616) for the int8 VGG16 (generated weights time like real ones), its fp32 twin and
@@ -21,7 +21,8 @@
  * 64-d model's, which is nearly all runtime start), onnxruntime's wasm memory after 1, N sequential and
  * --concurrency concurrent requests, the V8 heap through the inspector, the process RSS, the isolate
  * estimate, the 3000 px JPEG (decode share, memory), the embedding cache's hit latency, and the KV search
- * bench (tools/bench/search-kv.ts) by store size.
+ * bench (tools/bench/search-kv.ts) by store size. With --analytics, last, the analytics bench
+ * (tools/bench/analytics.ts: k-NN, training, k-means, duplicates by namespace size; --quick: 1k and 10k only).
  *
  * Prints tables; with --json, also one JSON object on the last line. Progress goes to stderr.
  * About 3 minutes plus the KV bench (~2 more at 50k items); --quick (3 runs, 1 warm-up, 4 concurrent, one
@@ -60,6 +61,7 @@ const { values } = parseArgs({
     'kv-sizes': { type: 'string' },
     'skip-kv': { type: 'boolean', default: false },
     samples: { type: 'boolean', default: false },
+    analytics: { type: 'boolean', default: false },
   },
 });
 
@@ -410,6 +412,18 @@ try {
 } finally {
   for (const worker of Object.values(workers)) await worker?.stop().catch(() => undefined);
   await bundle.cleanup();
+}
+
+// ---- analytics by namespace size (tools/bench/analytics.ts; also `npm run bench:analytics`) ----
+if (values.analytics) {
+  // Its tables go to stderr under --json, so the JSON object stays the last line of stdout.
+  const sizes = quick ? ['--sizes', '1000,10000'] : [];
+  const child = spawn(process.execPath, ['tools/bench/analytics.ts', ...sizes], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', values.json ? process.stderr : 'inherit', 'inherit'],
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) log(`tools/bench/analytics.ts exited ${code}`);
 }
 
 // ---- KV search ----
