@@ -33,13 +33,14 @@ export interface KMeansOptions {
   metric: LearnMetric;
   seed: number;
   restarts?: number;
+  /** Default 100 (scikit-learn: 300): real embeddings settle well before; structureless data never does, and a request must end. */
   maxIter?: number;
   /** Stop when the centres move less than this times the mean per-dimension variance (scikit-learn's tol, 1e-4). */
   tolerance?: number;
 }
 
 export function kmeans(rows: Rows, options: KMeansOptions): KMeansResult {
-  const { k, metric, seed, restarts = 4, maxIter = 300, tolerance = 1e-4 } = options;
+  const { k, metric, seed, restarts = 4, maxIter = 100, tolerance = 1e-4 } = options;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
   if (k > rows.count) throw new RangeError(`k = ${k} is more than the ${rows.count} rows`);
   if (!Number.isInteger(restarts) || restarts < 1) throw new RangeError(`restarts must be a positive integer, got ${restarts}`);

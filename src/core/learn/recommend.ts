@@ -9,6 +9,8 @@
  * higher the score is sigmoid(best positive), else −sigmoid(best negative), with Qdrant's "scaled fast
  * sigmoid" 0.5·(x / (1 + |x|) + 1). So anything nearer a positive outranks anything nearer a negative,
  * and among the latter the closer to a negative, the lower.
+ * (The RecommendStrategy text of Qdrant's API schema still says the negative branch is "squared and negated";
+ * the engine has used the sigmoid since, and this follows the engine.)
  * Similarity is what Qdrant uses internally: cosine, or minus the squared euclidean distance.
  * Neither excludes the examples themselves: callers do.
  */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { knnVote, type Neighbour } from '../../../src/core/learn/knn.ts';
+import { cosine, euclidean } from '../../../src/core/vector/metrics.ts';
+import { blobs } from './synthetic.ts';
 
 const hits = (...pairs: Array<[number, string]>): Neighbour[] => pairs.map(([score, label], i) => ({ id: `item-${i}`, score, label }));
 
@@ -40,5 +42,51 @@ describe('knnVote (scikit-learn weights="distance")', () => {
 
   it('refuses an empty neighbourhood', () => {
     expect(() => knnVote([], 'cosine')).toThrow(RangeError);
+  });
+});
+
+// scikit-learn 1.2.1: KNeighborsClassifier(5, weights='distance', metric, algorithm='brute') fitted on
+// blobs([8, 8, 8], 4, 1, 3), predict_proba for the six rows of blobs([2, 2, 2], 4, 1, 3) and training row 3.
+const SKLEARN_PROBA = {
+  cosine: [
+    [1, 0, 0],
+    [1, 0, 0],
+    [0, 0.8827327957, 0.1172672043],
+    [0, 1, 0],
+    [0.105854768, 0, 0.894145232],
+    [0, 0, 1],
+    [1, 0, 0],
+  ],
+  euclidean: [
+    [1, 0, 0],
+    [1, 0, 0],
+    [0, 0.6600501271, 0.3399498729],
+    [0.1748773395, 0.8251226605, 0],
+    [0.1509291821, 0, 0.8490708179],
+    [0, 0, 1],
+    [1, 0, 0],
+  ],
+};
+
+describe('knnVote over a brute-force search', () => {
+  const train = blobs([8, 8, 8], 4, 1, 3);
+  const test = blobs([2, 2, 2], 4, 1, 3);
+  const row = (data: Float32Array, i: number) => data.subarray(i * 4, i * 4 + 4);
+  const queries = [...Array.from({ length: 6 }, (_, i) => row(test.data, i)), row(train.data, 3)];
+
+  it.each(['cosine', 'euclidean'] as const)('gives scikit-learn predict_proba (%s)', (metric) => {
+    queries.forEach((q, n) => {
+      const hits = train.labels
+        .map((label, i) => ({
+          id: String(i),
+          label,
+          score: metric === 'cosine' ? cosine(q, row(train.data, i)) : euclidean(q, row(train.data, i)),
+        }))
+        .sort((a, b) => (metric === 'cosine' ? b.score - a.score : a.score - b.score))
+        .slice(0, 5);
+      const vote = knnVote(hits, metric);
+      const probability = (label: string) => vote.labels.find((l) => l.label === label)?.probability ?? 0;
+      SKLEARN_PROBA[metric][n]!.forEach((p, c) => expect(probability(`class-${c}`)).toBeCloseTo(p, 6));
+    });
   });
 });
