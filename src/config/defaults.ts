@@ -60,10 +60,16 @@ export const MAX_SEARCH_K_VECTORIZE = 20;
 
 /**
  * Most items of a namespace that classifier training, clustering, duplicate grouping and best-score recommend
- * load in one request (`ANALYTICS_MAX_ITEMS`): they hold every item's int8 code (dims bytes each, 10 MB at
- * 20k x 512-d) in the isolate's 128 MB. Larger namespaces get 413 `namespace-too-large`.
+ * load in one request (`ANALYTICS_MAX_ITEMS`): they hold every item's int8 code (dims bytes each, 5 MB at
+ * 10k x 512-d) in the isolate's 128 MB. At 10k x 512-d every op fits Workers' default 30 s CPU (worst: near-duplicate
+ * grouping, 16.4 s; `npm run bench:analytics`, docs/performance.md). Larger namespaces get 413 `namespace-too-large`.
  */
-export const DEFAULT_ANALYTICS_MAX_ITEMS = 20_000;
+export const DEFAULT_ANALYTICS_MAX_ITEMS = 10_000;
+/**
+ * The width ANALYTICS_MAX_ITEMS is sized for. Near-duplicate grouping compares all pairs (CPU ~ n² x dims), so
+ * wider vectors get fewer items: ANALYTICS_MAX_ITEMS x sqrt(512 / dims) (5,345 at 1792-d).
+ */
+export const ANALYTICS_REFERENCE_DIMS = 512;
 /** Neighbours a k-NN classification votes with when the request names no `k`. */
 export const DEFAULT_CLASSIFY_K = 5;
 /** The metadata field that holds an item's label when a request names none. */

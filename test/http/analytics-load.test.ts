@@ -1,7 +1,10 @@
 /** Loading a namespace for the analytics: one int8 matrix equal to the store's codes, and the limit refused while scanning. */
 import { describe, expect, it } from 'vitest';
 import { ProblemError } from '../../src/contract/problems.ts';
+import { findDuplicates, nearGroupingMaxItems } from '../../src/services/analytics/duplicates.ts';
 import { loadNamespace } from '../../src/services/analytics/load.ts';
+import { createEmbedder } from '../../src/services/embedder.ts';
+import { MODELS } from '../../src/models.ts';
 import { MemoryStore } from '../../src/store/memory.ts';
 import type { Metadata, ScanOptions, ScanPage, VectorStore } from '../../src/store/types.ts';
 import { random, randomVector } from '../support/store-contract.ts';
@@ -57,5 +60,31 @@ describe('loadNamespace', () => {
     expect((refused as ProblemError).kind).toBe('namespace-too-large');
     expect((refused as ProblemError).extra).toMatchObject({ limit: 250 });
     expect(pages()).toBe(3); // 300 items seen of 1000: the fourth page is never asked for
+  });
+});
+
+describe('near-duplicate grouping limit', () => {
+  const wide = MODELS.find((m) => m.dims === 1792)!;
+  const extractor = async () => {
+    throw new Error('no image is embedded here');
+  };
+
+  it('is ANALYTICS_MAX_ITEMS at 512-d and shrinks as sqrt(512 / dims) for wider vectors', () => {
+    expect(nearGroupingMaxItems(10_000, 512)).toBe(10_000);
+    expect(nearGroupingMaxItems(10_000, 64)).toBe(10_000);
+    expect(nearGroupingMaxItems(10_000, 1792)).toBe(5345);
+  });
+
+  it('refuses near grouping of a wide namespace above it, while exact grouping loads up to ANALYTICS_MAX_ITEMS', async () => {
+    const store = new MemoryStore({ id: wide.id, version: wide.version, dims: wide.dims });
+    const next = random(9);
+    await store.upsert(Array.from({ length: 8 }, (_, i) => ({ id: `w${i}`, vector: randomVector(wide.dims, next) })));
+    const context = { store, model: wide, maxItems: 10, embedder: createEmbedder({ extractor }) };
+    // 10 x sqrt(512 / 1792) = 5 items for near grouping; the 8 stored pass the exact-only limit of 10.
+    const refused = await findDuplicates(context, 'default', { exactOnly: false }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ProblemError);
+    expect((refused as ProblemError).extra).toMatchObject({ limit: 5 });
+    expect((refused as ProblemError).message).toMatch(/sqrt\(512 \/ 1792\)/);
+    expect(await findDuplicates(context, 'default', { exactOnly: true })).toMatchObject({ size: 8, groups: [] });
   });
 });

@@ -3,7 +3,12 @@
  * near ones are pairs at or above a cosine threshold (on the int8 codes, src/core/learn/duplicates.ts: blocked,
  * no n x n matrix), grouped transitively. And "have I seen this?" for one image against the namespace.
  */
-import { DEFAULT_DUPLICATE_THRESHOLD, DUPLICATE_THRESHOLDS, MAX_DUPLICATE_MATCHES } from '../../config/defaults.ts';
+import {
+  ANALYTICS_REFERENCE_DIMS,
+  DEFAULT_DUPLICATE_THRESHOLD,
+  DUPLICATE_THRESHOLDS,
+  MAX_DUPLICATE_MATCHES,
+} from '../../config/defaults.ts';
 import { groups, MAX_PAIRS, similarPairs } from '../../core/learn/duplicates.ts';
 import { ProblemError } from '../../contract/problems.ts';
 import { sha256Hex } from '../../core/util/sha256.ts';
@@ -52,13 +57,25 @@ function pairsAbove(rows: Parameters<typeof similarPairs>[0], threshold: number)
   }
 }
 
+/** Most items near-duplicate grouping loads: ANALYTICS_MAX_ITEMS at 512-d, fewer for wider vectors (CPU ~ n² x dims). */
+export function nearGroupingMaxItems(maxItems: number, dims: number): number {
+  return Math.max(1, Math.floor(maxItems * Math.sqrt(ANALYTICS_REFERENCE_DIMS / Math.max(ANALYTICS_REFERENCE_DIMS, dims))));
+}
+
 export async function findDuplicates(
   context: AnalyticsContext,
   namespace: string,
   options: { threshold?: number | undefined; exactOnly: boolean },
 ) {
   const threshold = options.threshold ?? defaultThreshold(context.model.id);
-  const loaded = await loadNamespace(context.store, namespace, context.maxItems, { purpose: 'Finding duplicates' });
+  // Exact groups are a hash lookup; near groups compare all pairs, so wide vectors get fewer items.
+  const limit = options.exactOnly ? context.maxItems : nearGroupingMaxItems(context.maxItems, context.model.dims);
+  const loaded = await loadNamespace(context.store, namespace, limit, {
+    purpose: options.exactOnly ? 'Finding exact duplicates' : 'Finding near-duplicates',
+    ...(limit < context.maxItems && {
+      limitSource: `ANALYTICS_MAX_ITEMS x sqrt(512 / ${context.model.dims}): all pairs cost CPU ~ n² x dims`,
+    }),
+  });
   const { ids, contentHashes, rows } = loaded;
   let found: DuplicateGroup[];
   if (options.exactOnly) {

@@ -23,6 +23,8 @@ export interface LoadOptions {
   readonly keep?: (metadata: Metadata) => boolean;
   /** What the refusal says the request was for, e.g. "training a classifier". */
   readonly purpose: string;
+  /** Where the limit comes from, as the refusal names it (default "ANALYTICS_MAX_ITEMS"). */
+  readonly limitSource?: string;
 }
 
 /** 501 unless the store can read a whole namespace. */
@@ -58,7 +60,7 @@ export async function loadNamespace(
     if (scanned > maxItems) {
       throw new ProblemError(
         'namespace-too-large',
-        `${options.purpose} loads every item of namespace "${namespace}" in one request, at most ${maxItems} (ANALYTICS_MAX_ITEMS); it holds more.`,
+        `${options.purpose} loads every item of namespace "${namespace}" in one request, at most ${maxItems} (${options.limitSource ?? 'ANALYTICS_MAX_ITEMS'}); it holds more.`,
         { limit: maxItems, namespace },
       );
     }
