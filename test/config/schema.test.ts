@@ -125,7 +125,7 @@ const CASES: { readonly [K in VariableName]: Case } = {
   },
   ANALYTICS_MAX_ITEMS: {
     unset: (c) => c.ANALYTICS_MAX_ITEMS,
-    expectedDefault: 20_000,
+    expectedDefault: 10_000,
     good: '100000',
     goodReads: 100_000,
     bad: '0',
