@@ -4,6 +4,8 @@
  * answered from the cache on a repeated image. No HTTP here: a queue consumer or a CLI can use it as well.
  */
 import type { EmbedOptions, FeatureExtractor } from '../core/extractor.ts';
+import { sniffFormat } from '../core/image/sniff.ts';
+import type { ImageFormat } from '../core/image/types.ts';
 import type { ModelManifest } from '../core/model/manifest.ts';
 import type { EmbedCache, EmbedCacheStatus } from './embed-cache.ts';
 import {
@@ -23,6 +25,11 @@ export interface EmbedRequest {
    * awaited before the embed returns.
    */
   readonly defer?: ((task: Promise<unknown>) => void) | undefined;
+  /**
+   * Told, before any decoding or cache lookup, the format of each image as read from its bytes (what will
+   * be decoded, whatever the request declared); not called when some image is of no accepted format.
+   */
+  readonly reportFormats?: ((formats: readonly ImageFormat[]) => void) | undefined;
 }
 
 export interface Embedded {
@@ -73,6 +80,8 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
     gate,
     extractor,
     async embed(images, request = {}) {
+      const formats = images.map(sniffFormat);
+      if (formats.every((format) => format !== undefined)) request.reportFormats?.(formats);
       const embedOptions = request.options ?? {};
       if (!cache) return { ...(await run(images, embedOptions)), cache: undefined };
       const found = await cache.lookup({ images, options: embedOptions, cacheControl: request.cacheControl });

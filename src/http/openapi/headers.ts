@@ -1,10 +1,17 @@
 /** @module Response headers the document states, beside the bodies. */
 import * as z from 'zod';
 
-export const embedCacheHeaders = z.object({
+/** The format each image was decoded as (sniffed from its bytes), comma-separated in request order. */
+export const IMAGE_FORMAT_HEADER = 'x-image-format';
+
+export const embedHeaders = z.object({
   'x-embed-cache': z.enum(['hit', 'miss', 'bypass']).optional().meta({
     description:
       'What the embedding cache did (absent when the deployment has no cache or nothing was embedded): hit, miss (computed, then stored) or bypass.',
+  }),
+  [IMAGE_FORMAT_HEADER]: z.string().optional().meta({
+    description:
+      'The format each image was decoded as (jpeg, png, webp, gif, bmp, …), read from its bytes, comma-separated in request order; the declared Content-Type is not used, so a mislabelled upload shows here. Absent when no image was embedded.',
   }),
 });
 
@@ -17,7 +24,7 @@ export const storeCostHeaders = z.object({
   'x-store-fetched': z.string().optional().meta({ description: 'Items whose full vector was read to settle the ranking.' }),
 });
 
-export const vectorBytesHeaders = embedCacheHeaders.extend({
+export const vectorBytesHeaders = embedHeaders.extend({
   'x-model-id': z.string().optional().meta({ description: 'With Accept: application/octet-stream: the model of the vectors.' }),
   'x-model-version': z.string().optional(),
   'x-vector-dims': z.string().optional().meta({ description: 'float32 values per vector.' }),

@@ -1,6 +1,7 @@
 /** @module What an embedding route passes the embedder besides images: options, Cache-Control, waitUntil. */
 import type { Context } from 'hono';
 import type { EmbedCacheStatus } from '../../services/embed-cache.ts';
+import { IMAGE_FORMAT_HEADER } from '../openapi/headers.ts';
 import { EMBED_CACHE_HEADER } from '../../services/embed-cache.ts';
 import type { EmbedRequest } from '../../services/embedder.ts';
 
@@ -24,6 +25,9 @@ export function embedRequest(
     options: { ...(query.resize && { resample: query.resize }), ...(query.orientation && { orientation: query.orientation }) },
     cacheControl: c.req.header('cache-control'),
     defer: deferOf(c),
+    // The format decoded is the one the bytes are in, whatever Content-Type said: a mislabelled upload shows
+    // here. Appended: compare embeds its two images one at a time.
+    reportFormats: (formats) => c.header(IMAGE_FORMAT_HEADER, formats.join(', '), { append: true }),
   };
 }
 

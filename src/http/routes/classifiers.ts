@@ -22,7 +22,7 @@ import {
   trainClassifier,
 } from '../../services/analytics/index.ts';
 import { routeApp } from '../openapi/app.ts';
-import { embedCacheHeaders } from '../openapi/headers.ts';
+import { embedHeaders } from '../openapi/headers.ts';
 import { formContent, JSON_TYPE, jsonContent, rawImageContent } from '../openapi/media.ts';
 import { JSON_BODY_PROBLEMS, STORE_PROBLEMS, defineRoute } from '../openapi/route.ts';
 import { parsedBody, readBody } from '../request/body.ts';
@@ -94,7 +94,7 @@ export function classifierRoutes(services: AppServices) {
         query: EmbedOptionsQuery.extend(NamespaceQuery.shape),
         body: { content: { ...rawImageContent, ...formContent(PredictForm), ...jsonContent(PredictJson) } },
       },
-      responses: { 200: { description: 'Most probable first.', headers: embedCacheHeaders, content: jsonContent(PredictResponse) } },
+      responses: { 200: { description: 'Most probable first.', headers: embedHeaders, content: jsonContent(PredictResponse) } },
     },
     [...PROBE_PROBLEMS, ...READ],
   );

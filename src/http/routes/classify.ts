@@ -3,7 +3,7 @@ import { ClassifyForm, ClassifyJson, ClassifyQuery, ClassifyResponse } from '../
 import { classify } from '../../services/analytics/index.ts';
 import { DEFAULT_NAMESPACE } from '../../store/types.ts';
 import { routeApp } from '../openapi/app.ts';
-import { embedCacheHeaders } from '../openapi/headers.ts';
+import { embedHeaders } from '../openapi/headers.ts';
 import { formContent, jsonContent, rawImageContent } from '../openapi/media.ts';
 import { defineRoute } from '../openapi/route.ts';
 import { readBody } from '../request/body.ts';
@@ -26,7 +26,7 @@ export function classifyRoutes(services: AppServices) {
         query: ClassifyQuery,
         body: { content: { ...rawImageContent, ...formContent(ClassifyForm), ...jsonContent(ClassifyJson) } },
       },
-      responses: { 200: { description: 'The vote.', headers: embedCacheHeaders, content: jsonContent(ClassifyResponse) } },
+      responses: { 200: { description: 'The vote.', headers: embedHeaders, content: jsonContent(ClassifyResponse) } },
     },
     [...PROBE_PROBLEMS, 'k-too-large', 'metric-not-supported', 'label-not-found', 'too-few-items'],
   );

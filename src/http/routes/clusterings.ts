@@ -29,7 +29,7 @@ import {
 } from '../../services/analytics/index.ts';
 import { ProblemError } from '../../contract/problems.ts';
 import { routeApp } from '../openapi/app.ts';
-import { embedCacheHeaders } from '../openapi/headers.ts';
+import { embedHeaders } from '../openapi/headers.ts';
 import { formContent, JSON_TYPE, jsonContent, rawImageContent } from '../openapi/media.ts';
 import { JSON_BODY_PROBLEMS, STORE_PROBLEMS, defineRoute } from '../openapi/route.ts';
 import { parsedBody, readBody } from '../request/body.ts';
@@ -122,7 +122,7 @@ export function clusteringRoutes(services: AppServices) {
         query: EmbedOptionsQuery.extend(NamespaceQuery.shape),
         body: { content: { ...rawImageContent, ...formContent(AssignForm), ...jsonContent(AssignJson) } },
       },
-      responses: { 200: { description: 'The nearest centroid.', headers: embedCacheHeaders, content: jsonContent(AssignResponse) } },
+      responses: { 200: { description: 'The nearest centroid.', headers: embedHeaders, content: jsonContent(AssignResponse) } },
     },
     [...PROBE_PROBLEMS, ...READ],
   );

@@ -7,7 +7,7 @@ import { cosine, euclidean } from '../../core/vector/metrics.ts';
 import { combinedCacheStatus } from '../../services/embedder.ts';
 import { routeApp } from '../openapi/app.ts';
 import { formContent, JSON_TYPE, jsonContent, MULTIPART } from '../openapi/media.ts';
-import { embedCacheHeaders } from '../openapi/headers.ts';
+import { embedHeaders } from '../openapi/headers.ts';
 import { BODY_PROBLEMS, EMBED_PROBLEMS, defineRoute } from '../openapi/route.ts';
 import { bodyForm, fileBytes, parsedBody, readBody } from '../request/body.ts';
 import { cacheHeader, embedRequest } from '../request/embedding.ts';
@@ -38,7 +38,7 @@ export function compareRoutes(services: AppServices) {
       responses: {
         200: {
           description: 'Cosine similarity and euclidean distance of the two vectors.',
-          headers: embedCacheHeaders,
+          headers: embedHeaders,
           content: jsonContent(CompareResponse),
         },
       },

@@ -15,7 +15,7 @@ import { decodeBase64 } from '../../core/util/base64.ts';
 import { checkDuplicate, findDuplicates } from '../../services/analytics/index.ts';
 import { DEFAULT_NAMESPACE } from '../../store/types.ts';
 import { routeApp } from '../openapi/app.ts';
-import { embedCacheHeaders } from '../openapi/headers.ts';
+import { embedHeaders } from '../openapi/headers.ts';
 import { formContent, jsonContent, rawImageContent } from '../openapi/media.ts';
 import { BODY_PROBLEMS, EMBED_PROBLEMS, defineRoute } from '../openapi/route.ts';
 import { bodyForm, fileBytes, parsedBody, rawBytes, readBody } from '../request/body.ts';
@@ -61,7 +61,7 @@ export function duplicateRoutes(services: AppServices) {
       summary: 'Have I seen this image? Stored items of the same bytes, and near-duplicates',
       middleware: readBody({ maxBytes: services.limits.maxBodyBytes, accepted: PROBE_TYPES }),
       request: { query: CheckQuery, body: { content: { ...rawImageContent, ...formContent(CheckForm), ...jsonContent(CheckJson) } } },
-      responses: { 200: { description: 'Exact and near matches.', headers: embedCacheHeaders, content: jsonContent(CheckResponse) } },
+      responses: { 200: { description: 'Exact and near matches.', headers: embedHeaders, content: jsonContent(CheckResponse) } },
     },
     [...BODY_PROBLEMS, ...EMBED_PROBLEMS, ...LOAD_PROBLEMS],
   );

@@ -26,7 +26,7 @@ import type { Metadata } from '../../store/types.ts';
 import { searchAnswer, writeAnswer } from '../answers.ts';
 import { routeApp } from '../openapi/app.ts';
 import { formContent, JSON_TYPE, jsonContent, MULTIPART, rawImageContent } from '../openapi/media.ts';
-import { embedCacheHeaders, storeCostHeaders } from '../openapi/headers.ts';
+import { embedHeaders, storeCostHeaders } from '../openapi/headers.ts';
 import { BODY_PROBLEMS, EMBED_PROBLEMS, JSON_BODY_PROBLEMS, STORE_PROBLEMS, defineRoute } from '../openapi/route.ts';
 import { problem } from '../problem.ts';
 import { bodyForm, fileBytes, parsedBody, rawBytes, readBody } from '../request/body.ts';
@@ -83,7 +83,7 @@ export function itemRoutes(services: AppServices) {
       responses: {
         200: {
           description: 'Stored (with `consistency: eventual`, maybe not yet searchable).',
-          headers: embedCacheHeaders,
+          headers: embedHeaders,
           content: jsonContent(ItemWritten),
         },
       },
@@ -99,7 +99,7 @@ export function itemRoutes(services: AppServices) {
       summary: 'Store a batch of items (images and vectors)',
       middleware: readBody({ maxBytes: limits.maxBodyBytes, accepted: [JSON_TYPE] }),
       request: { query: BatchQuery, body: { content: jsonContent(BatchJson) } },
-      responses: { 200: { description: 'Stored.', headers: embedCacheHeaders, content: jsonContent(ItemsWritten) } },
+      responses: { 200: { description: 'Stored.', headers: embedHeaders, content: jsonContent(ItemsWritten) } },
     },
     [...JSON_BODY_PROBLEMS, 'batch-too-large', ...STORE_PROBLEMS, ...WRITES, ...EMBED_PROBLEMS],
   );

@@ -7,7 +7,7 @@ import { DEFAULT_NAMESPACE } from '../../store/types.ts';
 import { searchAnswer } from '../answers.ts';
 import { routeApp } from '../openapi/app.ts';
 import { formContent, JSON_TYPE, jsonContent, MULTIPART, rawImageContent } from '../openapi/media.ts';
-import { embedCacheHeaders, storeCostHeaders } from '../openapi/headers.ts';
+import { embedHeaders, storeCostHeaders } from '../openapi/headers.ts';
 import { BODY_PROBLEMS, EMBED_PROBLEMS, STORE_PROBLEMS, defineRoute } from '../openapi/route.ts';
 import { bodyForm, fileBytes, parsedBody, rawBytes, readBody } from '../request/body.ts';
 import { cacheHeader, embedRequest } from '../request/embedding.ts';
@@ -39,7 +39,7 @@ export function searchRoutes(services: AppServices) {
       responses: {
         200: {
           description: 'Best first.',
-          headers: embedCacheHeaders.extend(storeCostHeaders.shape),
+          headers: embedHeaders.extend(storeCostHeaders.shape),
           content: jsonContent(SearchResponse),
         },
       },
