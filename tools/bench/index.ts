@@ -32,11 +32,9 @@ import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeImage, resizeRgb } from '../../src/core/image/index.ts';
-import type { RgbImage } from '../../src/core/image/types.ts';
 import type { ModelManifest } from '../../src/core/model/manifest.ts';
 import { mulberry32, shuffle } from '../../src/core/util/random.ts';
 import { median as medianOf, quantile } from '../../src/core/util/stats.ts';
@@ -46,6 +44,8 @@ import { findModel } from '../../src/models.ts';
 import { initNodeCodecs } from '../../src/runtime/node.ts';
 import { prepareModel } from '../prepare-models.ts';
 import type { HeapUsage } from './inspector.ts';
+import { toBmp } from './bmp.ts';
+import { pinToOneCore } from './pin.ts';
 import { openNative, openNodeWasm, openTfjsWasm, timedEmbed, type EngineSession } from './node-engines.ts';
 import { bundleWorker, REPO_ROOT, startBenchWorker, type BenchWorker, type Health, type ProcessMemory } from './workerd.ts';
 
@@ -65,21 +65,8 @@ const { values } = parseArgs({
   },
 });
 
-// ---- pinning: re-run this script under `taskset -c CPU` (children inherit the affinity) ----
-const PINNED_ENV = 'EDGE_FEATURES_BENCH_PINNED';
-if (process.platform === 'linux' && !values['no-pin'] && !process.env[PINNED_ENV]) {
-  const cpu = values.cpu ?? String(availableParallelism() - 1);
-  const child = spawn('taskset', ['-c', cpu, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, [PINNED_ENV]: cpu },
-  });
-  const code = await new Promise<number | null>((resolve) => {
-    child.once('error', () => resolve(null));
-    child.once('exit', (c) => resolve(c));
-  });
-  if (code !== null) process.exit(code);
-  process.stderr.write('bench: taskset is not available; running unpinned\n');
-}
+// ---- pinning: every engine below shares one core ----
+const pinnedCpu = await pinToOneCore({ cpu: values.cpu, noPin: values['no-pin'] });
 
 const quick = values.quick;
 const RUNS = Number(values.runs ?? (quick ? 3 : 10));
@@ -127,29 +114,6 @@ async function fixture(name: string): Promise<BenchImage> {
   const bytes = new Uint8Array(await readFile(new URL(name, FIXTURES)));
   const { width, height } = await decodeImage(bytes, { maxPixels: MAX_PIXELS, orientation: 'ignore' });
   return { name, bytes, type: 'image/jpeg', width, height };
-}
-
-/** An uncompressed 24-bit BMP: decoding it costs next to nothing. */
-function toBmp(image: RgbImage): Uint8Array<ArrayBuffer> {
-  const stride = Math.ceil((image.width * 3) / 4) * 4;
-  const out = new Uint8Array(54 + stride * image.height);
-  const view = new DataView(out.buffer);
-  out.set([0x42, 0x4d]);
-  view.setUint32(2, out.length, true);
-  view.setUint32(10, 54, true);
-  view.setUint32(14, 40, true);
-  view.setInt32(18, image.width, true);
-  view.setInt32(22, -image.height, true); // top-down rows
-  view.setUint16(26, 1, true);
-  view.setUint16(28, 24, true);
-  view.setUint32(34, stride * image.height, true);
-  for (let y = 0; y < image.height; y++) {
-    for (let x = 0; x < image.width; x++) {
-      const i = (y * image.width + x) * 3;
-      out.set([image.data[i + 2]!, image.data[i + 1]!, image.data[i]!], 54 + y * stride + x * 3);
-    }
-  }
-  return out;
 }
 
 initNodeCodecs();
@@ -218,9 +182,7 @@ async function afterGc(worker: BenchWorker): Promise<Snapshot> {
 // ---- the Worker in workerd, one isolate per model ----
 /** The 64-d narrow int8 VGG16: its cold start is nearly all runtime start (its inference takes ~20 ms). */
 const RUNTIME_PROBE = 'vgg16-narrow-synthetic-int8';
-log(
-  `bundling the Worker; runs ${RUNS} after ${WARMUP} warm-up, concurrency ${CONCURRENCY}, pinned to CPU ${process.env[PINNED_ENV] ?? 'none'}`,
-);
+log(`bundling the Worker; runs ${RUNS} after ${WARMUP} warm-up, concurrency ${CONCURRENCY}, pinned to CPU ${pinnedCpu ?? 'none'}`);
 const probeManifest = findModel(RUNTIME_PROBE);
 if (probeManifest) await prepareModel(probeManifest);
 const bundle = await bundleWorker([...Object.values(MODEL_IDS), ...(probeManifest ? [RUNTIME_PROBE] : [])]);
@@ -581,7 +543,7 @@ function report(inputs: ReportInputs): void {
 
   const result = {
     machine: {
-      cpu_pinned: process.env[PINNED_ENV] ?? null,
+      cpu_pinned: pinnedCpu ?? null,
       runs: RUNS,
       warmup: WARMUP,
       concurrency: CONCURRENCY,
