@@ -1,13 +1,15 @@
 /**
  * @module The zlib stream spread over a PNG's IDAT chunks, inflated with fflate a slice at a time: input is
- * fed only when the next row needs more output, in slices sized from the compression ratio seen so far, so
- * the inflated bytes waiting to be read stay around one row even for a highly compressible image.
+ * fed only when the next row needs more output, in slices sized from the compression ratio seen so far to
+ * give about {@link TARGET_OUTPUT_BYTES} (or the rest of the row, if more), so the inflated bytes waiting to be
+ * read stay near one row however compressible the image is. (Each push costs fflate a fresh ~160 KiB buffer,
+ * so much smaller outputs per push would spend more time allocating than inflating.)
  *
- * fflate's streaming `Inflate` cannot stop mid-slice, so one push can produce at most ~1032x its input (the
- * DEFLATE maximum); slices are at most {@link MAX_SLICE_BYTES}, which bounds what a crafted stream can make
- * one push allocate. Output beyond the image's size (a zlib bomb, or extra data) is refused right after the
- * push that produced it. The Adler-32 trailer is not checked (PIL only sees it when it arrives with the last
- * row's data).
+ * fflate's streaming `Inflate` cannot stop mid-slice, and DEFLATE can expand up to ~1032 times, so a slice
+ * may grow to at most twice the previous one and never past {@link MAX_SLICE_BYTES}: a crafted stream that
+ * turns into a bomb after compressing poorly can make one push allocate at most ~1032 x 16 KiB (16.5 MiB).
+ * Output beyond the image's size (a zlib bomb, or extra data) is refused right after the push that produced
+ * it. The Adler-32 trailer is not checked (PIL only sees it when it arrives with the last row's data).
  */
 
 import { Inflate } from 'fflate';
@@ -17,6 +19,8 @@ import { pngMalformed } from './chunks.ts';
 export const MIN_SLICE_BYTES = 64;
 /** Largest slice pushed: one push then makes at most ~1032 times this (about 16 MiB). */
 export const MAX_SLICE_BYTES = 16 * 1024;
+/** Output aimed at per push, when a row needs less. */
+export const TARGET_OUTPUT_BYTES = 64 * 1024;
 
 /** What the inflater held, for tests and measurements. */
 export interface InflateStats {
@@ -45,6 +49,7 @@ export class IdatInflater {
   #totalOut = 0;
   #lastIn = 0;
   #lastOut = 0;
+  #lastSlice = MIN_SLICE_BYTES / 2;
 
   constructor(bytes: Uint8Array, ranges: readonly (readonly [number, number])[], expected: number) {
     this.#bytes = bytes;
@@ -121,11 +126,16 @@ export class IdatInflater {
       throw pngMalformed(`image data ends after ${this.#totalOut} of ${this.#expected} bytes`);
     }
     const ratio = Math.max(1, this.#totalOut / this.#totalIn, this.#lastIn > 0 ? this.#lastOut / this.#lastIn : 0);
-    const want = Math.min(MAX_SLICE_BYTES, Math.max(MIN_SLICE_BYTES, Math.ceil(need / ratio)));
+    const want = Math.min(
+      MAX_SLICE_BYTES,
+      2 * this.#lastSlice,
+      Math.max(MIN_SLICE_BYTES, Math.ceil(Math.max(need, TARGET_OUTPUT_BYTES) / ratio)),
+    );
     const end = Math.min(this.#ranges[this.#range]![1], this.#offset + want);
     const slice = this.#bytes.subarray(this.#offset, end);
     this.#offset = end;
     this.#lastIn = slice.length;
+    this.#lastSlice = Math.max(MIN_SLICE_BYTES, slice.length);
     this.#lastOut = 0;
     this.#totalIn += slice.length;
     this.stats.pushes++;
