@@ -109,7 +109,29 @@ describe('malformed PNGs are ImageError("malformed") with a clear message', () =
   });
 
   it('IDAT too short: a complete zlib stream with fewer rows than the header gives (PIL would pad with black)', () => {
-    expectMalformed(greyPng(8, 8, zlibSync(greyRows(8, 7))), /image data ends after 63 of 72 bytes/);
+    expectMalformed(greyPng(8, 8, zlibSync(greyRows(8, 7))), /the zlib stream ends after 63 of 72 bytes/);
+  });
+
+  it('junk after a short zlib stream is refused without being inflated (fflate never sees it)', () => {
+    const junk = new Uint8Array(8_000_000).map((_, i) => (i * 2654435761) >>> 24);
+    const source = openPngRows(greyPng(1000, 1000, concat(zlibSync(greyRows(1000, 3)), junk)));
+    const row = new Uint8Array(3000);
+    const error = thrown(() => {
+      for (let y = 0; y < 1000; y++) source.readRow(row);
+    });
+    expect((error as ImageError).message).toMatch(/the zlib stream ends after 3003 of 1001000 bytes/);
+    expect(pngRowStats(source)!.inflate.pushes).toBeLessThan(10);
+  });
+
+  it('data after the end of a complete zlib stream is ignored, as PIL ignores it', () => {
+    const stream = zlibSync(greyRows(1000, 1000));
+    const plain = openPngRows(greyPng(1000, 1000, stream));
+    readAllRows(plain);
+    const source = openPngRows(greyPng(1000, 1000, concat(stream, new Uint8Array(8_000_000).fill(0xa5))));
+    const img = readAllRows(source);
+    expect(img.data[3 * (1000 * 999 + 998)]).toBe((998 + 3 * 999) & 255);
+    // Not one push more than without the junk: it was never handed to fflate.
+    expect(pngRowStats(source)!.inflate.pushes).toBe(pngRowStats(plain)!.inflate.pushes);
   });
 
   it('IDAT too long: a zlib stream with more rows than the header gives (PIL would ignore them)', () => {

@@ -9,7 +9,9 @@
  * may grow to at most twice the previous one and never past {@link MAX_SLICE_BYTES}: a crafted stream that
  * turns into a bomb after compressing poorly can make one push allocate at most ~1032 x 16 KiB (16.5 MiB).
  * Output beyond the image's size (a zlib bomb, or extra data) is refused right after the push that produced
- * it. The Adler-32 trailer is not checked (PIL only sees it when it arrives with the last row's data).
+ * it. Once the DEFLATE stream has ended nothing more is pushed: data after it (the Adler-32 trailer, or junk)
+ * is ignored, as PIL ignores it, and fflate, which would keep appending such input to its own buffer, never
+ * sees it. The Adler-32 trailer is not checked (PIL only sees it when it arrives with the last row's data).
  */
 
 import { Inflate } from 'fflate';
@@ -87,9 +89,9 @@ export class IdatInflater {
     }
   }
 
-  /** After the last row: inflates the rest of the input and refuses any output beyond the image. */
+  /** After the last row: inflates the rest of the stream and refuses any output beyond the image. */
   finish(): void {
-    while (this.#hasInput()) this.#pushSlice(MAX_SLICE_BYTES);
+    while (!this.#ended() && this.#hasInput()) this.#pushSlice(MAX_SLICE_BYTES);
     this.close();
   }
 
@@ -97,6 +99,15 @@ export class IdatInflater {
     this.#inflate = undefined;
     this.#queue = [];
     this.#pending = 0;
+  }
+
+  /**
+   * Whether the DEFLATE stream's final block has ended: fflate's state (pinned version 0.8.3) keeps the last
+   * block's BFINAL bit in `s.f` and the current block's code table in `s.l` (null between blocks).
+   */
+  #ended(): boolean {
+    const state = (this.#inflate as unknown as { s?: { f?: number; l?: unknown } } | undefined)?.s;
+    return state?.f === 1 && !state.l;
   }
 
   #hasInput(): boolean {
@@ -122,8 +133,10 @@ export class IdatInflater {
   #pushSlice(need: number): void {
     const inflate = this.#inflate;
     if (!inflate) throw new RangeError('the PNG inflater is closed');
-    if (!this.#hasInput()) {
-      throw pngMalformed(`image data ends after ${this.#totalOut} of ${this.#expected} bytes`);
+    const ended = this.#ended();
+    if (ended || !this.#hasInput()) {
+      this.close();
+      throw pngMalformed(`${ended ? 'the zlib stream' : 'image data'} ends after ${this.#totalOut} of ${this.#expected} bytes`);
     }
     const ratio = Math.max(1, this.#totalOut / this.#totalIn, this.#lastIn > 0 ? this.#lastOut / this.#lastIn : 0);
     const want = Math.min(
