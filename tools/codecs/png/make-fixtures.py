@@ -188,8 +188,9 @@ def main():
             f.write(rgb)
         manifest[f'{name}.png'] = {'pil_mode': mode, 'size': size, 'interlaced': interlaced, 'reference': f'{name}.rgb'}
     with open(os.path.join(OUT, 'manifest.json'), 'w') as f:
-        json.dump(manifest, f, indent=1, sort_keys=True)
-        f.write('\n')
+        # One entry per line, as the repository's formatter (Biome) writes it.
+        lines = [f'  {json.dumps(name)}: {{ {json.dumps(entry, sort_keys=True)[1:-1]} }}' for name, entry in sorted(manifest.items())]
+        f.write('{\n' + ',\n'.join(lines) + '\n}\n')
     total = sum(os.path.getsize(os.path.join(OUT, n)) for n in os.listdir(OUT))
     print(f'{len(manifest)} fixtures, {total} bytes in {OUT}')
 
