@@ -26,6 +26,24 @@ describe('PNG rows equal PIL 9.4 convert("RGB") bit for bit', () => {
     expect(names.filter((n) => manifest[n]!.interlaced).length).toBeGreaterThanOrEqual(8);
   });
 
+  it('skipRows then readRow gives the same rows as reading them all', () => {
+    for (const name of ['rgb8-37x23.png', 'pal2-37x23.png', 'rgba16-37x23.png', 'gray8-adam7-61x47.png']) {
+      const bytes = read(name);
+      const whole = readAllRows(openPngRows(bytes));
+      const stride = whole.width * 3;
+      const source = openPngRows(bytes);
+      const row = new Uint8Array(stride);
+      source.skipRows(5);
+      source.readRow(row);
+      expect(Buffer.from(row).equals(Buffer.from(whole.data.subarray(5 * stride, 6 * stride)))).toBe(true);
+      source.skipRows(whole.height - 7);
+      source.readRow(row);
+      expect(Buffer.from(row).equals(Buffer.from(whole.data.subarray((whole.height - 1) * stride)))).toBe(true);
+      expect(() => source.readRow(row)).toThrow(RangeError);
+      source.finish();
+    }
+  });
+
   for (const [name, entry] of Object.entries(manifest)) {
     it(`${name} (PIL mode ${entry.pil_mode}${entry.interlaced ? ', interlaced' : ''})`, () => {
       const bytes = read(name);
