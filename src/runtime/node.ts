@@ -17,7 +17,6 @@ let modules: CodecModules | undefined;
 export function nodeCodecModules(): CodecModules {
   modules ??= {
     jpeg: compile('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
-    png: compile('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'),
     webp: compile('@jsquash/webp/codec/dec/webp_dec.wasm'),
   };
   return modules;

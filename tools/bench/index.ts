@@ -457,7 +457,6 @@ function wasmModuleBytes(): Record<string, number> {
   return {
     onnxruntime: size('onnxruntime-web/ort-wasm-simd-threaded.wasm'),
     mozjpeg: size('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
-    png: size('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'),
     webp: size('@jsquash/webp/codec/dec/webp_dec.wasm'),
   };
 }

@@ -42,7 +42,6 @@ const ORT_BUILDS: Record<OrtBuildName, { module: string; glue: string; wasm: str
 
 const CODECS = {
   'mozjpeg_dec.wasm': '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm',
-  'squoosh_png_bg.wasm': '@jsquash/png/codec/pkg/squoosh_png_bg.wasm',
   'webp_dec.wasm': '@jsquash/webp/codec/dec/webp_dec.wasm',
 } as const;
 

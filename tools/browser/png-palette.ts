@@ -3,8 +3,8 @@
  * screenshot with photos in it stays small enough for a README (~2-3x smaller, no dithering).
  */
 import { crc32, deflateSync } from 'node:zlib';
-import { decodePngRgba } from '../../src/core/image/codecs.ts';
-import { initNodeCodecs } from '../../src/runtime/node.ts';
+import { openPngRows } from '../../src/core/image/png/index.ts';
+import { readAllRows } from '../../src/core/image/rows.ts';
 
 type Box = { colors: number[]; counts: number[] };
 
@@ -87,11 +87,9 @@ function chunk(type: string, data: Uint8Array): Buffer {
 }
 
 export async function paletteOf(png: Uint8Array, colors = 256): Promise<Buffer> {
-  initNodeCodecs();
-  const { pixels } = await decodePngRgba(png);
-  const { width, height, data } = pixels;
+  const { width, height, data } = readAllRows(openPngRows(png));
   const histogram = new Uint32Array(1 << 15);
-  for (let i = 0; i < data.length; i += 4) histogram[key(data[i]!, data[i + 1]!, data[i + 2]!)]!++;
+  for (let i = 0; i < data.length; i += 3) histogram[key(data[i]!, data[i + 1]!, data[i + 2]!)]!++;
   const palette = medianCut(histogram, colors);
   // Nearest palette entry for every 15-bit colour that occurs.
   const lookup = new Uint8Array(1 << 15);
@@ -109,7 +107,7 @@ export async function paletteOf(png: Uint8Array, colors = 256): Promise<Buffer> 
   for (let y = 0; y < height; y++) {
     raw[y * (width + 1)] = 0; // filter: none (best for indexed images)
     for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
+      const i = (y * width + x) * 3;
       raw[y * (width + 1) + 1 + x] = lookup[key(data[i]!, data[i + 1]!, data[i + 2]!)]!;
     }
   }

@@ -4,11 +4,13 @@
  * Supported as PIL supports them: OS/2 1.x (12-byte) and Windows 40/64/108/124-byte headers; 1, 4 and 8-bit
  * palettes; 16-bit 5-5-5 (default) and 5-6-5; 24-bit; 32-bit (alpha or padding byte dropped); the BITFIELDS
  * layouts PIL accepts; bottom-up and top-down rows; the pixel data offset from the file header.
- * RLE-compressed files are reported as unsupported. Written here rather than taken from bmp-ts, which
+ * RLE-compressed files are reported as unsupported (as before). Rows are served straight from the bytes
+ * (`openBmpRows`); `decodeBmp` reads them all through the same code. Written here rather than taken from bmp-ts, which
  * needs Node's global `Buffer`, ignores the pixel data offset and scales 5-bit channels differently.
  */
 
 import { expandIndices, paletteTable } from './palette.ts';
+import { readAllRows, type RowSource } from './rows.ts';
 import { ImageError, type RgbImage } from './types.ts';
 
 const BI_RGB = 0;
@@ -49,8 +51,17 @@ function shiftOf(mask: number): number {
   return shift;
 }
 
-/** Decodes a BMP to RGB. */
-export function decodeBmp(bytes: Uint8Array): RgbImage {
+/** What the header says about the stored rows, and how to turn one into RGB. */
+interface BmpLayout {
+  readonly width: number;
+  readonly height: number;
+  /** Byte offset of the `y`th row from the top of the image. */
+  rowOffset(y: number): number;
+  /** Converts the stored row at `src` into `width * 3` RGB bytes. */
+  convertRow(src: number, out: Uint8Array): void;
+}
+
+function readBmpLayout(bytes: Uint8Array): BmpLayout {
   if (bytes.length < 26) throw malformed('truncated header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = view.getUint32(10, true);
@@ -133,13 +144,12 @@ export function decodeBmp(bytes: Uint8Array): RgbImage {
   const start = offset || pos;
   if (start + stride * height > bytes.length) throw malformed('truncated pixel data');
 
-  const out = new Uint8Array(width * height * 3);
   const rowIndices = bits < 8 ? new Uint8Array(width) : undefined;
-  for (let y = 0; y < height; y++) {
-    const src = start + (topDown ? y : height - 1 - y) * stride;
-    const dst = y * width * 3;
+  const [rs, gs, bs] = bits === 32 && layout ? [shiftOf(layout[0]!), shiftOf(layout[1]!), shiftOf(layout[2]!)] : [16, 8, 0];
+  const is565 = bits === 16 && layout !== undefined && layout[1] === 0x7e0;
+  const convertRow = (src: number, out: Uint8Array): void => {
     if (bits === 8) {
-      expandIndices(bytes.subarray(src, src + width), table, out.subarray(dst, dst + width * 3));
+      expandIndices(bytes.subarray(src, src + width), table, out);
     } else if (rowIndices) {
       const perByte = 8 / bits;
       const mask = (1 << bits) - 1;
@@ -147,16 +157,15 @@ export function decodeBmp(bytes: Uint8Array): RgbImage {
         const byte = bytes[src + Math.floor(x / perByte)]!;
         rowIndices[x] = (byte >>> (8 - bits - (x % perByte) * bits)) & mask;
       }
-      expandIndices(rowIndices, table, out.subarray(dst, dst + width * 3));
+      expandIndices(rowIndices, table, out);
     } else if (bits === 24) {
-      for (let x = 0, s = src, d = dst; x < width; x++, s += 3, d += 3) {
+      for (let x = 0, s = src, d = 0; x < width; x++, s += 3, d += 3) {
         out[d] = bytes[s + 2]!;
         out[d + 1] = bytes[s + 1]!;
         out[d + 2] = bytes[s]!;
       }
     } else if (bits === 16) {
-      const is565 = layout !== undefined && layout[1] === 0x7e0;
-      for (let x = 0, s = src, d = dst; x < width; x++, s += 2, d += 3) {
+      for (let x = 0, s = src, d = 0; x < width; x++, s += 2, d += 3) {
         const px = bytes[s]! | (bytes[s + 1]! << 8);
         if (is565) {
           out[d] = Math.floor((((px >>> 11) & 31) * 255) / 31);
@@ -168,14 +177,45 @@ export function decodeBmp(bytes: Uint8Array): RgbImage {
         out[d + 2] = Math.floor(((px & 31) * 255) / 31);
       }
     } else {
-      const [rs, gs, bs] = layout ? [shiftOf(layout[0]!), shiftOf(layout[1]!), shiftOf(layout[2]!)] : [16, 8, 0];
-      for (let x = 0, s = src, d = dst; x < width; x++, s += 4, d += 3) {
+      for (let x = 0, s = src, d = 0; x < width; x++, s += 4, d += 3) {
         const px = view.getUint32(s, true);
         out[d] = (px >>> rs) & 0xff;
         out[d + 1] = (px >>> gs) & 0xff;
         out[d + 2] = (px >>> bs) & 0xff;
       }
     }
-  }
-  return { width, height, data: out };
+  };
+  return { width, height, rowOffset: (y) => start + (topDown ? y : height - 1 - y) * stride, convertRow };
+}
+
+/**
+ * Opens a BMP as rows served straight from `bytes` (bottom-up or top-down), converted one at a time: nothing
+ * but one row of palette indices is allocated. The header and the pixel data's length are checked here.
+ */
+export function openBmpRows(bytes: Uint8Array): RowSource {
+  const { width, height, rowOffset, convertRow } = readBmpLayout(bytes);
+  let next = 0;
+  const checkRows = (count: number) => {
+    if (next + count > height) throw new RangeError(`row ${next + count - 1} is past the last row ${height - 1}`);
+  };
+  return {
+    width,
+    height,
+    readRow(out) {
+      checkRows(1);
+      convertRow(rowOffset(next), out);
+      next++;
+    },
+    skipRows(count) {
+      checkRows(count);
+      next += count;
+    },
+    finish() {},
+    close() {},
+  };
+}
+
+/** Decodes a BMP to RGB. */
+export function decodeBmp(bytes: Uint8Array): RgbImage {
+  return readAllRows(openBmpRows(bytes));
 }

@@ -1,24 +1,26 @@
 /**
- * @module The WASM codecs (@jsquash: MozJPEG / libjpeg-turbo, libwebp, Rust png), given as precompiled modules.
+ * @module The WASM codecs (@jsquash: MozJPEG / libjpeg-turbo, libwebp), given as precompiled modules.
  *
- * workerd forbids compiling WebAssembly from bytes at run time, so the runtime adapter imports the three
+ * workerd forbids compiling WebAssembly from bytes at run time, so the runtime adapter imports the two
  * `.wasm` files as modules and calls `initCodecs` once. Instances are created lazily and replaced after
- * any decoding failure (a C or Rust decoder that fails mid-call leaves leaked stack and heap behind) and
+ * any decoding failure (a C decoder that fails mid-call leaves leaked stack and heap behind) and
  * after large images (WebAssembly memory never shrinks; a fresh instance lets the old memory be collected).
  */
 
 import mozjpegFactory from '@jsquash/jpeg/codec/dec/mozjpeg_dec.js';
 import webpFactory from '@jsquash/webp/codec/dec/webp_dec.js';
-import { PngInstance, checkPngModule, type RgbaPixels } from './png-bindgen.ts';
 
-export type { RgbaPixels } from './png-bindgen.ts';
+/** An RGBA image as a codec returns it. */
+export interface RgbaPixels {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array | Uint8ClampedArray;
+}
 
 /** Precompiled decoder modules, one per WASM codec. */
 export interface CodecModules {
   /** node_modules/@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm */
   readonly jpeg: WebAssembly.Module;
-  /** node_modules/@jsquash/png/codec/pkg/squoosh_png_bg.wasm */
-  readonly png: WebAssembly.Module;
   /** node_modules/@jsquash/webp/codec/dec/webp_dec.wasm */
   readonly webp: WebAssembly.Module;
 }
@@ -90,11 +92,6 @@ async function emscriptenCodec<M extends EmscriptenModule>(
   return { run: (bytes) => run(mod, bytes), messages, memoryBytes: () => mod.HEAPU8.buffer.byteLength };
 }
 
-function pngCodec(module: WebAssembly.Module): Codec {
-  const instance = new PngInstance(module);
-  return { run: (bytes) => instance.decode(bytes), messages: [], memoryBytes: () => instance.memoryBytes };
-}
-
 /** Every slot, for {@link codecMemoryStats}. */
 const slots: CodecSlot[] = [];
 /** The most WebAssembly memory the live codec instances held together, at the end of any decode. */
@@ -163,7 +160,6 @@ class CodecSlot {
 
 interface Codecs {
   readonly jpeg: CodecSlot;
-  readonly png: CodecSlot;
   readonly webp: CodecSlot;
 }
 
@@ -192,19 +188,17 @@ function ensureImageData(): void {
  */
 export function initCodecs(modules: CodecModules): void {
   if (codecs) return;
-  for (const key of ['jpeg', 'png', 'webp'] as const) {
+  for (const key of ['jpeg', 'webp'] as const) {
     if (!(modules?.[key] instanceof WebAssembly.Module)) {
       throw new TypeError(`initCodecs: modules.${key} must be a WebAssembly.Module`);
     }
   }
-  checkPngModule(modules.png);
   ensureImageData();
   const jpeg = mozjpegFactory as unknown as EmscriptenFactory<JpegModule>;
   const webp = webpFactory as unknown as EmscriptenFactory<WebpModule>;
   codecs = {
     // preserveOrientation=false: MozJPEG keeps the stored pixel order; orientation is applied by us, if asked.
     jpeg: new CodecSlot('JPEG', () => emscriptenCodec(jpeg, modules.jpeg, (mod, bytes) => mod.decode(bytes, false))),
-    png: new CodecSlot('PNG', async () => pngCodec(modules.png)),
     webp: new CodecSlot('WebP', () => emscriptenCodec(webp, modules.webp, (mod, bytes) => mod.decode(bytes))),
   };
 }
@@ -225,7 +219,7 @@ export function codecsReady(): boolean {
 
 function ready(): Codecs {
   if (!codecs) {
-    throw new Error('image codecs are not initialised: call initCodecs({ jpeg, png, webp }) first');
+    throw new Error('image codecs are not initialised: call initCodecs({ jpeg, webp }) first');
   }
   return codecs;
 }
@@ -233,11 +227,6 @@ function ready(): Codecs {
 /** Decodes a JPEG to RGBA (gray is replicated; CMYK is not supported by MozJPEG's RGBA output). */
 export function decodeJpegRgba(bytes: Uint8Array): Promise<CodecResult> {
   return ready().jpeg.decode(bytes);
-}
-
-/** Decodes a PNG to 8-bit RGBA (palette expanded, gray replicated, 16-bit reduced to the high byte). */
-export function decodePngRgba(bytes: Uint8Array): Promise<CodecResult> {
-  return ready().png.decode(bytes);
 }
 
 /** Decodes a still WebP (lossy or lossless) to RGBA. */

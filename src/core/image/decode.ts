@@ -6,22 +6,24 @@
  * orientation only when asked (Keras does not).
  *
  * Who decodes what: JPEG — MozJPEG (libjpeg-turbo) from @jsquash/jpeg, with no orientation of its own;
- * PNG — the Rust png crate from @jsquash/png (palette expanded, gray replicated, 16-bit samples reduced to
- * their high byte, which is what PIL does for 16-bit RGB(A); PIL would instead clip 16-bit grayscale to 255);
- * WebP — libwebp from @jsquash/webp; GIF and BMP — small decoders in this folder.
+ * WebP — libwebp from @jsquash/webp; PNG (png/, rows inflated with fflate, PIL's conversions for every colour
+ * type and depth, 16-bit grey clipped to 255 as PIL's mode I does), BMP and GIF — decoders in this folder.
+ * PNG and BMP are row sources (rows.ts) read whole here; the streaming pipeline reads them row by row.
  *
  * Every decoder failure becomes `ImageError('malformed')`. A truncated JPEG is refused as PIL refuses it
  * (libjpeg would pad it with grey). CMYK/YCCK JPEGs, which MozJPEG's RGBA output cannot convert, go to
  * jpeg-js (see cmyk-jpeg.ts).
  */
 
-import { decodeBmp } from './bmp.ts';
+import { openBmpRows } from './bmp.ts';
 import { decodeCmykJpeg } from './cmyk-jpeg.ts';
-import { CodecFailure, decodeJpegRgba, decodePngRgba, decodeWebpRgba, type CodecResult } from './codecs.ts';
+import { CodecFailure, decodeJpegRgba, decodeWebpRgba, type CodecResult } from './codecs.ts';
 import { decodeGif } from './gif.ts';
 import { scanJpeg } from './jpeg-markers.ts';
 import { applyOrientation } from './orientation.ts';
+import { openPngRows } from './png/index.ts';
 import { probeImage } from './probe.ts';
+import { readAllRows } from './rows.ts';
 import { ImageError, type DecodeOptions, type ImageFormat, type RgbImage } from './types.ts';
 
 /** More start-of-scan markers than this is a decompression bomb, not a photo (encoders write about 10). */
@@ -100,7 +102,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Pr
       img = await decodeJpeg(bytes, options.maxPixels);
       break;
     case 'png':
-      img = fromRgba(await runCodec('png', () => decodePngRgba(bytes)));
+      img = readAllRows(openPngRows(bytes));
       break;
     case 'webp':
       img = fromRgba(await runCodec('webp', () => decodeWebpRgba(bytes)));
@@ -109,7 +111,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Pr
       img = decodeGif(bytes, options.maxPixels);
       break;
     case 'bmp':
-      img = decodeBmp(bytes);
+      img = readAllRows(openBmpRows(bytes));
       break;
   }
 

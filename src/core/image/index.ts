@@ -2,7 +2,9 @@
 
 export { initCodecs, codecsReady, type CodecModules } from './codecs.ts';
 export { decodeImage, MAX_JPEG_SCANS } from './decode.ts';
+export { decodeBmp, openBmpRows } from './bmp.ts';
 export { applyOrientation } from './orientation.ts';
+export { isInterlacedPng, openPngRows, readPngHeader, type PngHeader } from './png/index.ts';
 export { toTensor } from './preprocess.ts';
 export { probeImage } from './probe.ts';
 export { resizeRgb } from './resize.ts';

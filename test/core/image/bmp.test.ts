@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { decodeBmp, openBmpRows } from '../../../src/core/image/bmp.ts';
 import { decodeImage, ImageError, type DecodeOptions } from '../../../src/core/image/index.ts';
 import { buildBmp } from './builders.ts';
+import { fixtureBytes } from './fixtures.ts';
 
 // BMP decoding needs no WASM codec: no initCodecs here on purpose.
 const OPTIONS: DecodeOptions = { maxPixels: 1_000_000, orientation: 'ignore' };
@@ -96,5 +98,37 @@ describe('BMP (PIL BmpImagePlugin semantics)', () => {
     expect(await codeOf(odd)).toBe('unsupported_format');
     const full = buildBmp({ width: 3, height: 2, bits: 24, pixels: RGB6 });
     expect(await codeOf(full.subarray(0, full.length - 1))).toBe('malformed');
+  });
+});
+
+describe('openBmpRows serves rows straight from the bytes', () => {
+  it('rows read one at a time (after skips) are the rows of the whole decode, bottom-up and top-down', async () => {
+    const rows: [number, number, number][] = [];
+    for (let i = 0; i < 5 * 4; i++) rows.push([i * 12, 255 - i * 12, (i * 37) & 255]);
+    for (const topDown of [false, true]) {
+      const bytes = buildBmp({ width: 5, height: 4, bits: 24, pixels: rows, topDown });
+      const whole = (await decodeImage(bytes, OPTIONS)).data;
+      const source = openBmpRows(bytes);
+      expect([source.width, source.height]).toEqual([5, 4]);
+      const row = new Uint8Array(15);
+      source.readRow(row);
+      expect(Array.from(row)).toEqual(Array.from(whole.subarray(0, 15)));
+      source.skipRows(2);
+      source.readRow(row);
+      expect(Array.from(row)).toEqual(rows.slice(15, 20).flat());
+      expect(() => source.readRow(row)).toThrow(RangeError);
+      source.finish();
+    }
+  });
+
+  it('chelsea.bmp read row by row equals its whole decode', () => {
+    const bytes = fixtureBytes('chelsea.bmp');
+    const whole = decodeBmp(bytes);
+    const source = openBmpRows(bytes);
+    const row = new Uint8Array(source.width * 3);
+    for (let y = 0; y < source.height; y++) {
+      source.readRow(row);
+      expect(Buffer.from(row).equals(Buffer.from(whole.data.subarray(y * row.length, (y + 1) * row.length)))).toBe(true);
+    }
   });
 });
