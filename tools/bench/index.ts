@@ -494,7 +494,7 @@ function wasmModuleBytes(): Record<string, number> {
   const size = (specifier: string) => statSync(require.resolve(specifier)).size;
   return {
     onnxruntime: size('onnxruntime-web/ort-wasm-simd-threaded.wasm'),
-    mozjpeg: size('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
+    libjpeg: statSync(new URL('../../src/core/image/jpeg/libjpeg-turbo.wasm', import.meta.url)).size,
     png: size('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'),
     webp: size('@jsquash/webp/codec/dec/webp_dec.wasm'),
   };
