@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define JPEG_INTERNALS /* for cinfo->upsample->need_context_rows */
 #include "jpeglib.h"
 #include "jerror.h"
 
@@ -174,9 +175,32 @@ EXPORT("jd_read_row") int jd_read_row(decoder *d, JSAMPLE *row) {
   return (int)jpeg_read_scanlines(&d->cinfo, rows, 1);
 }
 
-/* Skips `count` rows (libjpeg may skip the IDCT and upsampling of whole iMCU rows); returns the rows skipped. */
-EXPORT("jd_skip_rows") int jd_skip_rows(decoder *d, int count) {
-  return (int)jpeg_skip_scanlines(&d->cinfo, (JDIMENSION)count);
+/*
+ * Skips `count` rows with jpeg_skip_scanlines, around two of its limits in 2.1.5 (found by
+ * test/core/image/jpeg-rows.test.ts):
+ * - Without context rows (e.g. 4:1:0, h4v2), a skip that starts inside a row group (output_scanline not a
+ *   multiple of max_v_samp_factor) and ends in the same iMCU row jumps whole row groups from the wrong place
+ *   and returns wrong rows. The rest of the group is read and discarded first.
+ * - A skip that reaches the bottom marks the input as ended without reading it, so jpeg_finish_decompress
+ *   could not see a file cut short in its last rows. The last row is read (into `row`) instead.
+ * Returns the rows skipped.
+ */
+EXPORT("jd_skip_rows") int jd_skip_rows(decoder *d, JSAMPLE *row, int count) {
+  j_decompress_ptr cinfo = &d->cinfo;
+  JSAMPROW rows[1] = { row };
+  int done = 0;
+  if (count <= 0) return 0;
+  int last = cinfo->output_scanline + (JDIMENSION)count >= cinfo->output_height;
+  if (last) count--; /* the last row is read below */
+  if (!cinfo->upsample->need_context_rows && cinfo->max_v_samp_factor > 1) {
+    while (done < count && cinfo->output_scanline % (JDIMENSION)cinfo->max_v_samp_factor != 0) {
+      if (jpeg_read_scanlines(cinfo, rows, 1) != 1) return done;
+      done++;
+    }
+  }
+  if (count > done) done += (int)jpeg_skip_scanlines(cinfo, (JDIMENSION)(count - done));
+  if (last) done += (int)jpeg_read_scanlines(cinfo, rows, 1);
+  return done;
 }
 
 /* Reads the rest of the data (to EOI). */

@@ -45,7 +45,7 @@ interface LibjpegExports {
   readonly jd_read_header: (decoder: number, info: number) => void;
   readonly jd_start: (decoder: number, outColorSpace: number) => number;
   readonly jd_read_row: (decoder: number, row: number) => number;
-  readonly jd_skip_rows: (decoder: number, count: number) => number;
+  readonly jd_skip_rows: (decoder: number, row: number, count: number) => number;
   readonly jd_finish: (decoder: number) => void;
   readonly jd_destroy: (decoder: number) => void;
   readonly jd_header_info_alloc: () => number;
@@ -229,9 +229,9 @@ export class LibjpegDecoder {
     return new Uint8Array(this.#exports.memory.buffer, this.#row, this.#rowBytes);
   }
 
-  /** Skips `count` rows with jpeg_skip_scanlines. */
+  /** Skips `count` rows (jpeg_skip_scanlines; the shim reads the last row so the data is checked to its end). */
   skipRows(count: number): void {
-    const skipped = this.#exports.jd_skip_rows(this.#ptr, count);
+    const skipped = this.#exports.jd_skip_rows(this.#ptr, this.#row, count);
     if (skipped !== count) throw new LibjpegError(`libjpeg skipped ${skipped} of ${count} rows`);
   }
 
