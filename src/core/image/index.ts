@@ -2,6 +2,7 @@
 
 export { initCodecs, codecsReady, type CodecModules } from './codecs.ts';
 export { decodeImage, MAX_JPEG_SCANS } from './decode.ts';
+export { MAX_JPEG_COEFFICIENT_BYTES, openJpegRows, type JpegRowOptions } from './jpeg/rows.ts';
 export { applyOrientation } from './orientation.ts';
 export { toTensor } from './preprocess.ts';
 export { probeImage } from './probe.ts';

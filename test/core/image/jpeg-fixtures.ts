@@ -36,20 +36,24 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /**
- * A valid baseline 4:2:0 JPEG of any size whose every block is flat mid-grey (all coefficients 0), written
- * with one-symbol Huffman tables so each block costs 2 bits: 12 MP is 71 KB, 48 MP 281 KB. It decodes to
- * RGB (128, 128, 128) everywhere.
+ * A valid baseline JPEG of any size whose every block is flat mid-grey (all coefficients 0), written with
+ * one-symbol Huffman tables so each block costs 2 bits: 12 MP is 71 KB, 48 MP 281 KB. Three components are
+ * 4:2:0 and decode to RGB (128, 128, 128) everywhere; other counts (1 to 4) are unsubsampled.
  */
-export function flatGreyJpeg(width: number, height: number): Uint8Array {
-  const mcus = Math.ceil(width / 16) * Math.ceil(height / 16);
-  const entropyBytes = Math.ceil((mcus * 6 * 2) / 8);
+export function flatGreyJpeg(width: number, height: number, components = 3): Uint8Array {
+  const mcuSize = components === 3 ? 16 : 8;
+  const blocksPerMcu = components === 3 ? 6 : components;
+  const mcus = Math.ceil(width / mcuSize) * Math.ceil(height / mcuSize);
+  const entropyBytes = Math.ceil((mcus * blocksPerMcu * 2) / 8);
+  const ids = Array.from({ length: components }, (_, c) => c + 1);
+  const sof = ids.flatMap((id) => [id, components === 3 && id === 1 ? 0x22 : 0x11, 0]);
   const header = [
     [0xff, 0xd8], // SOI
     [0xff, 0xdb, 0, 67, 0, ...new Array<number>(64).fill(1)], // DQT 0
-    [0xff, 0xc0, 0, 17, 8, height >> 8, height & 255, width >> 8, width & 255, 3, 1, 0x22, 0, 2, 0x11, 0, 3, 0x11, 0], // SOF0
+    [0xff, 0xc0, 0, 8 + 3 * components, 8, height >> 8, height & 255, width >> 8, width & 255, components, ...sof], // SOF0
     [0xff, 0xc4, 0, 20, 0x00, 1, ...new Array<number>(15).fill(0), 0], // DHT DC 0: one symbol (0), code "0"
     [0xff, 0xc4, 0, 20, 0x10, 1, ...new Array<number>(15).fill(0), 0], // DHT AC 0: one symbol (EOB), code "0"
-    [0xff, 0xda, 0, 12, 3, 1, 0x00, 2, 0x00, 3, 0x00, 0, 63, 0], // SOS
+    [0xff, 0xda, 0, 6 + 2 * components, components, ...ids.flatMap((id) => [id, 0x00]), 0, 63, 0], // SOS
   ].flat();
   const out = new Uint8Array(header.length + entropyBytes + 2);
   out.set(header);

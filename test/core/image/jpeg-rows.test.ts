@@ -7,7 +7,7 @@ import { resizeRgb } from '../../../src/core/image/resize.ts';
 import { readAllRows, type RowSource } from '../../../src/core/image/rows.ts';
 import { ImageError, type RgbImage } from '../../../src/core/image/types.ts';
 import { nodeCodecModules } from './codec-modules.ts';
-import { layoutBytes, layoutFixtures, sha256Hex } from './jpeg-fixtures.ts';
+import { flatGreyJpeg, layoutBytes, layoutFixtures, sha256Hex } from './jpeg-fixtures.ts';
 
 const fixtures = layoutFixtures();
 const OPTIONS = { maxPixels: 50_000_000 } as const;
@@ -169,6 +169,37 @@ describe('refusals', () => {
     expect(sha256Hex(img.data)).toBe(fixtures['420.jpg']!.rgb_sha256);
   });
 
+  it('mutated files of every layout either decode or fail with an ImageError, and decoding stays exact after', async () => {
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const codes = new Map<string, number>();
+    for (const name of Object.keys(fixtures)) {
+      const original = layoutBytes(name);
+      for (let i = 0; i < 20; i++) {
+        const bytes = original.slice();
+        // A few bytes changed, mostly in the headers (the first 700 bytes) where they change the layout.
+        for (let k = 0; k < 1 + Math.floor(random() * 4); k++) {
+          const at = random() < 0.7 ? Math.floor(random() * 700) : Math.floor(random() * bytes.length);
+          bytes[at] = Math.floor(random() * 256);
+        }
+        const outcome = await decodeAll(bytes).then(
+          () => 'decoded',
+          (error: unknown) => {
+            if (!(error instanceof ImageError)) throw error;
+            return error.code;
+          },
+        );
+        codes.set(outcome, (codes.get(outcome) ?? 0) + 1);
+      }
+    }
+    expect(codes.get('malformed')).toBeGreaterThan(0);
+    const img = await decodeAll(layoutBytes('ycck.jpg'));
+    expect(sha256Hex(img.data)).toBe(fixtures['ycck.jpg']!.rgb_sha256);
+  });
+
   it('more than MAX_JPEG_SCANS scans is malformed before decoding', async () => {
     const bytes = layoutBytes('progressive-420.jpg');
     const sos = bytes.findIndex((b, i) => b === 0xff && bytes[i + 1] === 0xda);
@@ -207,6 +238,19 @@ describe('refusals', () => {
     const under = await decodeAll(withSize('progressive-420.jpg', 2000, 2000));
     expect([under.width, under.height]).toEqual([2000, 2000]);
     expect(MAX_JPEG_COEFFICIENT_BYTES).toBe(24 * 1024 * 1024);
+  });
+
+  it('a JPEG of 2 components is unsupported (PIL: "cannot handle 2-layer images"); 1, 3 and 4 decode', async () => {
+    const error = await errorOf(openJpegRows(flatGreyJpeg(40, 30, 2), OPTIONS));
+    expect((error as ImageError).code).toBe('unsupported_format');
+    for (const components of [1, 3]) {
+      const img = await decodeAll(flatGreyJpeg(40, 30, components));
+      expect(img.data.every((v) => v === 128)).toBe(true);
+    }
+    // Flat CMYK 128s: R = K - MULDIV255(255 - C, K) = 128 - 64 = 64 (PIL's "CMYK;I" + cmyk2rgb). PIL 9.4
+    // opens these four files as L {128}, UnidentifiedImageError, RGB {128} and CMYK -> RGB {64}.
+    const cmyk = await decodeAll(flatGreyJpeg(40, 30, 4));
+    expect(cmyk.data.every((v) => v === 64)).toBe(true);
   });
 
   it('maxPixels is checked from the header', async () => {
