@@ -55,6 +55,13 @@ for (const mode of ['nearest-224 (skip)', 'all rows'] as const) {
   times.sort((a, b) => a - b);
   const median = times[times.length >> 1]!;
   console.log(
-    [file, `${size.width}x${size.height}`, mode, `median ${median.toFixed(0)} ms`, `min ${times[0]!.toFixed(0)} ms`, `codec wasm ${codecMemoryStats().peakBytes} bytes`].join('\t'),
+    [
+      file,
+      `${size.width}x${size.height}`,
+      mode,
+      `median ${median.toFixed(0)} ms`,
+      `min ${times[0]!.toFixed(0)} ms`,
+      `codec wasm ${codecMemoryStats().peakBytes} bytes`,
+    ].join('\t'),
   );
 }

@@ -5,6 +5,7 @@ Run with Debian 12's /usr/bin/python3 (PIL 9.4.0 on libjpeg62-turbo 2.1.5), cjpe
 (libjpeg-turbo-progs) and gcc + libjpeg-dev (for ycck-encode.c):
 
     /usr/bin/python3 tools/codecs/jpeg/make-fixtures.py
+    npx biome format --write test/fixtures/jpeg-layouts/manifest.json   # the repository's JSON style
 
 For every fixture, manifest.json records how it was made, its layout, and two PIL references:
 `rgb_sha256`, the sha256 of `Image.open(f).convert('RGB')`'s bytes (full size, row-major RGB), and
