@@ -11,8 +11,8 @@
 import { jpegSlot } from '../codecs.ts';
 import type { RowSource } from '../rows.ts';
 import { ImageError } from '../types.ts';
-import { scanJpeg } from '../jpeg-markers.ts';
 import { JCS, LibjpegError, type LibjpegDecoder, type LibjpegHeader } from './libjpeg.ts';
+import { scanJpeg } from './markers.ts';
 import { cmykToRgb, grayToRgb } from './pixels.ts';
 
 /** More start-of-scan markers than this is a decompression bomb, not a photo (encoders write about 10). */
