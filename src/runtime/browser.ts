@@ -45,7 +45,7 @@ export interface OrtRuntimeManifest {
 /** Downloads (or reads from cache) one runtime wasm, checked against its sha256. */
 export type WasmLoader = (build: OrtBuildName, wasm: OrtRuntimeManifest['builds'][OrtBuildName]['wasm']) => Promise<Uint8Array>;
 
-export const CODEC_FILES = { jpeg: 'mozjpeg_dec.wasm', webp: 'webp_dec.wasm' } as const;
+export const CODEC_FILES = { jpeg: 'libjpeg-turbo.wasm', webp: 'webp_dec.wasm' } as const;
 
 /** The minimal WebGPU surface this module needs (TypeScript's libs do not declare WebGPU). */
 interface GpuLike {

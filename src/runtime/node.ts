@@ -12,11 +12,14 @@ function compile(specifier: string): WebAssembly.Module {
   return new WebAssembly.Module(readFileSync(require.resolve(specifier)));
 }
 
+/** The JPEG decoder this project builds (tools/codecs/jpeg/build.sh), committed beside its binding. */
+export const LIBJPEG_WASM_URL = new URL('../core/image/jpeg/libjpeg-turbo.wasm', import.meta.url);
+
 let modules: CodecModules | undefined;
 
 export function nodeCodecModules(): CodecModules {
   modules ??= {
-    jpeg: compile('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
+    jpeg: new WebAssembly.Module(readFileSync(LIBJPEG_WASM_URL)),
     webp: compile('@jsquash/webp/codec/dec/webp_dec.wasm'),
   };
   return modules;

@@ -2,11 +2,11 @@
  * @module The workerd runtime: onnxruntime-web's WASM SIMD build and the image codecs, each `.wasm`
  * imported as a module (workerd compiles them at upload; compiling bytes at run time is forbidden).
  */
-import jpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
 import webpWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
 import * as ort from 'onnxruntime-web/wasm';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import { codecMemoryStats, initCodecs } from '../core/image/codecs.ts';
+import jpegWasm from '../core/image/jpeg/libjpeg-turbo.wasm';
 import { loadModelFiles, type ModelFileSource } from '../core/model/load.ts';
 import type { ModelManifest } from '../core/model/manifest.ts';
 import type { FeatureSession } from '../core/model/session.ts';

@@ -58,7 +58,7 @@ describe('narrow model (64-d)', () => {
     expect(diff).toBeLessThan(WASM_TOLERANCE);
   });
 
-  it('JPEG (the same MozJPEG decoder on both sides): equal too', async () => {
+  it('JPEG (the same libjpeg-turbo decoder on both sides): equal too', async () => {
     const { diff } = await parity(server, page, 'chelsea-q90.jpg', 'image/jpeg');
     expect(diff).toBeLessThan(WASM_TOLERANCE);
   });

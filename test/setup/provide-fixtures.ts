@@ -1,5 +1,5 @@
 /** Vitest global setup: hands the fixture photos to tests that run inside workerd (no fs there). */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { FIXTURES_DIR, fixtureImage } from './fixtures.ts';
 
@@ -7,6 +7,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Fixture photo name -> file bytes, base64. */
     fixtures: Record<string, string>;
+    /** test/fixtures/jpeg-layouts: file name -> bytes, base64 (manifest.json as base64 too). */
+    jpegLayouts: Record<string, string>;
   }
 }
 
@@ -16,4 +18,10 @@ export default function setup(project: TestProject): void {
     fixtures[name] = Buffer.from(fixtureImage(name)).toString('base64');
   }
   project.provide('fixtures', fixtures);
+  const jpegLayouts: Record<string, string> = {};
+  const layoutDir = new URL('../fixtures/jpeg-layouts/', import.meta.url);
+  for (const name of readdirSync(layoutDir)) {
+    if (name.endsWith('.jpg') || name === 'manifest.json') jpegLayouts[name] = readFileSync(new URL(name, layoutDir)).toString('base64');
+  }
+  project.provide('jpegLayouts', jpegLayouts);
 }

@@ -456,7 +456,7 @@ function wasmModuleBytes(): Record<string, number> {
   const size = (specifier: string) => statSync(require.resolve(specifier)).size;
   return {
     onnxruntime: size('onnxruntime-web/ort-wasm-simd-threaded.wasm'),
-    mozjpeg: size('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
+    libjpeg: statSync(new URL('../../src/core/image/jpeg/libjpeg-turbo.wasm', import.meta.url)).size,
     webp: size('@jsquash/webp/codec/dec/webp_dec.wasm'),
   };
 }

@@ -40,9 +40,10 @@ const ORT_BUILDS: Record<OrtBuildName, { module: string; glue: string; wasm: str
   wasm: { module: 'ort.wasm.min.mjs', glue: 'ort-wasm-simd-threaded.mjs', wasm: 'ort-wasm-simd-threaded.wasm' },
 };
 
+/** The image decoders' wasm: the JPEG one is built in this repository, the others come from node_modules. */
 const CODECS = {
-  'mozjpeg_dec.wasm': '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm',
-  'webp_dec.wasm': '@jsquash/webp/codec/dec/webp_dec.wasm',
+  'libjpeg-turbo.wasm': join(ROOT, 'src/core/image/jpeg/libjpeg-turbo.wasm'),
+  'webp_dec.wasm': require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm'),
 } as const;
 
 /** What the reference page loads from swagger-ui-dist (1.9 MB; not its ES builds, presets or source maps), and its licences. */
@@ -96,8 +97,8 @@ async function copyOrt(): Promise<OrtRuntimeManifest> {
 }
 
 async function copyCodecs(): Promise<void> {
-  for (const [name, specifier] of Object.entries(CODECS)) {
-    await writeIfChanged(join(PUBLIC, 'codecs', name), await readFile(require.resolve(specifier)));
+  for (const [name, path] of Object.entries(CODECS)) {
+    await writeIfChanged(join(PUBLIC, 'codecs', name), await readFile(path));
   }
 }
 

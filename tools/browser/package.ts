@@ -4,7 +4,7 @@
  * so both entries share one copy of the client (one `EdgeFeaturesError` class).
  *
  * Nothing from node_modules is bundled: the package's `dependencies` (onnxruntime-web, zod, the @jsquash
- * codecs' glue, image-size, jpeg-js, fflate) stay imports that the app's bundler resolves and dedupes. The wasm
+ * codecs' glue, image-size, fflate) stay imports that the app's bundler resolves and dedupes. The wasm
  * those need is not in the package either: the browser library downloads it from the deployment (/ort/,
  * /codecs/), checked against /ort/runtime.json, as the Worker's own pages do.
  *

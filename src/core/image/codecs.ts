@@ -1,5 +1,5 @@
 /**
- * @module The WASM codecs (@jsquash: MozJPEG / libjpeg-turbo, libwebp), given as precompiled modules.
+ * @module The WASM codecs (libjpeg-turbo built here, @jsquash's libwebp), given as precompiled modules.
  *
  * workerd forbids compiling WebAssembly from bytes at run time, so the runtime adapter imports the two
  * `.wasm` files as modules and calls `initCodecs` once. Instances are created lazily and replaced after
@@ -7,8 +7,8 @@
  * after large images (WebAssembly memory never shrinks; a fresh instance lets the old memory be collected).
  */
 
-import mozjpegFactory from '@jsquash/jpeg/codec/dec/mozjpeg_dec.js';
 import webpFactory from '@jsquash/webp/codec/dec/webp_dec.js';
+import { LibjpegInstance, checkLibjpegModule } from './jpeg/libjpeg.ts';
 
 /** An RGBA image as a codec returns it. */
 export interface RgbaPixels {
@@ -19,7 +19,7 @@ export interface RgbaPixels {
 
 /** Precompiled decoder modules, one per WASM codec. */
 export interface CodecModules {
-  /** node_modules/@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm */
+  /** src/core/image/jpeg/libjpeg-turbo.wasm (built by tools/codecs/jpeg/build.sh) */
   readonly jpeg: WebAssembly.Module;
   /** node_modules/@jsquash/webp/codec/dec/webp_dec.wasm */
   readonly webp: WebAssembly.Module;
@@ -55,21 +55,21 @@ interface EmscriptenModule {
   readonly HEAPU8: Uint8Array;
 }
 
-interface JpegModule extends EmscriptenModule {
-  decode(data: Uint8Array, preserveOrientation: boolean): RgbaPixels | null;
-}
-
 interface WebpModule extends EmscriptenModule {
   decode(data: Uint8Array): RgbaPixels | null;
 }
 
 type EmscriptenFactory<M> = (options: EmscriptenOptions) => Promise<M>;
 
-/** One live decoder instance: `run` must stay synchronous so no other call can interleave with it. */
-interface Codec {
+/** Anything a slot holds: a live instance whose WebAssembly memory can be measured. */
+interface Instance {
+  memoryBytes(): number;
+}
+
+/** One live one-shot decoder instance: `run` must stay synchronous so no other call can interleave with it. */
+interface Codec extends Instance {
   run(bytes: Uint8Array): RgbaPixels | null;
   readonly messages: string[];
-  memoryBytes(): number;
 }
 
 async function emscriptenCodec<M extends EmscriptenModule>(
@@ -93,19 +93,23 @@ async function emscriptenCodec<M extends EmscriptenModule>(
 }
 
 /** Every slot, for {@link codecMemoryStats}. */
-const slots: CodecSlot[] = [];
+const slots: CodecSlot<Instance>[] = [];
 /** The most WebAssembly memory the live codec instances held together, at the end of any decode. */
 let peakLiveBytes = 0;
 
-/** Holds at most one instance of a codec; hands it out, replaces it when it failed or grew too big. */
-class CodecSlot {
+/**
+ * Holds at most one instance of a codec; hands it out, replaces it when it failed or grew too big. An
+ * instance dropped while some streaming decode still uses it stays usable by that decode; later decodes get
+ * a fresh one.
+ */
+export class CodecSlot<C extends Instance> {
   readonly #name: string;
-  readonly #create: () => Promise<Codec>;
-  #current: Promise<Codec> | undefined;
+  readonly #create: () => Promise<C>;
+  #current: Promise<C> | undefined;
   /** The instance `#current` resolved to, while it is current (read synchronously by the stats). */
-  #live: Codec | undefined;
+  #live: C | undefined;
 
-  constructor(name: string, create: () => Promise<Codec>) {
+  constructor(name: string, create: () => Promise<C>) {
     this.#name = name;
     this.#create = create;
     slots.push(this);
@@ -116,51 +120,63 @@ class CodecSlot {
     return this.#live?.memoryBytes() ?? 0;
   }
 
-  async decode(bytes: Uint8Array): Promise<CodecResult> {
+  /**
+   * The current instance (created on first use). The caller uses it without awaiting anything in between
+   * for a one-shot decode, and calls `release` when done with it.
+   */
+  async acquire(): Promise<C> {
     const pending = (this.#current ??= this.#create());
-    let codec: Codec;
+    let codec: C;
     try {
       codec = await pending;
     } catch (cause) {
       if (this.#current === pending) this.#current = undefined;
       throw new Error(`${this.#name} decoder could not be instantiated`, { cause });
     }
-    // From here to the end nothing awaits: no other decode can use this instance meanwhile.
-    if (this.#current !== pending) {
-      // Another call dropped this instance while we waited for it: take a fresh one.
-      return this.decode(bytes);
-    }
+    // Another call dropped this instance while we waited for it: take a fresh one.
+    if (this.#current !== pending) return this.acquire();
     this.#live = codec;
-    codec.messages.length = 0;
-    let pixels: RgbaPixels | null;
-    try {
-      pixels = codec.run(bytes);
-    } catch (cause) {
-      this.#drop();
-      throw new CodecFailure(`${this.#name} decoder failed`, [...codec.messages], { cause });
-    }
-    const messages = [...codec.messages];
-    if (!pixels) {
-      this.#drop();
-      throw new CodecFailure(`${this.#name} decoder returned no image`, messages);
-    }
+    return codec;
+  }
+
+  /**
+   * Done with `codec` for now: records the memory high-water mark, and drops the instance when the use
+   * failed (a decoder that threw mid-call leaves its stack and heap behind) or its memory grew too big.
+   */
+  release(codec: C, failed: boolean): void {
+    if (this.#live !== codec) return; // already dropped
     peakLiveBytes = Math.max(
       peakLiveBytes,
       slots.reduce((sum, slot) => sum + slot.liveBytes(), 0),
     );
-    if (codec.memoryBytes() > RECYCLE_MEMORY_BYTES) this.#drop();
-    return { pixels, warnings: messages };
-  }
-
-  #drop(): void {
-    this.#current = undefined;
-    this.#live = undefined;
+    if (failed || codec.memoryBytes() > RECYCLE_MEMORY_BYTES) {
+      this.#current = undefined;
+      this.#live = undefined;
+    }
   }
 }
 
+/** A one-shot decode on a slot's instance, its failures and warnings reported as `CodecFailure`. */
+async function decodeWith(slot: CodecSlot<Codec>, name: string, bytes: Uint8Array): Promise<CodecResult> {
+  const codec = await slot.acquire();
+  // From here to the end nothing awaits: no other decode can use this instance meanwhile.
+  codec.messages.length = 0;
+  let pixels: RgbaPixels | null;
+  try {
+    pixels = codec.run(bytes);
+  } catch (cause) {
+    slot.release(codec, true);
+    throw new CodecFailure(`${name} decoder failed`, [...codec.messages], { cause });
+  }
+  const messages = [...codec.messages];
+  slot.release(codec, !pixels);
+  if (!pixels) throw new CodecFailure(`${name} decoder returned no image`, messages);
+  return { pixels, warnings: messages };
+}
+
 interface Codecs {
-  readonly jpeg: CodecSlot;
-  readonly webp: CodecSlot;
+  readonly jpeg: CodecSlot<LibjpegInstance>;
+  readonly webp: CodecSlot<Codec>;
 }
 
 let codecs: Codecs | undefined;
@@ -193,12 +209,11 @@ export function initCodecs(modules: CodecModules): void {
       throw new TypeError(`initCodecs: modules.${key} must be a WebAssembly.Module`);
     }
   }
+  checkLibjpegModule(modules.jpeg);
   ensureImageData();
-  const jpeg = mozjpegFactory as unknown as EmscriptenFactory<JpegModule>;
   const webp = webpFactory as unknown as EmscriptenFactory<WebpModule>;
   codecs = {
-    // preserveOrientation=false: MozJPEG keeps the stored pixel order; orientation is applied by us, if asked.
-    jpeg: new CodecSlot('JPEG', () => emscriptenCodec(jpeg, modules.jpeg, (mod, bytes) => mod.decode(bytes, false))),
+    jpeg: new CodecSlot('JPEG', async () => new LibjpegInstance(modules.jpeg)),
     webp: new CodecSlot('WebP', () => emscriptenCodec(webp, modules.webp, (mod, bytes) => mod.decode(bytes))),
   };
 }
@@ -224,12 +239,12 @@ function ready(): Codecs {
   return codecs;
 }
 
-/** Decodes a JPEG to RGBA (gray is replicated; CMYK is not supported by MozJPEG's RGBA output). */
-export function decodeJpegRgba(bytes: Uint8Array): Promise<CodecResult> {
-  return ready().jpeg.decode(bytes);
+/** The libjpeg-turbo slot, for the streaming JPEG decoder (jpeg/rows.ts). */
+export function jpegSlot(): CodecSlot<LibjpegInstance> {
+  return ready().jpeg;
 }
 
 /** Decodes a still WebP (lossy or lossless) to RGBA. */
 export function decodeWebpRgba(bytes: Uint8Array): Promise<CodecResult> {
-  return ready().webp.decode(bytes);
+  return decodeWith(ready().webp, 'WebP', bytes);
 }

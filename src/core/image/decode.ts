@@ -5,32 +5,26 @@
  * convert('RGB') discards it, it does not composite); check the decoded size against the header; apply EXIF
  * orientation only when asked (Keras does not).
  *
- * Who decodes what: JPEG — MozJPEG (libjpeg-turbo) from @jsquash/jpeg, with no orientation of its own;
- * WebP — libwebp from @jsquash/webp; PNG (png/, rows inflated with fflate, PIL's conversions for every colour
- * type and depth, 16-bit grey clipped to 255 as PIL's mode I does), BMP and GIF — decoders in this folder.
- * PNG and BMP are row sources (rows.ts) read whole here; the streaming pipeline reads them row by row.
+ * Who decodes what: JPEG — libjpeg-turbo 2.1.5 built here (jpeg/), PIL's own library; WebP — libwebp from
+ * @jsquash/webp; PNG (png/, rows inflated with fflate, PIL's conversions for every colour type and depth, 16-bit
+ * grey clipped to 255 as PIL's mode I does), BMP and GIF — decoders in this folder. JPEG, PNG and BMP are row
+ * sources (rows.ts) read whole here; the streaming pipeline reads them row by row.
  *
  * Every decoder failure becomes `ImageError('malformed')`. A truncated JPEG is refused as PIL refuses it
- * (libjpeg would pad it with grey). CMYK/YCCK JPEGs, which MozJPEG's RGBA output cannot convert, go to
- * jpeg-js (see cmyk-jpeg.ts).
+ * (libjpeg would pad it with grey).
  */
 
 import { openBmpRows } from './bmp.ts';
-import { decodeCmykJpeg } from './cmyk-jpeg.ts';
-import { CodecFailure, decodeJpegRgba, decodeWebpRgba, type CodecResult } from './codecs.ts';
+import { CodecFailure, decodeWebpRgba, type CodecResult } from './codecs.ts';
 import { decodeGif } from './gif.ts';
-import { scanJpeg } from './jpeg-markers.ts';
+import { openJpegRows } from './jpeg/rows.ts';
 import { applyOrientation } from './orientation.ts';
 import { openPngRows } from './png/index.ts';
 import { probeImage } from './probe.ts';
 import { readAllRows } from './rows.ts';
 import { ImageError, type DecodeOptions, type ImageFormat, type RgbImage } from './types.ts';
 
-/** More start-of-scan markers than this is a decompression bomb, not a photo (encoders write about 10). */
-export const MAX_JPEG_SCANS = 256;
-
-/** libjpeg's JWRN_JPEG_EOF: the data ended before the image did. */
-const JPEG_TRUNCATED_WARNING = 'Premature end of JPEG file';
+export { MAX_JPEG_SCANS } from './jpeg/rows.ts';
 
 function rgbaToRgb(rgba: Uint8Array | Uint8ClampedArray, pixels: number): Uint8Array {
   const out = new Uint8Array(pixels * 3);
@@ -62,19 +56,6 @@ function fromRgba({ pixels }: CodecResult): RgbImage {
   return { width, height, data: rgbaToRgb(data, width * height) };
 }
 
-async function decodeJpeg(bytes: Uint8Array, maxPixels: number): Promise<RgbImage> {
-  const layout = scanJpeg(bytes);
-  if (layout.scans > MAX_JPEG_SCANS) {
-    throw new ImageError('malformed', `JPEG has ${layout.scans} scans (at most ${MAX_JPEG_SCANS} accepted)`);
-  }
-  if (layout.components === 4) return decodeCmykJpeg(bytes, maxPixels);
-  const result = await runCodec('jpeg', () => decodeJpegRgba(bytes));
-  if (result.warnings.some((w) => w.startsWith(JPEG_TRUNCATED_WARNING))) {
-    throw new ImageError('malformed', 'truncated jpeg data');
-  }
-  return fromRgba(result);
-}
-
 function checkOptions(options: DecodeOptions): void {
   if (!(options.maxPixels > 0)) throw new RangeError('maxPixels must be a positive number');
   if (options.orientation !== 'apply' && options.orientation !== 'ignore') {
@@ -99,7 +80,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Pr
   let img: RgbImage;
   switch (info.format) {
     case 'jpeg':
-      img = await decodeJpeg(bytes, options.maxPixels);
+      img = readAllRows(await openJpegRows(bytes, { maxPixels: options.maxPixels }));
       break;
     case 'png':
       img = readAllRows(openPngRows(bytes));

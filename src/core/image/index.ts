@@ -3,6 +3,7 @@
 export { initCodecs, codecsReady, type CodecModules } from './codecs.ts';
 export { decodeImage, MAX_JPEG_SCANS } from './decode.ts';
 export { decodeBmp, openBmpRows } from './bmp.ts';
+export { MAX_JPEG_COEFFICIENT_BYTES, openJpegRows, type JpegRowOptions } from './jpeg/rows.ts';
 export { applyOrientation } from './orientation.ts';
 export { isInterlacedPng, openPngRows, readPngHeader, type PngHeader } from './png/index.ts';
 export { toTensor } from './preprocess.ts';

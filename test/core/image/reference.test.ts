@@ -6,9 +6,10 @@ import { absDiff, fixtureBytes, referenceManifest, referenceRgb } from './fixtur
 /**
  * Largest difference allowed against the Keras (PIL 9.4 + libjpeg-turbo) arrays after a nearest resize
  * to 224x224. Lossless formats must be identical by definition. For JPEG and lossy WebP, decoders may
- * legitimately differ by a few grey levels, but MozJPEG 1.6 (@jsquash/jpeg) and libwebp (@jsquash/webp)
- * were measured to reproduce every reference here bit for bit (max 0, mean 0 on all 8 JPEGs and the lossy
- * WebP), so any difference is a regression: a codec or resize change must re-measure and say so here.
+ * legitimately differ by a few grey levels, but libjpeg-turbo 2.1.5 (built here, PIL's own library) and libwebp
+ * (@jsquash/webp) were measured to reproduce every reference here bit for bit (max 0, mean 0 on all 8 JPEGs,
+ * CMYK included, and the lossy WebP), so any difference is a regression: a codec or resize change must
+ * re-measure and say so here.
  */
 const TOLERANCE: Readonly<Record<ImageFormat, { max: number; mean: number }>> = {
   png: { max: 0, mean: 0 },
@@ -16,14 +17,6 @@ const TOLERANCE: Readonly<Record<ImageFormat, { max: number; mean: number }>> = 
   gif: { max: 0, mean: 0 },
   webp: { max: 0, mean: 0 }, // lossless and lossy alike, measured
   jpeg: { max: 0, mean: 0 }, // measured
-};
-
-/**
- * CMYK JPEGs go through jpeg-js (MozJPEG cannot output RGB from CMYK), whose IDCT and plain chroma
- * upsampling differ from libjpeg-turbo: measured max 1, mean 0.065 grey levels on chelsea-cmyk.jpg.
- */
-const PER_FILE_TOLERANCE: Readonly<Record<string, { max: number; mean: number }>> = {
-  'chelsea-cmyk.jpg': { max: 2, mean: 0.2 },
 };
 
 const manifest = referenceManifest();
@@ -48,7 +41,7 @@ describe('decode + nearest resize matches the Keras load_img references', () => 
       expect(reference.length).toBe(224 * 224 * 3);
       const diff = absDiff(small.data, reference);
       const format = name.endsWith('.jpg') ? 'jpeg' : (name.split('.').pop() as ImageFormat);
-      const tolerance = PER_FILE_TOLERANCE[name] ?? TOLERANCE[format];
+      const tolerance = TOLERANCE[format];
       expect(diff.max).toBeLessThanOrEqual(tolerance.max);
       expect(diff.mean).toBeLessThanOrEqual(tolerance.mean);
     });

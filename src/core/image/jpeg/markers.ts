@@ -1,20 +1,12 @@
-/** @module A linear walk over a JPEG's markers: component count and number of scans, read before decoding. */
+/** @module A linear walk over a JPEG's markers: the number of scans, counted before decoding. */
 
 export interface JpegLayout {
-  /** Components in the frame header (1 gray, 3 YCbCr/RGB, 4 CMYK/YCCK), or undefined when none was found. */
-  readonly components: number | undefined;
   /** Start-of-scan markers seen. Progressive files have a handful; thousands mean a decompression bomb. */
   readonly scans: number;
 }
 
-/** SOFn markers: C0-CF except DHT (C4), JPG (C8) and DAC (CC). */
-function isStartOfFrame(marker: number): boolean {
-  return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-}
-
 /** Reads the marker structure; stops quietly at the end of the data or at anything it cannot follow. */
 export function scanJpeg(bytes: Uint8Array): JpegLayout {
-  let components: number | undefined;
   let scans = 0;
   let pos = 2; // after SOI
   const end = bytes.length;
@@ -33,7 +25,6 @@ export function scanJpeg(bytes: Uint8Array): JpegLayout {
     if (pos + 3 >= end) break;
     const length = (bytes[pos + 2]! << 8) | bytes[pos + 3]!;
     if (length < 2) break;
-    if (isStartOfFrame(marker) && components === undefined && pos + 9 < end) components = bytes[pos + 9];
     pos += 2 + length;
     if (marker === 0xda) {
       scans++;
@@ -47,5 +38,5 @@ export function scanJpeg(bytes: Uint8Array): JpegLayout {
       }
     }
   }
-  return { components, scans };
+  return { scans };
 }
