@@ -6,6 +6,8 @@ export { applyOrientation } from './orientation.ts';
 export { toTensor } from './preprocess.ts';
 export { probeImage } from './probe.ts';
 export { resizeRgb } from './resize.ts';
+export { resizeRows, type ResizeRowsOptions } from './resize-stream.ts';
+export { readAllRows, rgbImageRows, type RowSource } from './rows.ts';
 export { sniffFormat } from './sniff.ts';
 export {
   ImageError,
