@@ -1,9 +1,7 @@
 /**
- * @module Bytes -> 8-bit RGB, as PIL 9.4's `Image.open(...).convert('RGB')` gives it (what Keras `load_img` sees).
- *
- * Order: probe the header; refuse more than `maxPixels` before decoding anything; decode; drop alpha (PIL's
- * convert('RGB') discards it, it does not composite); check the decoded size against the header; apply EXIF
- * orientation only when asked (Keras does not).
+ * @module The decoders that produce a whole image: bytes -> 8-bit RGB, as PIL 9.4's
+ * `Image.open(...).convert('RGB')` gives it (what Keras `load_img` sees). Alpha is dropped (PIL's
+ * convert('RGB') discards it, it does not composite). open-rows.ts serves their output row by row.
  *
  * Who decodes what: JPEG — MozJPEG (libjpeg-turbo) from @jsquash/jpeg, with no orientation of its own;
  * PNG — the Rust png crate from @jsquash/png (palette expanded, gray replicated, 16-bit samples reduced to
@@ -15,14 +13,10 @@
  * jpeg-js (see cmyk-jpeg.ts).
  */
 
-import { decodeBmp } from './bmp.ts';
 import { decodeCmykJpeg } from './cmyk-jpeg.ts';
 import { CodecFailure, decodeJpegRgba, decodePngRgba, decodeWebpRgba, type CodecResult } from './codecs.ts';
-import { decodeGif } from './gif.ts';
 import { scanJpeg } from './jpeg-markers.ts';
-import { applyOrientation } from './orientation.ts';
-import { probeImage } from './probe.ts';
-import { ImageError, type DecodeOptions, type ImageFormat, type RgbImage } from './types.ts';
+import { ImageError, type ImageFormat, type RgbImage } from './types.ts';
 
 /** More start-of-scan markers than this is a decompression bomb, not a photo (encoders write about 10). */
 export const MAX_JPEG_SCANS = 256;
@@ -60,7 +54,8 @@ function fromRgba({ pixels }: CodecResult): RgbImage {
   return { width, height, data: rgbaToRgb(data, width * height) };
 }
 
-async function decodeJpeg(bytes: Uint8Array, maxPixels: number): Promise<RgbImage> {
+/** A JPEG, whole; `maxPixels` sizes jpeg-js's buffers for CMYK. */
+export async function decodeJpeg(bytes: Uint8Array, maxPixels: number): Promise<RgbImage> {
   const layout = scanJpeg(bytes);
   if (layout.scans > MAX_JPEG_SCANS) {
     throw new ImageError('malformed', `JPEG has ${layout.scans} scans (at most ${MAX_JPEG_SCANS} accepted)`);
@@ -73,54 +68,12 @@ async function decodeJpeg(bytes: Uint8Array, maxPixels: number): Promise<RgbImag
   return fromRgba(result);
 }
 
-function checkOptions(options: DecodeOptions): void {
-  if (!(options.maxPixels > 0)) throw new RangeError('maxPixels must be a positive number');
-  if (options.orientation !== 'apply' && options.orientation !== 'ignore') {
-    throw new RangeError(`unknown orientation mode ${String(options.orientation)}`);
-  }
+/** A PNG, whole (interlaced or not). */
+export async function decodePng(bytes: Uint8Array): Promise<RgbImage> {
+  return fromRgba(await runCodec('png', () => decodePngRgba(bytes)));
 }
 
-/**
- * Decodes an image to RGB. Throws `ImageError` with code `unsupported_format`, `too_many_pixels` (found in
- * the header, before decoding) or `malformed`; a plain Error only if the codecs were never initialised.
- */
-export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Promise<RgbImage> {
-  checkOptions(options);
-  const info = probeImage(bytes);
-  if (info.width * info.height > options.maxPixels) {
-    throw new ImageError(
-      'too_many_pixels',
-      `${info.width}x${info.height} is ${info.width * info.height} pixels (at most ${options.maxPixels})`,
-    );
-  }
-
-  let img: RgbImage;
-  switch (info.format) {
-    case 'jpeg':
-      img = await decodeJpeg(bytes, options.maxPixels);
-      break;
-    case 'png':
-      img = fromRgba(await runCodec('png', () => decodePngRgba(bytes)));
-      break;
-    case 'webp':
-      img = fromRgba(await runCodec('webp', () => decodeWebpRgba(bytes)));
-      break;
-    case 'gif':
-      img = decodeGif(bytes, options.maxPixels);
-      break;
-    case 'bmp':
-      img = decodeBmp(bytes);
-      break;
-  }
-
-  // A GIF's first frame may extend the logical screen (PIL enlarges the canvas the same way).
-  const sizeOk =
-    info.format === 'gif' ? img.width >= info.width && img.height >= info.height : img.width === info.width && img.height === info.height;
-  if (!sizeOk) {
-    throw new ImageError(
-      'malformed',
-      `${info.format} header says ${info.width}x${info.height} but the data decodes to ${img.width}x${img.height}`,
-    );
-  }
-  return options.orientation === 'apply' ? applyOrientation(img, info.orientation) : img;
+/** A still WebP, whole. */
+export async function decodeWebp(bytes: Uint8Array): Promise<RgbImage> {
+  return fromRgba(await runCodec('webp', () => decodeWebpRgba(bytes)));
 }

@@ -1,7 +1,10 @@
 /** @module The runtime-agnostic image core: bytes -> RGB -> resized -> model input tensor. */
 
 export { initCodecs, codecsReady, type CodecModules } from './codecs.ts';
-export { decodeImage, MAX_JPEG_SCANS } from './decode.ts';
+export { MAX_JPEG_SCANS } from './decode.ts';
+export { maxPixelsFor, type PixelLimit, WHOLE_IMAGE_MAX_PIXELS } from './limits.ts';
+export { openRows, type OpenRowsOptions } from './open-rows.ts';
+export { decodeForModel, decodeImage, type ModelDecodeOptions } from './pipeline.ts';
 export { applyOrientation } from './orientation.ts';
 export { toTensor } from './preprocess.ts';
 export { probeImage } from './probe.ts';
