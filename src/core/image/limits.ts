@@ -1,35 +1,50 @@
 /**
- * @module How many pixels each format may have: the one table that says which formats stream (memory grows
- * with the width, so `MAX_PIXELS` alone applies) and which are decoded whole (held at once, so a smaller
- * limit keeps the isolate inside its 128 MB).
+ * @module How many pixels an image may have, per format: the one table that says which formats stream
+ * (memory grows with the width, so the deployment's `MAX_PIXELS` alone applies) and which are decoded whole
+ * (held at once, so a per-format limit keeps the isolate inside its 128 MB).
  */
 
 import { ImageError, type ImageFormat, type ImageInfo } from './types.ts';
 
-/**
- * Most pixels a whole-image decode may have. A whole decode holds, at its peak, the decoder's output in its
- * WebAssembly memory, the RGBA copied out of it and the RGB made from that: measured 10.3-12.3 bytes/pixel
- * for WebP, 7.0 PNG, 5.0 GIF, 3.0 BMP, on top of int8 VGG16's ~57 MiB and the request body (tools/bench/
- * whole-decode-memory.ts). 5.5 MP x 12.3 B = 65 MiB: 57 + 65 + a 5 MiB body stays under 128 MiB.
- */
-export const WHOLE_IMAGE_MAX_PIXELS = 5_500_000;
-
-/** Whether an image of this format is decoded whole (true) or streamed row by row (false), from its header. */
-type DecodesWhole = (bytes: Uint8Array, info: ImageInfo) => boolean;
+const MiB = 2 ** 20;
 
 /**
- * Per format. The streaming decoders replace rows here one line each: JPEG `(bytes) => isProgressive(bytes)`
- * (baseline streams), PNG `(bytes) => isInterlaced(bytes)` (non-interlaced streams); AVIF and HEIC are whole.
+ * What one whole-image decode may hold at its peak: a Worker isolate's 128 MiB, less int8 VGG16's ~57 MiB
+ * (onnxruntime memory, compiled code, JS heap: docs/performance.md), less 7 MiB of slack (the tensor, other
+ * requests' objects). The inference gate decodes one image at a time.
  */
-const DECODES_WHOLE: Readonly<Record<ImageFormat, DecodesWhole>> = {
-  jpeg: () => true,
-  png: () => true,
-  webp: () => true,
-  gif: () => true,
-  bmp: () => true,
+export const WHOLE_DECODE_BUDGET_BYTES = 64 * MiB;
+
+interface FormatDecoding {
+  /** Whether this image is decoded whole (true) or streamed row by row (false), from its header. */
+  readonly whole: (bytes: Uint8Array, info: ImageInfo) => boolean;
+  /**
+   * Peak bytes per pixel of a whole decode, the request body included: the decoder's WebAssembly memory,
+   * the RGBA copied out of it and the RGB made from it. Measured on 4000x3000 photos (process resident
+   * high-water, `node --expose-gc tools/bench/decode-memory.ts`): JPEG q90 11.5 + body 0.2; PNG 14.6 + 1.8;
+   * WebP lossless 17.1 + 2.0 (lossy 11.6 + 0.1); GIF 6.7 + 0.9; BMP 3.0 + 3.0.
+   */
+  readonly wholeBytesPerPixel: number;
+}
+
+/**
+ * Per format. The streaming decoders change `whole` here, one line each: JPEG to "progressive or CMYK"
+ * (baseline streams), PNG to "interlaced" (the rest streams). AVIF and HEIC will be whole.
+ */
+const FORMATS: Readonly<Record<ImageFormat, FormatDecoding>> = {
+  jpeg: { whole: () => true, wholeBytesPerPixel: 11.7 },
+  png: { whole: () => true, wholeBytesPerPixel: 16.4 },
+  webp: { whole: () => true, wholeBytesPerPixel: 19.1 },
+  gif: { whole: () => true, wholeBytesPerPixel: 7.6 },
+  bmp: { whole: () => true, wholeBytesPerPixel: 6.0 },
 };
 
-/** The limit that applies to one image, and why, for the refusal message. */
+/** The most pixels a whole decode of `format` may have: the budget over its bytes per pixel, in 100k steps. */
+export function wholeImageMaxPixels(format: ImageFormat): number {
+  return Math.floor(WHOLE_DECODE_BUDGET_BYTES / FORMATS[format].wholeBytesPerPixel / 100_000) * 100_000;
+}
+
+/** The limit that applies to one image, and why (for the refusal message). */
 export interface PixelLimit {
   readonly pixels: number;
   readonly reason: string;
@@ -37,15 +52,21 @@ export interface PixelLimit {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** `maxPixels` (the deployment's MAX_PIXELS) for a streamed image; at most WHOLE_IMAGE_MAX_PIXELS for a whole one. */
-export function maxPixelsFor(bytes: Uint8Array, info: ImageInfo, maxPixels: number): PixelLimit {
-  if (DECODES_WHOLE[info.format](bytes, info) && WHOLE_IMAGE_MAX_PIXELS < maxPixels) {
-    return { pixels: WHOLE_IMAGE_MAX_PIXELS, reason: `${info.format} is decoded whole: at most ${count(WHOLE_IMAGE_MAX_PIXELS)} pixels` };
-  }
+/** Just the deployment's limit (streamed images, and decodes the caller chose to hold whole). */
+export function maxPixelsLimit(maxPixels: number): PixelLimit {
   return { pixels: maxPixels, reason: `at most ${count(maxPixels)} pixels` };
 }
 
-/** Throws `ImageError('too_many_pixels')`, naming the limit, when the header's size is over `limit`. */
+/** `maxPixels` (MAX_PIXELS) for an image that streams; the lower of it and the format's whole limit otherwise. */
+export function maxPixelsFor(bytes: Uint8Array, info: ImageInfo, maxPixels: number): PixelLimit {
+  const whole = wholeImageMaxPixels(info.format);
+  if (whole < maxPixels && FORMATS[info.format].whole(bytes, info)) {
+    return { pixels: whole, reason: `${info.format} is decoded whole: at most ${count(whole)} pixels` };
+  }
+  return maxPixelsLimit(maxPixels);
+}
+
+/** Throws `ImageError('too_many_pixels')`, naming the limit, when the header's size is over it. */
 export function refuseOverLimit(info: ImageInfo, limit: PixelLimit): void {
   const pixels = info.width * info.height;
   if (pixels > limit.pixels) {

@@ -4,7 +4,7 @@
  * orient + resize as the rows arrive. `decodeImage` is the same path read whole, for tools and tests.
  */
 
-import { maxPixelsFor, refuseOverLimit } from './limits.ts';
+import { maxPixelsFor, maxPixelsLimit, refuseOverLimit } from './limits.ts';
 import { openRows } from './open-rows.ts';
 import { applyOrientation } from './orientation.ts';
 import { probeImage } from './probe.ts';
@@ -54,7 +54,7 @@ export async function decodeForModel(bytes: Uint8Array, options: ModelDecodeOpti
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Promise<RgbImage> {
   checkOptions(options);
   const info = probeImage(bytes);
-  const limit = { pixels: options.maxPixels, reason: `at most ${options.maxPixels.toLocaleString('en-US')} pixels` };
+  const limit = maxPixelsLimit(options.maxPixels);
   refuseOverLimit(info, limit);
   const img = readAllRows(await openRows(bytes, info, { maxPixels: limit.pixels }));
   return options.orientation === 'apply' ? applyOrientation(img, info.orientation) : img;
