@@ -3,7 +3,7 @@
 import type { ExifOrientation } from '../../../src/core/image/index.ts';
 
 /** Same rewrite as test/fixtures/orientation/generate.py. Throws when the JPEG has no orientation tag. */
-export function withOrientation(jpeg: Uint8Array, orientation: ExifOrientation): Uint8Array {
+export function withOrientation(jpeg: Uint8Array, orientation: ExifOrientation): Uint8Array<ArrayBuffer> {
   const marker = [0x45, 0x78, 0x69, 0x66, 0, 0]; // "Exif\0\0"
   let at = -1;
   for (let i = 0; i + marker.length <= jpeg.length && at < 0; i++) {
