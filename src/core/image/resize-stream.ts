@@ -20,8 +20,9 @@
  */
 
 import type { RowSource } from './rows.ts';
-import { bilinearCoefficients, checkSize, clip8, horizontalRow, nearestTable, ROUND, rowsRead, verticalPass } from './resize.ts';
+import { bilinearCoefficients, checkSize, clip8, horizontalRow, nearestTable, ROUND, rowsRead } from './resize.ts';
 import type { ExifOrientation, ResampleMode, RgbImage } from './types.ts';
+import { WindowSums, windowsOpenAtOnce } from './window-sums.ts';
 
 export interface ResizeRowsOptions {
   readonly width: number;
@@ -112,86 +113,111 @@ function resizeNearest(source: RowSource, cursor: RowCursor, frame: Frame, width
   return out;
 }
 
-/** Orientations 1-4: rows stay rows. */
+/** Orientations 1-4: rows stay rows; each row needed goes through the horizontal pass into the vertical sums. */
 function bilinearRows(source: RowSource, cursor: RowCursor, frame: Frame, width: number, height: number): Uint8Array {
   const sw = source.width;
   const sh = source.height;
   const horiz = bilinearCoefficients(sw, width);
-  const vert = bilinearCoefficients(sh, height);
-  const { first, end } = rowsRead(vert); // displayed rows
-  const tmp = new Uint8Array((end - first) * width * 3);
+  const stride = width * 3;
+  const out = new Uint8Array(stride * height);
+  const vertical = new WindowSums(bilinearCoefficients(sh, height), sh, stride, frame.flipRows, (yy, sums, offset) => {
+    for (let i = 0, o = yy * stride; i < stride; i++, o++) out[o] = clip8(sums[offset + i]!);
+  });
   const row = new Uint8Array(sw * 3);
+  const line = new Uint8Array(stride);
   const base = frame.flipCols ? (sw - 1) * 3 : 0;
   const step = frame.flipCols ? -3 : 3;
-  // Stored rows in order; displayed row d of stored row r is r, or sh - 1 - r when flipped.
-  const storedFirst = frame.flipRows ? sh - end : first;
-  const storedEnd = frame.flipRows ? sh - first : end;
-  for (let r = storedFirst; r < storedEnd; r++) {
+  for (let r = 0; r < sh; r++) {
+    const d = frame.flipRows ? sh - 1 - r : r; // its displayed row
+    if (!vertical.needs(d)) continue; // skipped by the cursor
     cursor.read(r, row);
-    const d = frame.flipRows ? sh - 1 - r : r;
-    horizontalRow(row, base, step, horiz, tmp, (d - first) * width * 3);
+    horizontalRow(row, base, step, horiz, line, 0);
+    vertical.add(d, line);
   }
-  return verticalPass(tmp, first, width, vert);
+  return out;
 }
 
-/** Orientations 5-8: stored rows are displayed columns, so the horizontal pass accumulates down the rows. */
+/**
+ * Orientations 5-8: stored rows are displayed columns. The horizontal pass sums down the stored rows (each
+ * row gives one displayed column, restricted to the displayed rows the vertical pass reads); each finished
+ * intermediate column is clipped to 8 bits and goes through the vertical pass at once.
+ */
 function bilinearColumns(source: RowSource, cursor: RowCursor, frame: Frame, width: number, height: number): Uint8Array {
   const sw = source.width; // displayed height
   const sh = source.height; // displayed width
   const horiz = bilinearCoefficients(sh, width);
   const vert = bilinearCoefficients(sw, height);
   const { first, end } = rowsRead(vert); // displayed rows = stored columns
-  const rows = end - first;
-  // The intermediate: displayed rows first..end-1, `width` pixels each.
-  const tmp = new Uint8Array(rows * width * 3);
-  // Stored column of each needed displayed row, as a byte offset into a stored row.
-  const colOffset = new Int32Array(rows);
-  for (let d = 0; d < rows; d++) colOffset[d] = (frame.flipCols ? sw - 1 - (first + d) : first + d) * 3;
+  const lineLength = (end - first) * 3;
+  // Byte offset, in a stored row, of each displayed row the vertical pass reads.
+  const colOffset = new Int32Array(end - first);
+  for (let d = first; d < end; d++) colOffset[d - first] = (frame.flipCols ? sw - 1 - d : d) * 3;
 
-  const { ksize, start, count, weights } = horiz;
-  // Windows covering each displayed column x: xx in [lo[x], hi[x]), contiguous because windows are monotone.
-  const lo = new Int32Array(sh).fill(width);
-  const hi = new Int32Array(sh);
-  for (let xx = 0; xx < width; xx++) {
-    for (let x = start[xx]!, e = x + count[xx]!; x < e; x++) {
-      if (xx < lo[x]!) lo[x] = xx;
-      if (xx + 1 > hi[x]!) hi[x] = xx + 1;
+  const out = new Uint8Array(width * height * 3);
+  const column = new Uint8Array(lineLength);
+  const { ksize, start, count, weights } = vert;
+  const finishColumn = (xx: number, sums: Int32Array, offset: number) => {
+    for (let i = 0; i < lineLength; i++) column[i] = clip8(sums[offset + i]!);
+    for (let yy = 0, o = xx * 3; yy < height; yy++, o += width * 3) {
+      let r = ROUND;
+      let g = ROUND;
+      let b = ROUND;
+      for (let k = 0, s = (start[yy]! - first) * 3, n = count[yy]!; k < n; k++, s += 3) {
+        const w = weights[yy * ksize + k]!;
+        r += column[s]! * w;
+        g += column[s + 1]! * w;
+        b += column[s + 2]! * w;
+      }
+      out[o] = clip8(r);
+      out[o + 1] = clip8(g);
+      out[o + 2] = clip8(b);
     }
-  }
-  // Windows open at once are all windows covering one column: this many accumulator slots never collide.
-  let slots = 1;
-  for (let x = 0; x < sh; x++) slots = Math.max(slots, hi[x]! - lo[x]!);
-  const acc = new Int32Array(slots * rows * 3);
+  };
 
   const row = new Uint8Array(sw * 3);
-  // Displayed column x comes from stored row x, or sh - 1 - x when flipped: go through the stored rows in order.
-  for (let r = 0; r < sh; r++) {
-    const x = frame.flipRows ? sh - 1 - r : r;
-    if (lo[x]! >= hi[x]!) continue; // no window reads it: skipped by the cursor
-    cursor.read(r, row);
-    for (let xx = lo[x]!; xx < hi[x]!; xx++) {
-      const slot = (xx % slots) * rows * 3;
-      // A window opens at its first column in arrival order (its start, or its end when flipped).
-      const opens = frame.flipRows ? x === start[xx]! + count[xx]! - 1 : x === start[xx]!;
-      if (opens) acc.fill(ROUND, slot, slot + rows * 3);
-      const w = weights[xx * ksize + (x - start[xx]!)]!;
-      for (let d = 0, a = slot; d < rows; d++, a += 3) {
-        const s = colOffset[d]!;
-        acc[a] = acc[a]! + row[s]! * w;
-        acc[a + 1] = acc[a + 1]! + row[s + 1]! * w;
-        acc[a + 2] = acc[a + 2]! + row[s + 2]! * w;
-      }
-      const closes = frame.flipRows ? x === start[xx]! : x === start[xx]! + count[xx]! - 1;
-      if (closes) {
-        for (let d = 0, a = slot, o = xx * 3; d < rows; d++, a += 3, o += width * 3) {
-          tmp[o] = clip8(acc[a]!);
-          tmp[o + 1] = clip8(acc[a + 1]!);
-          tmp[o + 2] = clip8(acc[a + 2]!);
-        }
-      }
+  // The values of the stored row just read that the vertical pass needs, in displayed-row order.
+  const gather = (line: Uint8Array): Uint8Array => {
+    for (let d = 0, o = 0; o < lineLength; d++, o += 3) {
+      const s = colOffset[d]!;
+      line[o] = row[s]!;
+      line[o + 1] = row[s + 1]!;
+      line[o + 2] = row[s + 2]!;
     }
+    return line;
+  };
+  // Displayed column x comes from stored row x, or sh - 1 - x when flipped.
+  const displayed = (r: number) => (frame.flipRows ? sh - 1 - r : r);
+
+  // Open sums cost 4 bytes a value; when upscaling a short side many windows are open at once, and keeping
+  // the gathered lines themselves (1 byte a value, sh of them) is smaller.
+  if (sh < 4 * windowsOpenAtOnce(horiz, sh)) {
+    const lines: Uint8Array[] = [];
+    for (let r = 0; r < sh; r++) {
+      cursor.read(r, row);
+      lines[displayed(r)] = gather(new Uint8Array(lineLength));
+    }
+    const sums = new Int32Array(lineLength);
+    for (let xx = 0; xx < width; xx++) {
+      sums.fill(ROUND);
+      for (let k = 0, x = horiz.start[xx]!, n = horiz.count[xx]!; k < n; k++, x++) {
+        const w = horiz.weights[xx * horiz.ksize + k]!;
+        const line = lines[x]!;
+        for (let i = 0; i < lineLength; i++) sums[i] = sums[i]! + line[i]! * w;
+      }
+      finishColumn(xx, sums, 0);
+    }
+    return out;
   }
-  return verticalPass(tmp, first, width, vert);
+
+  const horizontal = new WindowSums(horiz, sh, lineLength, frame.flipRows, finishColumn);
+  const line = new Uint8Array(lineLength);
+  for (let r = 0; r < sh; r++) {
+    const x = displayed(r);
+    if (!horizontal.needs(x)) continue; // skipped by the cursor
+    cursor.read(r, row);
+    horizontal.add(x, gather(line));
+  }
+  return out;
 }
 
 /**
