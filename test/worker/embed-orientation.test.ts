@@ -120,7 +120,7 @@ describe('POST /v1/embed of a rotated photo', () => {
 
 describe('pixel limits in the Worker', () => {
   it('413 image-too-large for a PNG under MAX_PIXELS but over the whole-decode limit, saying why', async () => {
-    const limit = wholeImageMaxPixels('png');
+    const limit = wholeImageMaxPixels(fixture('chelsea.png'), 'png');
     expect(limit).toBeLessThan(MAX_PIXELS);
     const png = fixture('chelsea.png').slice();
     const view = new DataView(png.buffer);

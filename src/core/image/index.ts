@@ -2,7 +2,7 @@
 
 export { initCodecs, codecsReady, type CodecModules } from './codecs.ts';
 export { MAX_JPEG_SCANS } from './decode.ts';
-export { maxPixelsFor, type PixelLimit, wholeImageMaxPixels } from './limits.ts';
+export { isLosslessWebp, maxPixelsFor, type PixelLimit, wholeImageMaxPixels } from './limits.ts';
 export { openRows, type OpenRowsOptions } from './open-rows.ts';
 export { decodeForModel, decodeImage, type ModelDecodeOptions } from './pipeline.ts';
 export { applyOrientation } from './orientation.ts';

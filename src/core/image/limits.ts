@@ -20,11 +20,27 @@ interface FormatDecoding {
   readonly whole: (bytes: Uint8Array, info: ImageInfo) => boolean;
   /**
    * Peak bytes per pixel of a whole decode, the request body included: the decoder's WebAssembly memory,
-   * the RGBA copied out of it and the RGB made from it. Measured on 4000x3000 photos (process resident
-   * high-water, `node --expose-gc tools/bench/decode-memory.ts`): JPEG q90 11.5 + body 0.2; PNG 14.6 + 1.8;
-   * WebP lossless 17.1 + 2.0 (lossy 11.6 + 0.1); GIF 6.7 + 0.9; BMP 3.0 + 3.0.
+   * the RGBA copied out of it and the RGB made from it. Measured on 4000x3000 photos, the most of 3-4 runs
+   * (process resident high-water above the start; `node --expose-gc tools/bench/decode-memory.ts`): JPEG q90
+   * 11.5 + body 0.2; PNG 16.4 + 1.8; WebP lossless 19.0 + 2.0, lossy 12.0 + 0.1; GIF 6.8 + 0.9; BMP 3.0 + 3.0.
    */
-  readonly wholeBytesPerPixel: number;
+  readonly wholeBytesPerPixel: (bytes: Uint8Array) => number;
+}
+
+const RIFF_CHUNKS_START = 12;
+
+/** Whether a WebP's image data is lossless (VP8L), from its chunk headers; lossy (VP8) otherwise. */
+export function isLosslessWebp(bytes: Uint8Array): boolean {
+  const fourcc = (at: number) => String.fromCharCode(bytes[at]!, bytes[at + 1]!, bytes[at + 2]!, bytes[at + 3]!);
+  // Chunks: fourcc, little-endian size, data padded to even length. Each step moves forward: bounded.
+  for (let at = RIFF_CHUNKS_START; at + 8 <= bytes.length; ) {
+    const type = fourcc(at);
+    if (type === 'VP8L') return true;
+    if (type === 'VP8 ') return false;
+    const size = (bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24)) >>> 0;
+    at += 8 + size + (size & 1);
+  }
+  return true; // unknown: assume the heavier decoder
 }
 
 /**
@@ -32,16 +48,16 @@ interface FormatDecoding {
  * (baseline streams), PNG to "interlaced" (the rest streams). AVIF and HEIC will be whole.
  */
 const FORMATS: Readonly<Record<ImageFormat, FormatDecoding>> = {
-  jpeg: { whole: () => true, wholeBytesPerPixel: 11.7 },
-  png: { whole: () => true, wholeBytesPerPixel: 16.4 },
-  webp: { whole: () => true, wholeBytesPerPixel: 19.1 },
-  gif: { whole: () => true, wholeBytesPerPixel: 7.6 },
-  bmp: { whole: () => true, wholeBytesPerPixel: 6.0 },
+  jpeg: { whole: () => true, wholeBytesPerPixel: () => 11.7 },
+  png: { whole: () => true, wholeBytesPerPixel: () => 18.2 },
+  webp: { whole: () => true, wholeBytesPerPixel: (bytes) => (isLosslessWebp(bytes) ? 21.0 : 12.1) },
+  gif: { whole: () => true, wholeBytesPerPixel: () => 7.7 },
+  bmp: { whole: () => true, wholeBytesPerPixel: () => 6.0 },
 };
 
-/** The most pixels a whole decode of `format` may have: the budget over its bytes per pixel, in 100k steps. */
-export function wholeImageMaxPixels(format: ImageFormat): number {
-  return Math.floor(WHOLE_DECODE_BUDGET_BYTES / FORMATS[format].wholeBytesPerPixel / 100_000) * 100_000;
+/** The most pixels a whole decode of this image may have: the budget over its bytes per pixel, in 100k steps. */
+export function wholeImageMaxPixels(bytes: Uint8Array, format: ImageFormat): number {
+  return Math.floor(WHOLE_DECODE_BUDGET_BYTES / FORMATS[format].wholeBytesPerPixel(bytes) / 100_000) * 100_000;
 }
 
 /** The limit that applies to one image, and why (for the refusal message). */
@@ -59,7 +75,7 @@ export function maxPixelsLimit(maxPixels: number): PixelLimit {
 
 /** `maxPixels` (MAX_PIXELS) for an image that streams; the lower of it and the format's whole limit otherwise. */
 export function maxPixelsFor(bytes: Uint8Array, info: ImageInfo, maxPixels: number): PixelLimit {
-  const whole = wholeImageMaxPixels(info.format);
+  const whole = wholeImageMaxPixels(bytes, info.format);
   if (whole < maxPixels && FORMATS[info.format].whole(bytes, info)) {
     return { pixels: whole, reason: `${info.format} is decoded whole: at most ${count(whole)} pixels` };
   }

@@ -7,7 +7,9 @@ import {
   decodeImage,
   type ExifOrientation,
   ImageError,
+  type ImageFormat,
   initCodecs,
+  isLosslessWebp,
   maxPixelsFor,
   openRows,
   probeImage,
@@ -112,7 +114,7 @@ describe('pixel limits', () => {
   });
 
   it('refuses a format decoded whole over its own limit, below MAX_PIXELS, saying why', async () => {
-    const png = wholeImageMaxPixels('png');
+    const png = wholeImageMaxPixels(fixtureBytes('chelsea.png'), 'png');
     expect(png).toBeLessThan(BIG);
     const side = Math.ceil(Math.sqrt(png + 1));
     const error = await errorOf(
@@ -130,22 +132,38 @@ describe('pixel limits', () => {
   });
 
   it('whole-image limits follow the measured bytes per pixel, and MAX_PIXELS wins when lower', () => {
-    const info = probeImage(fixtureBytes('chelsea.webp'));
-    const bytes = fixtureBytes('chelsea.webp');
-    expect(maxPixelsFor(bytes, info, BIG)).toEqual({
-      pixels: wholeImageMaxPixels('webp'),
-      reason: `webp is decoded whole: at most ${wholeImageMaxPixels('webp').toLocaleString('en-US')} pixels`,
+    const lossy = fixtureBytes('chelsea.webp');
+    const lossless = fixtureBytes('chelsea-lossless.webp');
+    expect([isLosslessWebp(lossy), isLosslessWebp(lossless)]).toEqual([false, true]);
+    const info = probeImage(lossless);
+    const webp = wholeImageMaxPixels(lossless, 'webp');
+    expect(maxPixelsFor(lossless, info, BIG)).toEqual({
+      pixels: webp,
+      reason: `webp is decoded whole: at most ${webp.toLocaleString('en-US')} pixels`,
     });
-    expect(maxPixelsFor(bytes, info, 1000).pixels).toBe(1000);
-    // Heavier decoders get fewer pixels: lossless WebP/PNG < JPEG < GIF < BMP.
-    expect(wholeImageMaxPixels('webp')).toBeLessThan(wholeImageMaxPixels('jpeg'));
-    expect(wholeImageMaxPixels('png')).toBeLessThan(wholeImageMaxPixels('jpeg'));
-    expect(wholeImageMaxPixels('jpeg')).toBeLessThan(wholeImageMaxPixels('gif'));
-    expect(wholeImageMaxPixels('gif')).toBeLessThan(wholeImageMaxPixels('bmp'));
+    expect(maxPixelsFor(lossless, info, 1000)).toEqual({ pixels: 1000, reason: 'at most 1,000 pixels' });
+    // Heavier decoders get fewer pixels: lossless WebP < PNG < JPEG and lossy WebP < GIF < BMP.
+    const limit = (name: string, format: ImageFormat) => wholeImageMaxPixels(fixtureBytes(name), format);
+    expect(webp).toBeLessThan(limit('chelsea.png', 'png'));
+    expect(limit('chelsea.png', 'png')).toBeLessThan(limit('chelsea-q90.jpg', 'jpeg'));
+    expect(limit('chelsea.webp', 'webp')).toBeGreaterThan(1.5 * webp);
+    expect(limit('chelsea.webp', 'webp')).toBeLessThan(limit('chelsea.gif', 'gif'));
+    expect(limit('chelsea.gif', 'gif')).toBeLessThan(limit('chelsea.bmp', 'bmp'));
+  });
+
+  it('reads a VP8X WebP chunk list to its image chunk, and stops on truncated chunk lists', () => {
+    const lossy = fixtureBytes('chelsea.webp');
+    const ascii = (s: string) => new TextEncoder().encode(s);
+    const le32 = (v: number) => new Uint8Array([v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24]);
+    const vp8x = concat(ascii('VP8X'), le32(10), new Uint8Array(10));
+    const alph = concat(ascii('ALPH'), le32(3), new Uint8Array(4)); // odd size: padded
+    const extended = concat(lossy.subarray(0, 12), vp8x, alph, lossy.subarray(12));
+    expect(isLosslessWebp(extended)).toBe(false);
+    expect(isLosslessWebp(extended.subarray(0, 40))).toBe(true); // no image chunk in reach: the heavier limit
   });
 
   it('decodeImage (whole, for tools) applies only the maxPixels it is given', async () => {
-    const png = wholeImageMaxPixels('png');
+    const png = wholeImageMaxPixels(fixtureBytes('chelsea.png'), 'png');
     const side = Math.ceil(Math.sqrt(png + 1));
     expect(((await errorOf(decodeImage(claimPng(side, side), { maxPixels: BIG, orientation: 'ignore' }))) as ImageError).code).toBe(
       'malformed',
