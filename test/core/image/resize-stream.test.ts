@@ -95,6 +95,8 @@ const SIZES: readonly (readonly [number, number])[] = [
   [672, 333],
   [8000, 6],
   [6, 8000],
+  [2, 50000],
+  [50000, 2],
 ];
 
 /** A few extra sizes drawn at random (fixed seed), up to 700 px a side. */
