@@ -9,14 +9,18 @@
  * `nearest`: each output pixel takes one displayed pixel; the stored rows those pixels sit on are read in
  * order (the rest skipped), and the needed columns copied. Memory: one stored row and the output.
  *
- * `bilinear` (PIL's ImagingResample: horizontal pass into 8-bit, then vertical):
- * - orientations 1-4 keep rows as rows: each stored row the vertical pass needs goes through the horizontal
- *   pass (read mirrored for 2 and 3) into an intermediate of width x (rows needed); then the vertical pass.
- * - orientations 5-8 turn stored rows into displayed columns, so the displayed-horizontal pass runs down the
- *   stored rows: each arriving row is added into the int32 sums of the output columns whose window covers it
- *   (a few at once), and a column is clipped to 8 bits when its window is complete. Integer sums do not
- *   depend on the order of the terms, so this is exact.
- * Memory grows with the stored width (and height, for the intermediate), not with the pixel count.
+ * `bilinear` (PIL's ImagingResample: horizontal pass clipped to 8 bits, then vertical), with both passes
+ * fed line by line into int32 window sums (window-sums.ts; integer sums do not depend on the order of their
+ * terms, so this is exact):
+ * - orientations 1-4 keep rows as rows: each stored row the vertical pass reads goes through the horizontal
+ *   pass (read mirrored for 2 and 3) and is added into the open output rows' sums (arriving bottom-up for
+ *   3 and 4). Memory: one stored row, one output-wide line, the open sums (at most 224 x 224 x 3 x 4 bytes).
+ * - orientations 5-8 turn stored rows into displayed columns: each arriving stored row is added into the
+ *   sums of the intermediate columns whose window covers it (a few at once when shrinking); a finished
+ *   column is clipped to 8 bits and goes through the vertical pass at once. Memory: one stored row and the
+ *   open sums, ~24 bytes per stored column when shrinking; when upscaling a short side, the gathered rows
+ *   themselves, if smaller.
+ * Memory grows with the stored width, not with the pixel count.
  */
 
 import type { RowSource } from './rows.ts';
