@@ -8,6 +8,7 @@ import { maxPixelsFor, maxPixelsLimit, refuseOverLimit } from './limits.ts';
 import { openRows } from './open-rows.ts';
 import { applyOrientation } from './orientation.ts';
 import { probeImage } from './probe.ts';
+import { checkSize } from './resize.ts';
 import { resizeRows } from './resize-stream.ts';
 import { readAllRows } from './rows.ts';
 import type { DecodeOptions, ImageInfo, ResampleMode, RgbImage } from './types.ts';
@@ -34,6 +35,7 @@ function checkOptions(options: DecodeOptions): void {
  */
 export async function decodeForModel(bytes: Uint8Array, options: ModelDecodeOptions): Promise<{ rgb: RgbImage; info: ImageInfo }> {
   checkOptions(options);
+  checkSize(options.width, options.height); // a wrong target is the caller's bug: say so before decoding
   const info = probeImage(bytes);
   const limit = maxPixelsFor(bytes, info, options.maxPixels);
   refuseOverLimit(info, limit);
