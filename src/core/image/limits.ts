@@ -4,6 +4,7 @@
  * (held at once, so a per-format limit keeps the isolate inside its 128 MB).
  */
 
+import { scanJpeg } from './jpeg-markers.ts';
 import { ImageError, type ImageFormat, type ImageInfo } from './types.ts';
 
 const MiB = 2 ** 20;
@@ -17,7 +18,7 @@ export const WHOLE_DECODE_BUDGET_BYTES = 64 * MiB;
 
 interface FormatDecoding {
   /** Whether this image is decoded whole (true) or streamed row by row (false), from its header. */
-  readonly whole: (bytes: Uint8Array, info: ImageInfo) => boolean;
+  readonly whole: (bytes: Uint8Array) => boolean;
   /**
    * Peak bytes per pixel of a whole decode, the request body included: the decoder's WebAssembly memory,
    * the RGBA copied out of it and the RGB made from it. Measured on 4000x3000 photos, the most of 3-4 runs
@@ -43,13 +44,24 @@ export function isLosslessWebp(bytes: Uint8Array): boolean {
   return true; // unknown: assume the heavier decoder
 }
 
+/** A PNG's IHDR interlace method (Adam7 = 1): an interlaced PNG cannot be served row by row. */
+const PNG_INTERLACE_OFFSET = 28;
+
 /**
- * Per format. The streaming decoders change `whole` here, one line each: JPEG to "progressive or CMYK"
- * (baseline streams), PNG to "interlaced" (the rest streams). AVIF and HEIC will be whole.
+ * Per format. JPEG (baseline: one scan, not CMYK) and PNG (not interlaced) are the streaming rows: their
+ * row sources (libjpeg-turbo, fflate) come from other branches, and until they are merged open-rows.ts
+ * still decodes these whole — so a build without them must not raise MAX_PIXELS past the whole limits.
+ * AVIF and HEIC will be whole.
  */
 const FORMATS: Readonly<Record<ImageFormat, FormatDecoding>> = {
-  jpeg: { whole: () => true, wholeBytesPerPixel: () => 11.7 },
-  png: { whole: () => true, wholeBytesPerPixel: () => 18.2 },
+  jpeg: {
+    whole: (bytes) => {
+      const layout = scanJpeg(bytes);
+      return layout.scans !== 1 || layout.components === 4;
+    },
+    wholeBytesPerPixel: () => 11.7,
+  },
+  png: { whole: (bytes) => bytes[PNG_INTERLACE_OFFSET] !== 0, wholeBytesPerPixel: () => 18.2 },
   webp: { whole: () => true, wholeBytesPerPixel: (bytes) => (isLosslessWebp(bytes) ? 21.0 : 12.1) },
   gif: { whole: () => true, wholeBytesPerPixel: () => 7.7 },
   bmp: { whole: () => true, wholeBytesPerPixel: () => 6.0 },
@@ -76,7 +88,7 @@ export function maxPixelsLimit(maxPixels: number): PixelLimit {
 /** `maxPixels` (MAX_PIXELS) for an image that streams; the lower of it and the format's whole limit otherwise. */
 export function maxPixelsFor(bytes: Uint8Array, info: ImageInfo, maxPixels: number): PixelLimit {
   const whole = wholeImageMaxPixels(bytes, info.format);
-  if (whole < maxPixels && FORMATS[info.format].whole(bytes, info)) {
+  if (whole < maxPixels && FORMATS[info.format].whole(bytes)) {
     return { pixels: whole, reason: `${info.format} is decoded whole: at most ${count(whole)} pixels` };
   }
   return maxPixelsLimit(maxPixels);

@@ -1,6 +1,8 @@
 /**
  * @module The registry of row sources: one function that opens a RowSource for any accepted format. Formats
  * without a streaming decoder are decoded whole (decode.ts, gif.ts, bmp.ts) and served by `rgbImageRows`.
+ * JPEG and PNG are decoded whole here too until their streaming sources are merged (limits.ts already
+ * counts baseline JPEG and non-interlaced PNG as streaming).
  */
 
 import { decodeBmp } from './bmp.ts';

@@ -96,8 +96,14 @@ describe('decodeForModel equals the whole-image path', () => {
 });
 
 describe('pixel limits', () => {
-  /** A PNG header claiming w x h, with a tiny IDAT: decoding it would fail as malformed. */
-  const claimPng = (w: number, h: number) =>
+  /** A PNG header claiming w x h (interlaced: decoded whole), with a tiny IDAT: decoding it would fail as malformed. */
+  const claimPng = (w: number, h: number) => interlaced(claimPlainPng(w, h));
+  const interlaced = (png: Uint8Array) => {
+    const out = png.slice();
+    out[28] = 1; // IHDR interlace method: Adam7
+    return out;
+  };
+  const claimPlainPng = (w: number, h: number) =>
     concat(
       pngHeader(w, h, 8, 2),
       pngChunk('IDAT', new Uint8Array([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
@@ -114,7 +120,7 @@ describe('pixel limits', () => {
   });
 
   it('refuses a format decoded whole over its own limit, below MAX_PIXELS, saying why', async () => {
-    const png = wholeImageMaxPixels(fixtureBytes('chelsea.png'), 'png');
+    const png = wholeImageMaxPixels(claimPng(1, 1), 'png');
     expect(png).toBeLessThan(BIG);
     const side = Math.ceil(Math.sqrt(png + 1));
     const error = await errorOf(
@@ -123,6 +129,11 @@ describe('pixel limits', () => {
     expect(error).toBeInstanceOf(ImageError);
     expect((error as ImageError).code).toBe('too_many_pixels');
     expect((error as ImageError).message).toContain(`png is decoded whole: at most ${png.toLocaleString('en-US')} pixels`);
+    // The same size not interlaced streams: only MAX_PIXELS applies, so the header passes.
+    const plain = await errorOf(
+      decodeForModel(claimPlainPng(side, side), { maxPixels: BIG, orientation: 'apply', width: 224, height: 224, resample: 'nearest' }),
+    );
+    expect((plain as ImageError).code).toBe('malformed');
     // Just under the limit, the header passes and the (empty) data is what fails.
     const under = Math.floor(Math.sqrt(png));
     const malformed = await errorOf(
@@ -151,6 +162,17 @@ describe('pixel limits', () => {
     expect(limit('chelsea.gif', 'gif')).toBeLessThan(limit('chelsea.bmp', 'bmp'));
   });
 
+  it('counts baseline JPEG and non-interlaced PNG as streaming, progressive or CMYK JPEG and interlaced PNG as whole', () => {
+    const limitOf = (bytes: Uint8Array) => maxPixelsFor(bytes, probeImage(bytes), BIG).pixels;
+    expect(limitOf(fixtureBytes('chelsea-q90.jpg'))).toBe(BIG);
+    expect(limitOf(fixtureBytes('chelsea-gray.jpg'))).toBe(BIG);
+    expect(limitOf(fixtureBytes('chelsea-progressive.jpg'))).toBe(wholeImageMaxPixels(fixtureBytes('chelsea-progressive.jpg'), 'jpeg'));
+    expect(limitOf(fixtureBytes('chelsea-cmyk.jpg'))).toBe(wholeImageMaxPixels(fixtureBytes('chelsea-cmyk.jpg'), 'jpeg'));
+    expect(limitOf(fixtureBytes('chelsea.png'))).toBe(BIG);
+    expect(limitOf(interlaced(fixtureBytes('chelsea.png')))).toBe(wholeImageMaxPixels(fixtureBytes('chelsea.png'), 'png'));
+    for (const name of ['chelsea.webp', 'chelsea.gif', 'chelsea.bmp']) expect(limitOf(fixtureBytes(name))).toBeLessThan(BIG);
+  });
+
   it('reads a VP8X WebP chunk list to its image chunk, and stops on truncated chunk lists', () => {
     const lossy = fixtureBytes('chelsea.webp');
     const ascii = (s: string) => new TextEncoder().encode(s);
@@ -163,7 +185,7 @@ describe('pixel limits', () => {
   });
 
   it('decodeImage (whole, for tools) applies only the maxPixels it is given', async () => {
-    const png = wholeImageMaxPixels(fixtureBytes('chelsea.png'), 'png');
+    const png = wholeImageMaxPixels(claimPng(1, 1), 'png');
     const side = Math.ceil(Math.sqrt(png + 1));
     expect(((await errorOf(decodeImage(claimPng(side, side), { maxPixels: BIG, orientation: 'ignore' }))) as ImageError).code).toBe(
       'malformed',
