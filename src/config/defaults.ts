@@ -14,11 +14,12 @@ export const DEFAULT_MODEL_ID = 'auto';
 export const DEFAULT_MAX_BODY_BYTES = 16 * MiB;
 /**
  * Largest image, in pixels, read from its header before decoding (`MAX_PIXELS`; the browser library's
- * default too). A JPEG decode holds ~11 bytes per pixel at its peak (codec wasm memory, RGBA, RGB); with
- * int8 VGG16 (~57 MiB: ORT wasm, compiled code, JS heap) 6 MP keeps one isolate under its 128 MB
- * (`npm run bench`: a 7.8 MP JPEG was estimated at ~142 MiB). The inference gate decodes one at a time.
+ * default too): 8192 x 6144 = 50.3 MP, above any phone camera. Formats that stream (row by row into the
+ * resize) hold memory that grows with the width, not the pixel count; formats decoded whole are refused
+ * above a lower limit of their own that keeps one decode and int8 VGG16 inside an isolate's 128 MB
+ * (src/core/image/limits.ts). The inference gate decodes one at a time.
  */
-export const DEFAULT_MAX_PIXELS = 6_000_000;
+export const DEFAULT_MAX_PIXELS = 8192 * 6144;
 /** Most images in one batch request (`MAX_BATCH`). */
 export const DEFAULT_MAX_BATCH = 8;
 

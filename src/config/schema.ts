@@ -99,7 +99,7 @@ export const VARIABLES = {
     default: String(DEFAULT_MAX_PIXELS),
     accepts: 'a positive integer (pixels)',
     description:
-      "Largest image, read from its header before decoding; larger images get 413. 6 MP keeps a JPEG decode and int8 VGG16 inside one isolate's 128 MB.",
+      "Largest image, read from its header before decoding; larger images get 413. Formats decoded whole (not row by row) have a lower limit of their own that keeps the decode and int8 VGG16 inside one isolate's 128 MB (src/core/image/limits.ts).",
     schema: integer(1),
   }),
   MAX_BATCH: variable({

@@ -1,5 +1,5 @@
 /** @module The task API: image bytes in, feature vector out, for whichever session the runtime made. */
-import { decodeImage, toTensor } from './image/index.ts';
+import { decodeForModel, toTensor } from './image/index.ts';
 import type { OrientationMode, ResampleMode } from './image/types.ts';
 import type { ModelManifest } from './model/manifest.ts';
 import type { FeatureSession } from './model/session.ts';
@@ -12,7 +12,10 @@ export interface EmbedOptions {
 }
 
 export interface ExtractorLimits {
-  /** Images whose header claims more pixels than this are refused before decoding. */
+  /**
+   * Images whose header claims more pixels than this are refused before decoding (formats decoded whole
+   * have a lower limit of their own: src/core/image/limits.ts).
+   */
   readonly maxPixels: number;
 }
 
@@ -28,11 +31,15 @@ export function createExtractor(session: FeatureSession, limits: ExtractorLimits
   return {
     manifest,
     async embed(image, options = {}) {
-      const rgb = await decodeImage(image, {
+      const spec = options.resample ? { ...manifest.preprocess, resample: options.resample } : manifest.preprocess;
+      // Decoded straight to the model's size (streaming where the format allows): toTensor does not resize.
+      const { rgb } = await decodeForModel(image, {
         maxPixels: limits.maxPixels,
         orientation: options.orientation ?? DEFAULT_ORIENTATION,
+        width: spec.width,
+        height: spec.height,
+        resample: spec.resample,
       });
-      const spec = options.resample ? { ...manifest.preprocess, resample: options.resample } : manifest.preprocess;
       return session.run(toTensor(rgb, spec));
     },
   };

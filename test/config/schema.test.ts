@@ -38,7 +38,7 @@ const CASES: { readonly [K in VariableName]: Case } = {
   },
   MAX_PIXELS: {
     unset: (c) => c.MAX_PIXELS,
-    expectedDefault: 6_000_000,
+    expectedDefault: 50_331_648,
     good: '12000000',
     goodReads: 12_000_000,
     bad: 'abc',

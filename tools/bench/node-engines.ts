@@ -1,6 +1,7 @@
 /**
  * @module The engines the benchmark runs in its own Node process, each behind the core's FeatureSession so that
- * an embed is the Worker's pipeline exactly (decodeImage -> toTensor -> session.run, as createExtractor does):
+ * an embed gives the Worker's vector exactly (decodeImage -> toTensor (which resizes) -> session.run: the same tensor
+ * as createExtractor's decodeForModel -> toTensor, which orients and resizes as the rows arrive):
  *
  * - `nodewasm`: onnxruntime-web's WASM build — the `onnxruntime-web/wasm` bundle and the
  *   `ort-wasm-simd-threaded.wasm` binary the Worker imports — through the Worker's own createOrtSession, 1 thread;

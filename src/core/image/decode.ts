@@ -1,30 +1,15 @@
 /**
- * @module Bytes -> 8-bit RGB, as PIL 9.4's `Image.open(...).convert('RGB')` gives it (what Keras `load_img` sees).
+ * @module The decoders that produce a whole image: bytes -> 8-bit RGB, as PIL 9.4's
+ * `Image.open(...).convert('RGB')` gives it (what Keras `load_img` sees). Alpha is dropped (PIL's
+ * convert('RGB') discards it, it does not composite). open-rows.ts serves their output row by row.
  *
- * Order: probe the header; refuse more than `maxPixels` before decoding anything; decode; drop alpha (PIL's
- * convert('RGB') discards it, it does not composite); check the decoded size against the header; apply EXIF
- * orientation only when asked (Keras does not).
- *
- * Who decodes what: JPEG — libjpeg-turbo 2.1.5 built here (jpeg/), PIL's own library; WebP — libwebp from
- * @jsquash/webp; PNG (png/, rows inflated with fflate, PIL's conversions for every colour type and depth, 16-bit
- * grey clipped to 255 as PIL's mode I does), BMP and GIF — decoders in this folder. JPEG, PNG and BMP are row
- * sources (rows.ts) read whole here; the streaming pipeline reads them row by row.
- *
- * Every decoder failure becomes `ImageError('malformed')`. A truncated JPEG is refused as PIL refuses it
- * (libjpeg would pad it with grey).
+ * Only the formats without a streaming decoder are here: WebP (libwebp from @jsquash/webp). JPEG (jpeg/,
+ * libjpeg-turbo 2.1.5 built here), PNG (png/, fflate) and BMP (bmp.ts) are row sources; GIF is gif.ts.
+ * Every decoder failure becomes `ImageError('malformed')`.
  */
 
-import { openBmpRows } from './bmp.ts';
 import { CodecFailure, decodeWebpRgba, type CodecResult } from './codecs.ts';
-import { decodeGif } from './gif.ts';
-import { openJpegRows } from './jpeg/rows.ts';
-import { applyOrientation } from './orientation.ts';
-import { openPngRows } from './png/index.ts';
-import { probeImage } from './probe.ts';
-import { readAllRows } from './rows.ts';
-import { ImageError, type DecodeOptions, type ImageFormat, type RgbImage } from './types.ts';
-
-export { MAX_JPEG_SCANS } from './jpeg/rows.ts';
+import { ImageError, type ImageFormat, type RgbImage } from './types.ts';
 
 function rgbaToRgb(rgba: Uint8Array | Uint8ClampedArray, pixels: number): Uint8Array {
   const out = new Uint8Array(pixels * 3);
@@ -56,54 +41,7 @@ function fromRgba({ pixels }: CodecResult): RgbImage {
   return { width, height, data: rgbaToRgb(data, width * height) };
 }
 
-function checkOptions(options: DecodeOptions): void {
-  if (!(options.maxPixels > 0)) throw new RangeError('maxPixels must be a positive number');
-  if (options.orientation !== 'apply' && options.orientation !== 'ignore') {
-    throw new RangeError(`unknown orientation mode ${String(options.orientation)}`);
-  }
-}
-
-/**
- * Decodes an image to RGB. Throws `ImageError` with code `unsupported_format`, `too_many_pixels` (found in
- * the header, before decoding) or `malformed`; a plain Error only if the codecs were never initialised.
- */
-export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Promise<RgbImage> {
-  checkOptions(options);
-  const info = probeImage(bytes);
-  if (info.width * info.height > options.maxPixels) {
-    throw new ImageError(
-      'too_many_pixels',
-      `${info.width}x${info.height} is ${info.width * info.height} pixels (at most ${options.maxPixels})`,
-    );
-  }
-
-  let img: RgbImage;
-  switch (info.format) {
-    case 'jpeg':
-      img = readAllRows(await openJpegRows(bytes, { maxPixels: options.maxPixels }));
-      break;
-    case 'png':
-      img = readAllRows(openPngRows(bytes));
-      break;
-    case 'webp':
-      img = fromRgba(await runCodec('webp', () => decodeWebpRgba(bytes)));
-      break;
-    case 'gif':
-      img = decodeGif(bytes, options.maxPixels);
-      break;
-    case 'bmp':
-      img = readAllRows(openBmpRows(bytes));
-      break;
-  }
-
-  // A GIF's first frame may extend the logical screen (PIL enlarges the canvas the same way).
-  const sizeOk =
-    info.format === 'gif' ? img.width >= info.width && img.height >= info.height : img.width === info.width && img.height === info.height;
-  if (!sizeOk) {
-    throw new ImageError(
-      'malformed',
-      `${info.format} header says ${info.width}x${info.height} but the data decodes to ${img.width}x${img.height}`,
-    );
-  }
-  return options.orientation === 'apply' ? applyOrientation(img, info.orientation) : img;
+/** A still WebP, whole. */
+export async function decodeWebp(bytes: Uint8Array): Promise<RgbImage> {
+  return fromRgba(await runCodec('webp', () => decodeWebpRgba(bytes)));
 }

@@ -1,14 +1,18 @@
 /** @module The runtime-agnostic image core: bytes -> RGB -> resized -> model input tensor. */
 
 export { initCodecs, codecsReady, type CodecModules } from './codecs.ts';
-export { decodeImage, MAX_JPEG_SCANS } from './decode.ts';
 export { decodeBmp, openBmpRows } from './bmp.ts';
-export { MAX_JPEG_COEFFICIENT_BYTES, openJpegRows, type JpegRowOptions } from './jpeg/rows.ts';
+export { MAX_JPEG_COEFFICIENT_BYTES, MAX_JPEG_SCANS, openJpegRows, type JpegRowOptions } from './jpeg/rows.ts';
+export { isLosslessWebp, maxPixelsFor, type PixelLimit, wholeImageMaxPixels } from './limits.ts';
+export { openRows, type OpenRowsOptions } from './open-rows.ts';
+export { decodeForModel, decodeImage, type ModelDecodeOptions } from './pipeline.ts';
 export { applyOrientation } from './orientation.ts';
 export { isInterlacedPng, openPngRows, readPngHeader, type PngHeader } from './png/index.ts';
 export { toTensor } from './preprocess.ts';
 export { probeImage } from './probe.ts';
 export { resizeRgb } from './resize.ts';
+export { resizeRows, type ResizeRowsOptions } from './resize-stream.ts';
+export { readAllRows, rgbImageRows, type RowSource } from './rows.ts';
 export { sniffFormat } from './sniff.ts';
 export {
   ImageError,

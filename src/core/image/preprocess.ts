@@ -40,8 +40,8 @@ function checkSpec(spec: PreprocessSpec): void {
 }
 
 /**
- * Resizes `img` to spec.height x spec.width with spec.resample (unless it already has that size) and
- * returns the 1 x H x W x 3 (NHWC) or 1 x 3 x H x W (NCHW) float32 tensor data.
+ * Resizes `img` to spec.height x spec.width with spec.resample (unless it already has that size: the embed
+ * path's `decodeForModel` output does, so nothing is resized twice; tools may pass a whole image) and returns the 1 x H x W x 3 (NHWC) or 1 x 3 x H x W (NCHW) float32 tensor data.
  */
 export function toTensor(img: RgbImage, spec: PreprocessSpec): Float32Array {
   checkSpec(spec);

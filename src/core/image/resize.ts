@@ -14,17 +14,19 @@
 import type { ResampleMode, RgbImage } from './types.ts';
 
 const PRECISION_BITS = 32 - 8 - 2;
-const ROUND = 1 << (PRECISION_BITS - 1);
+/** Where every fixed-point sum starts (PIL adds half a unit so clip8's shift rounds). */
+export const ROUND = 1 << (PRECISION_BITS - 1);
 const ONE = 1 << PRECISION_BITS;
 
-function checkSize(width: number, height: number): void {
+/** Throws a RangeError unless the target size is two positive integers. */
+export function checkSize(width: number, height: number): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new RangeError(`resize target must be positive integers, got ${width}x${height}`);
   }
 }
 
 /** Source index for each output index along one axis, as PIL's affine nearest scale computes it. */
-function nearestTable(inSize: number, outSize: number): Int32Array {
+export function nearestTable(inSize: number, outSize: number): Int32Array {
   const table = new Int32Array(outSize);
   const scale = inSize / outSize;
   let pos = scale * 0.5;
@@ -55,7 +57,8 @@ function resizeNearest(img: RgbImage, width: number, height: number): RgbImage {
   return { width, height, data: out };
 }
 
-interface Coefficients {
+/** PIL's fixed-point filter taps along one axis. */
+export interface Coefficients {
   /** Filter taps per output pixel (the same for all). */
   readonly ksize: number;
   /** First source index for each output pixel. */
@@ -71,8 +74,11 @@ function triangle(x: number): number {
   return a < 1 ? 1 - a : 0;
 }
 
-/** PIL's precompute_coeffs + normalize_coeffs_8bpc for the bilinear filter (support 1). */
-function bilinearCoefficients(inSize: number, outSize: number): Coefficients {
+/**
+ * PIL's precompute_coeffs + normalize_coeffs_8bpc for the bilinear filter (support 1). For inSize ===
+ * outSize every pixel gets weights (1, 0): the pass copies, as PIL's skipped pass would.
+ */
+export function bilinearCoefficients(inSize: number, outSize: number): Coefficients {
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
   const support = 1 * filterScale;
@@ -105,63 +111,54 @@ function bilinearCoefficients(inSize: number, outSize: number): Coefficients {
   return { ksize, start, count, weights };
 }
 
-function clip8(value: number): number {
+/** PIL's clip8: a fixed-point sum (started at ROUND) back to a byte. */
+export function clip8(value: number): number {
   if (value >= ONE << 8) return 255;
   if (value <= 0) return 0;
   return value >> PRECISION_BITS;
 }
 
-function resizeBilinear(img: RgbImage, width: number, height: number): RgbImage {
-  const needHorizontal = width !== img.width;
-  const needVertical = height !== img.height;
-  const horiz = bilinearCoefficients(img.width, width);
-  const vert = bilinearCoefficients(img.height, height);
-
-  let src = img.data;
-  let srcWidth = img.width;
-  let firstRow = 0;
-  let rows = img.height;
-  if (needHorizontal) {
-    // Only the source rows the vertical pass will read.
-    firstRow = needVertical ? vert.start[0]! : 0;
-    const lastRow = needVertical ? vert.start[height - 1]! + vert.count[height - 1]! : img.height;
-    rows = lastRow - firstRow;
-    const tmp = new Uint8Array(width * rows * 3);
-    const { ksize, start, count, weights } = horiz;
-    for (let y = 0; y < rows; y++) {
-      const rowBase = (y + firstRow) * img.width * 3;
-      let o = y * width * 3;
-      for (let xx = 0; xx < width; xx++, o += 3) {
-        let r = ROUND;
-        let g = ROUND;
-        let b = ROUND;
-        const kBase = xx * ksize;
-        let s = rowBase + start[xx]! * 3;
-        for (let x = 0, n = count[xx]!; x < n; x++, s += 3) {
-          const w = weights[kBase + x]!;
-          r += src[s]! * w;
-          g += src[s + 1]! * w;
-          b += src[s + 2]! * w;
-        }
-        tmp[o] = clip8(r);
-        tmp[o + 1] = clip8(g);
-        tmp[o + 2] = clip8(b);
-      }
+/**
+ * One row of the horizontal pass: output pixel xx of `out` (from `outOffset`) sums the source pixels
+ * start[xx] .. start[xx]+count[xx]-1 found at `src[base + i * step]` (step 3, or -3 to read a stored row
+ * mirrored, with `base` at its last pixel).
+ */
+export function horizontalRow(src: Uint8Array, base: number, step: number, coeffs: Coefficients, out: Uint8Array, outOffset: number): void {
+  const { ksize, start, count, weights } = coeffs;
+  let o = outOffset;
+  for (let xx = 0; xx < start.length; xx++, o += 3) {
+    let r = ROUND;
+    let g = ROUND;
+    let b = ROUND;
+    const kBase = xx * ksize;
+    let s = base + start[xx]! * step;
+    for (let x = 0, n = count[xx]!; x < n; x++, s += step) {
+      const w = weights[kBase + x]!;
+      r += src[s]! * w;
+      g += src[s + 1]! * w;
+      b += src[s + 2]! * w;
     }
-    src = tmp;
-    srcWidth = width;
+    out[o] = clip8(r);
+    out[o + 1] = clip8(g);
+    out[o + 2] = clip8(b);
   }
-  if (!needVertical) return { width, height, data: src === img.data ? src.slice() : src };
+}
 
+/**
+ * The vertical pass: `src` holds rows firstRow.. of a `width`-pixel-wide image; output row yy sums rows
+ * start[yy] .. start[yy]+count[yy]-1.
+ */
+export function verticalPass(src: Uint8Array, firstRow: number, width: number, coeffs: Coefficients): Uint8Array {
+  const { ksize, start, count, weights } = coeffs;
+  const height = start.length;
   const out = new Uint8Array(width * height * 3);
-  const { ksize, start, count, weights } = vert;
-  const stride = srcWidth * 3;
+  const stride = width * 3;
   for (let yy = 0; yy < height; yy++) {
     const kBase = yy * ksize;
     const first = start[yy]! - firstRow;
     const n = count[yy]!;
-    let o = yy * width * 3;
-    for (let x = 0; x < width * 3; x += 3, o += 3) {
+    let o = yy * stride;
+    for (let x = 0; x < stride; x += 3, o += 3) {
       let r = ROUND;
       let g = ROUND;
       let b = ROUND;
@@ -177,7 +174,35 @@ function resizeBilinear(img: RgbImage, width: number, height: number): RgbImage 
       out[o + 2] = clip8(b);
     }
   }
-  return { width, height, data: out };
+  return out;
+}
+
+/** The rows [first, end) of the vertical pass's input that its taps read. */
+export function rowsRead(vert: Coefficients): { readonly first: number; readonly end: number } {
+  const last = vert.start.length - 1;
+  return { first: vert.start[0]!, end: vert.start[last]! + vert.count[last]! };
+}
+
+function resizeBilinear(img: RgbImage, width: number, height: number): RgbImage {
+  const needHorizontal = width !== img.width;
+  const needVertical = height !== img.height;
+  const vert = bilinearCoefficients(img.height, height);
+
+  let src = img.data;
+  let firstRow = 0;
+  if (needHorizontal) {
+    // Only the source rows the vertical pass will read.
+    const rows = needVertical ? rowsRead(vert) : { first: 0, end: img.height };
+    firstRow = rows.first;
+    const horiz = bilinearCoefficients(img.width, width);
+    const tmp = new Uint8Array(width * (rows.end - rows.first) * 3);
+    for (let y = rows.first; y < rows.end; y++) {
+      horizontalRow(src, y * img.width * 3, 3, horiz, tmp, (y - rows.first) * width * 3);
+    }
+    src = tmp;
+  }
+  if (!needVertical) return { width, height, data: src === img.data ? src.slice() : src };
+  return { width, height, data: verticalPass(src, firstRow, width, vert) };
 }
 
 /**

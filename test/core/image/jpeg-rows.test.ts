@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { codecMemoryStats, initCodecs } from '../../../src/core/image/codecs.ts';
-import { decodeImage } from '../../../src/core/image/decode.ts';
+import { decodeImage } from '../../../src/core/image/pipeline.ts';
 import { MAX_JPEG_COEFFICIENT_BYTES, MAX_JPEG_SCANS, openJpegRows } from '../../../src/core/image/jpeg/rows.ts';
 import { resizeRgb } from '../../../src/core/image/resize.ts';
 import { readAllRows, type RowSource } from '../../../src/core/image/rows.ts';
