@@ -45,7 +45,13 @@ export interface OrtRuntimeManifest {
 /** Downloads (or reads from cache) one runtime wasm, checked against its sha256. */
 export type WasmLoader = (build: OrtBuildName, wasm: OrtRuntimeManifest['builds'][OrtBuildName]['wasm']) => Promise<Uint8Array>;
 
-export const CODEC_FILES = { jpeg: 'mozjpeg_dec.wasm', png: 'squoosh_png_bg.wasm', webp: 'webp_dec.wasm' } as const;
+export const CODEC_FILES = {
+  jpeg: 'mozjpeg_dec.wasm',
+  png: 'squoosh_png_bg.wasm',
+  webp: 'webp_dec.wasm',
+  avif: 'avif_dec.wasm',
+  heic: 'libheif.wasm',
+} as const;
 
 /** The minimal WebGPU surface this module needs (TypeScript's libs do not declare WebGPU). */
 interface GpuLike {
@@ -100,13 +106,13 @@ async function compileWasm(url: string, fetcher: (request: Request) => Promise<R
 
 let codecsPending: Promise<void> | undefined;
 
-/** Compiles the three image decoders once per page (the core's `initCodecs` takes the modules). */
+/** Compiles the image decoders once per page (the core's `initCodecs` takes the modules). */
 export function initBrowserCodecs(baseUrl: string, fetcher: (request: Request) => Promise<Response>): Promise<void> {
   if (codecsReady()) return Promise.resolve();
   return (codecsPending ??= Promise.all(
-    (['jpeg', 'png', 'webp'] as const).map((key) => compileWasm(`${baseUrl}/codecs/${CODEC_FILES[key]}`, fetcher)),
+    (['jpeg', 'png', 'webp', 'avif', 'heic'] as const).map((key) => compileWasm(`${baseUrl}/codecs/${CODEC_FILES[key]}`, fetcher)),
   ).then(
-    ([jpeg, png, webp]) => initCodecs({ jpeg: jpeg!, png: png!, webp: webp! }),
+    ([jpeg, png, webp, avif, heic]) => initCodecs({ jpeg: jpeg!, png: png!, webp: webp!, avif: avif!, heic: heic! }),
     (error: unknown) => {
       codecsPending = undefined;
       throw new Error(`the image decoders could not be loaded: ${errorText(error)}`, { cause: error });

@@ -19,6 +19,8 @@ export function nodeCodecModules(): CodecModules {
     jpeg: compile('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
     png: compile('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'),
     webp: compile('@jsquash/webp/codec/dec/webp_dec.wasm'),
+    avif: compile('@jsquash/avif/codec/dec/avif_dec.wasm'),
+    heic: compile('libheif-js/libheif-wasm/libheif.wasm'),
   };
   return modules;
 }

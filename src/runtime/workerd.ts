@@ -2,10 +2,12 @@
  * @module The workerd runtime: onnxruntime-web's WASM SIMD build and the image codecs, each `.wasm`
  * imported as a module (workerd compiles them at upload; compiling bytes at run time is forbidden).
  */
+import avifWasm from '@jsquash/avif/codec/dec/avif_dec.wasm';
 import jpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
 // @ts-expect-error wasm-bindgen ships a .d.ts of the instance's exports; wrangler gives the module itself.
 import pngWasm from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm';
 import webpWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
+import heicWasm from 'libheif-js/libheif-wasm/libheif.wasm';
 import * as ort from 'onnxruntime-web/wasm';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import { codecMemoryStats, initCodecs } from '../core/image/codecs.ts';
@@ -15,7 +17,7 @@ import type { FeatureSession } from '../core/model/session.ts';
 import { ortWasmMemoryBytes, precompiledWasmBinary } from './ort/precompiled-wasm.ts';
 import { createOrtSession } from './ort/session.ts';
 
-initCodecs({ jpeg: jpegWasm, png: pngWasm, webp: webpWasm });
+initCodecs({ jpeg: jpegWasm, png: pngWasm, webp: webpWasm, avif: avifWasm, heic: heicWasm });
 
 // Workers have no threads; the "threaded" build runs single-threaded and never starts a Worker.
 ort.env.wasm.numThreads = 1;

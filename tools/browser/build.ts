@@ -44,6 +44,8 @@ const CODECS = {
   'mozjpeg_dec.wasm': '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm',
   'squoosh_png_bg.wasm': '@jsquash/png/codec/pkg/squoosh_png_bg.wasm',
   'webp_dec.wasm': '@jsquash/webp/codec/dec/webp_dec.wasm',
+  'avif_dec.wasm': '@jsquash/avif/codec/dec/avif_dec.wasm',
+  'libheif.wasm': 'libheif-js/libheif-wasm/libheif.wasm',
 } as const;
 
 /** What the reference page loads from swagger-ui-dist (1.9 MB; not its ES builds, presets or source maps), and its licences. */

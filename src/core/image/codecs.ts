@@ -1,14 +1,19 @@
 /**
- * @module The WASM codecs (@jsquash: MozJPEG / libjpeg-turbo, libwebp, Rust png), given as precompiled modules.
+ * @module The WASM codecs (@jsquash: MozJPEG / libjpeg-turbo, libwebp, Rust png, libavif + aom; libheif-js:
+ * libheif + libde265), given as precompiled modules.
  *
- * workerd forbids compiling WebAssembly from bytes at run time, so the runtime adapter imports the three
+ * workerd forbids compiling WebAssembly from bytes at run time, so the runtime adapter imports the
  * `.wasm` files as modules and calls `initCodecs` once. Instances are created lazily and replaced after
  * any decoding failure (a C or Rust decoder that fails mid-call leaves leaked stack and heap behind) and
  * after large images (WebAssembly memory never shrinks; a fresh instance lets the old memory be collected).
  */
 
+import avifFactory from '@jsquash/avif/codec/dec/avif_dec.js';
 import mozjpegFactory from '@jsquash/jpeg/codec/dec/mozjpeg_dec.js';
+import libheifFactory from 'libheif-js/libheif-wasm/libheif.js';
 import webpFactory from '@jsquash/webp/codec/dec/webp_dec.js';
+import { HEIC_MAX_PIXELS } from './heif-limits.ts';
+import { decodeHeifPrimary, type LibheifModule, type RgbPixels } from './libheif.ts';
 import { PngInstance, checkPngModule, type RgbaPixels } from './png-bindgen.ts';
 
 export type { RgbaPixels } from './png-bindgen.ts';
@@ -21,14 +26,18 @@ export interface CodecModules {
   readonly png: WebAssembly.Module;
   /** node_modules/@jsquash/webp/codec/dec/webp_dec.wasm */
   readonly webp: WebAssembly.Module;
+  /** node_modules/@jsquash/avif/codec/dec/avif_dec.wasm (optional: without it AVIF is refused as unsupported) */
+  readonly avif?: WebAssembly.Module;
+  /** node_modules/libheif-js/libheif-wasm/libheif.wasm (optional: without it HEIC is refused as unsupported) */
+  readonly heic?: WebAssembly.Module;
 }
 
 /** An instance whose wasm memory has grown past this is dropped after use rather than kept. */
 export const RECYCLE_MEMORY_BYTES = 32 * 1024 * 1024;
 
 /** A decode that produced pixels, with the decoder's warnings (libjpeg prints them, e.g. on truncation). */
-export interface CodecResult {
-  readonly pixels: RgbaPixels;
+export interface CodecResult<P = RgbaPixels> {
+  readonly pixels: P;
   readonly warnings: readonly string[];
 }
 
@@ -61,20 +70,27 @@ interface WebpModule extends EmscriptenModule {
   decode(data: Uint8Array): RgbaPixels | null;
 }
 
+interface AvifModule extends EmscriptenModule {
+  /** bitDepth 8: libavif converts to 8-bit RGBA itself (avifRGBImage.depth = 8), as `avifdec --depth 8` does. */
+  decode(data: Uint8Array, bitDepth: 8): RgbaPixels | null;
+}
+
+type HeicModule = EmscriptenModule & LibheifModule;
+
 type EmscriptenFactory<M> = (options: EmscriptenOptions) => Promise<M>;
 
 /** One live decoder instance: `run` must stay synchronous so no other call can interleave with it. */
-interface Codec {
-  run(bytes: Uint8Array): RgbaPixels | null;
+interface Codec<P = RgbaPixels> {
+  run(bytes: Uint8Array): P | null;
   readonly messages: string[];
   memoryBytes(): number;
 }
 
-async function emscriptenCodec<M extends EmscriptenModule>(
+async function emscriptenCodec<M extends EmscriptenModule, P = RgbaPixels>(
   factory: EmscriptenFactory<M>,
   module: WebAssembly.Module,
-  run: (mod: M, bytes: Uint8Array) => RgbaPixels | null,
-): Promise<Codec> {
+  run: (mod: M, bytes: Uint8Array) => P | null,
+): Promise<Codec<P>> {
   const messages: string[] = [];
   const mod = await factory({
     // Just instantiate: never run main(), never fetch the .wasm file.
@@ -96,19 +112,19 @@ function pngCodec(module: WebAssembly.Module): Codec {
 }
 
 /** Every slot, for {@link codecMemoryStats}. */
-const slots: CodecSlot[] = [];
+const slots: CodecSlot<unknown>[] = [];
 /** The most WebAssembly memory the live codec instances held together, at the end of any decode. */
 let peakLiveBytes = 0;
 
 /** Holds at most one instance of a codec; hands it out, replaces it when it failed or grew too big. */
-class CodecSlot {
+class CodecSlot<P = RgbaPixels> {
   readonly #name: string;
-  readonly #create: () => Promise<Codec>;
-  #current: Promise<Codec> | undefined;
+  readonly #create: () => Promise<Codec<P>>;
+  #current: Promise<Codec<P>> | undefined;
   /** The instance `#current` resolved to, while it is current (read synchronously by the stats). */
-  #live: Codec | undefined;
+  #live: Codec<P> | undefined;
 
-  constructor(name: string, create: () => Promise<Codec>) {
+  constructor(name: string, create: () => Promise<Codec<P>>) {
     this.#name = name;
     this.#create = create;
     slots.push(this);
@@ -119,9 +135,9 @@ class CodecSlot {
     return this.#live?.memoryBytes() ?? 0;
   }
 
-  async decode(bytes: Uint8Array): Promise<CodecResult> {
+  async decode(bytes: Uint8Array): Promise<CodecResult<P>> {
     const pending = (this.#current ??= this.#create());
-    let codec: Codec;
+    let codec: Codec<P>;
     try {
       codec = await pending;
     } catch (cause) {
@@ -135,7 +151,7 @@ class CodecSlot {
     }
     this.#live = codec;
     codec.messages.length = 0;
-    let pixels: RgbaPixels | null;
+    let pixels: P | null;
     try {
       pixels = codec.run(bytes);
     } catch (cause) {
@@ -165,6 +181,8 @@ interface Codecs {
   readonly jpeg: CodecSlot;
   readonly png: CodecSlot;
   readonly webp: CodecSlot;
+  readonly avif: CodecSlot | undefined;
+  readonly heic: CodecSlot<RgbPixels> | undefined;
 }
 
 let codecs: Codecs | undefined;
@@ -197,6 +215,11 @@ export function initCodecs(modules: CodecModules): void {
       throw new TypeError(`initCodecs: modules.${key} must be a WebAssembly.Module`);
     }
   }
+  for (const key of ['avif', 'heic'] as const) {
+    if (modules[key] !== undefined && !(modules[key] instanceof WebAssembly.Module)) {
+      throw new TypeError(`initCodecs: modules.${key} must be a WebAssembly.Module when given`);
+    }
+  }
   checkPngModule(modules.png);
   ensureImageData();
   const jpeg = mozjpegFactory as unknown as EmscriptenFactory<JpegModule>;
@@ -206,7 +229,23 @@ export function initCodecs(modules: CodecModules): void {
     jpeg: new CodecSlot('JPEG', () => emscriptenCodec(jpeg, modules.jpeg, (mod, bytes) => mod.decode(bytes, false))),
     png: new CodecSlot('PNG', async () => pngCodec(modules.png)),
     webp: new CodecSlot('WebP', () => emscriptenCodec(webp, modules.webp, (mod, bytes) => mod.decode(bytes))),
+    avif: optionalSlot('AVIF', modules.avif, (module) =>
+      emscriptenCodec(avifFactory as unknown as EmscriptenFactory<AvifModule>, module, (mod, bytes) => mod.decode(bytes, 8)),
+    ),
+    heic: optionalSlot('HEIC', modules.heic, (module) =>
+      emscriptenCodec(libheifFactory as unknown as EmscriptenFactory<HeicModule>, module, (mod, bytes) =>
+        decodeHeifPrimary(mod, bytes, HEIC_MAX_PIXELS),
+      ),
+    ),
   };
+}
+
+function optionalSlot<P>(
+  name: string,
+  module: WebAssembly.Module | undefined,
+  create: (module: WebAssembly.Module) => Promise<Codec<P>>,
+): CodecSlot<P> | undefined {
+  return module ? new CodecSlot(name, () => create(module)) : undefined;
 }
 
 /**
@@ -243,4 +282,23 @@ export function decodePngRgba(bytes: Uint8Array): Promise<CodecResult> {
 /** Decodes a still WebP (lossy or lossless) to RGBA. */
 export function decodeWebpRgba(bytes: Uint8Array): Promise<CodecResult> {
   return ready().webp.decode(bytes);
+}
+
+/** Whether an AVIF / HEIC decoder module was given to `initCodecs`. */
+export function hasCodec(format: 'avif' | 'heic'): boolean {
+  return ready()[format] !== undefined;
+}
+
+/** Decodes an AVIF's primary image to 8-bit RGBA as stored (libavif: no irot/imir/clap applied). */
+export function decodeAvifRgba(bytes: Uint8Array): Promise<CodecResult> {
+  const slot = ready().avif;
+  if (!slot) throw new Error('no AVIF decoder module was given to initCodecs');
+  return slot.decode(bytes);
+}
+
+/** Decodes a HEIC's primary image to 8-bit RGB as stored (libheif with its transformations turned off). */
+export function decodeHeicRgb(bytes: Uint8Array): Promise<CodecResult<RgbPixels>> {
+  const slot = ready().heic;
+  if (!slot) throw new Error('no HEIC decoder module was given to initCodecs');
+  return slot.decode(bytes);
 }

@@ -8,7 +8,8 @@
  * Who decodes what: JPEG — MozJPEG (libjpeg-turbo) from @jsquash/jpeg, with no orientation of its own;
  * PNG — the Rust png crate from @jsquash/png (palette expanded, gray replicated, 16-bit samples reduced to
  * their high byte, which is what PIL does for 16-bit RGB(A); PIL would instead clip 16-bit grayscale to 255);
- * WebP — libwebp from @jsquash/webp; GIF and BMP — small decoders in this folder.
+ * WebP — libwebp from @jsquash/webp; GIF and BMP — small decoders in this folder; AVIF and HEIC — libavif
+ * and libheif (heif.ts), whose irot/imir transformations are the orientation applied here.
  *
  * Every decoder failure becomes `ImageError('malformed')`. A truncated JPEG is refused as PIL refuses it
  * (libjpeg would pad it with grey). CMYK/YCCK JPEGs, which MozJPEG's RGBA output cannot convert, go to
@@ -19,6 +20,7 @@ import { decodeBmp } from './bmp.ts';
 import { decodeCmykJpeg } from './cmyk-jpeg.ts';
 import { CodecFailure, decodeJpegRgba, decodePngRgba, decodeWebpRgba, type CodecResult } from './codecs.ts';
 import { decodeGif } from './gif.ts';
+import { decodeHeif } from './heif.ts';
 import { scanJpeg } from './jpeg-markers.ts';
 import { applyOrientation } from './orientation.ts';
 import { probeImage } from './probe.ts';
@@ -110,6 +112,10 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Pr
       break;
     case 'bmp':
       img = decodeBmp(bytes);
+      break;
+    case 'avif':
+    case 'heic':
+      img = await decodeHeif(info.format, bytes, info.width, info.height);
       break;
   }
 
