@@ -10,7 +10,7 @@
 
 import avifFactory from '@jsquash/avif/codec/dec/avif_dec.js';
 import mozjpegFactory from '@jsquash/jpeg/codec/dec/mozjpeg_dec.js';
-import libheifFactory from 'libheif-js/libheif-wasm/libheif.js';
+import libheifFactory from './vendor/libheif/libheif-glue.js';
 import webpFactory from '@jsquash/webp/codec/dec/webp_dec.js';
 import { HEIC_MAX_PIXELS } from './heif-limits.ts';
 import { decodeHeifPrimary, type LibheifModule, type RgbPixels } from './libheif.ts';
