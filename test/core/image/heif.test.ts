@@ -111,9 +111,10 @@ describe('sniff and probe', () => {
 
   it('refuses a grid whose tile claims a huge size, or whose ispe disagrees with the grid, before decoding', async () => {
     const bytes = file('heic-8bit.heic');
+    // heif-enc writes the tile's ispe first, then the grid's.
+    await expectImageError(decodeImage(withIspe(bytes, 60000, 60000, 0), { maxPixels: 1e7, orientation: 'apply' }), ['too_many_pixels']);
+    await expectImageError(decodeImage(withIspe(bytes, 60000, 60000, 1), { maxPixels: 1e7, orientation: 'apply' }), ['malformed']);
     for (const nth of [0, 1]) {
-      const huge = withIspe(bytes, 60000, 60000, nth);
-      await expectImageError(decodeImage(huge, { maxPixels: 1e7, orientation: 'apply' }), ['too_many_pixels', 'malformed']);
       const small = withIspe(bytes, 50, 40, nth);
       await expectImageError(decodeImage(small, { maxPixels: 1e7, orientation: 'apply' }), ['malformed']);
     }
