@@ -26,7 +26,6 @@ export interface LibheifModule {
   _heif_image_get_width(image: number, channel: number): number;
   _heif_image_get_height(image: number, channel: number): number;
   _heif_image_release(image: number): void;
-  UTF8ToString?(ptr: number): string;
 }
 
 // libheif's enum values (heif_colorspace_RGB, heif_chroma_interleaved_RGB, heif_channel_interleaved).
@@ -50,12 +49,19 @@ export class LibheifError extends Error {
   override readonly name = 'LibheifError';
 }
 
+/** A NUL-terminated C string from wasm memory (at most 300 bytes: libheif's messages are short). */
+function cString(heap: Uint8Array, ptr: number): string {
+  let end = ptr;
+  while (end < heap.length && end - ptr < 300 && heap[end] !== 0) end++;
+  return new TextDecoder().decode(heap.subarray(ptr, end));
+}
+
 function check(mod: LibheifModule, err: number, what: string): void {
   const code = mod.HEAP32[err >> 2]!;
   if (code === 0) return;
   const messagePtr = mod.HEAP32[(err >> 2) + 2]!;
-  const message = messagePtr && mod.UTF8ToString ? mod.UTF8ToString(messagePtr) : `error ${code}`;
-  throw new LibheifError(`${what}: ${message}`);
+  const message = messagePtr ? cString(mod.HEAPU8, messagePtr) : '';
+  throw new LibheifError(`${what}: ${message || `error ${code}`}`);
 }
 
 /**
