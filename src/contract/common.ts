@@ -112,7 +112,7 @@ export function base64Image(missing: string) {
     .min(1, 'must not be empty')
     .transform((value) => value.replace(/^data:[^,]*;base64,/, '').replace(/\s+/g, ''))
     .refine((value) => BASE64.test(value), 'is not valid base64')
-    .meta({ description: 'A JPEG, PNG, WebP, GIF or BMP image in base64, or a data: URL of one.', contentEncoding: 'base64' });
+    .meta({ description: 'A JPEG, PNG, WebP, GIF, BMP, AVIF or HEIC image in base64, or a data: URL of one.', contentEncoding: 'base64' });
 }
 
 /** Where a body takes an image or a vector (items, search), a body with neither is closest to the image form. */
@@ -131,14 +131,12 @@ export function imageFile(field: string) {
 export const Binary = z.string().meta({ id: 'Binary', type: 'string', format: 'binary' });
 
 /** A raw image body (the format is sniffed from the bytes, whatever the Content-Type says). */
-export const RawImage = z
-  .string()
-  .meta({
-    id: 'RawImage',
-    type: 'string',
-    format: 'binary',
-    description: 'A JPEG, PNG, WebP, GIF, BMP, AVIF or HEIC image as the raw body.',
-  });
+export const RawImage = z.string().meta({
+  id: 'RawImage',
+  type: 'string',
+  format: 'binary',
+  description: 'A JPEG, PNG, WebP, GIF, BMP, AVIF or HEIC image as the raw body.',
+});
 
 export const ACCEPTED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'bmp', 'avif', 'heic'] as const;
 
