@@ -497,6 +497,8 @@ function wasmModuleBytes(): Record<string, number> {
     mozjpeg: size('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
     png: size('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'),
     webp: size('@jsquash/webp/codec/dec/webp_dec.wasm'),
+    avif: size('@jsquash/avif/codec/dec/avif_dec.wasm'),
+    heic: size('libheif-js/libheif-wasm/libheif.wasm'),
   };
 }
 
