@@ -452,6 +452,10 @@ async function bombs(fixtures: FixtureSource, maxPixels: number): Promise<Draft[
   setBe32(heic, tile + 4, 60000);
   setBe32(heic, tile + 8, 60000);
   out.push({ id: 'bomb/heic-grid-tile-60000x60000', family: 'bomb', format: 'heic', expect: 'too-large', bytes: heic });
+  // A 4.3 MP coded image (627 bytes) whose ispe says 120x90: the decoder's memory cap stops it (400).
+  const coded = fixtures('heif/gradient-4mp.avif').slice();
+  writeDimensions('avif', coded, 120, 90);
+  out.push({ id: 'bomb/avif-coded-2400x1800-ispe-120x90', family: 'bomb', format: 'avif', expect: 'client-error', bytes: coded });
 
   // Empty bodies, each way they can arrive.
   out.push({ id: 'empty/raw', family: 'empty', format: 'none', expect: 'client-error', bytes: new Uint8Array(), transport: 'raw' });

@@ -12,7 +12,7 @@ import avifFactory from '@jsquash/avif/codec/dec/avif_dec.js';
 import mozjpegFactory from '@jsquash/jpeg/codec/dec/mozjpeg_dec.js';
 import libheifFactory from './vendor/libheif/libheif-glue.js';
 import webpFactory from '@jsquash/webp/codec/dec/webp_dec.js';
-import { HEIC_MAX_PIXELS } from './heif-limits.ts';
+import { AVIF_MAX_MEMORY_BYTES, HEIC_MAX_MEMORY_BYTES, HEIC_MAX_PIXELS } from './heif-limits.ts';
 import { decodeHeifPrimary, type LibheifModule, type RgbPixels } from './libheif.ts';
 import { PngInstance, checkPngModule, type RgbaPixels } from './png-bindgen.ts';
 
@@ -86,10 +86,31 @@ interface Codec<P = RgbaPixels> {
   memoryBytes(): number;
 }
 
+/**
+ * Caps an instance's memory: emscripten grows its heap by calling `grow` on the exported Memory inside a
+ * try/catch, so a refusal makes malloc return NULL and the decoder fail cleanly (a bitstream that codes a far
+ * larger image than its header claims then costs at most `maxBytes`, not the 2 GiB the module allows).
+ */
+function capMemory(instance: WebAssembly.Instance, maxBytes: number): void {
+  for (const value of Object.values(instance.exports)) {
+    if (!(value instanceof WebAssembly.Memory)) continue;
+    const memory = value;
+    Object.defineProperty(memory, 'grow', {
+      value(pages: number): number {
+        if (memory.buffer.byteLength + pages * 65536 > maxBytes) {
+          throw new RangeError(`codec memory capped at ${maxBytes} bytes`);
+        }
+        return WebAssembly.Memory.prototype.grow.call(memory, pages);
+      },
+    });
+  }
+}
+
 async function emscriptenCodec<M extends EmscriptenModule, P = RgbaPixels>(
   factory: EmscriptenFactory<M>,
   module: WebAssembly.Module,
   run: (mod: M, bytes: Uint8Array) => P | null,
+  maxMemoryBytes?: number,
 ): Promise<Codec<P>> {
   const messages: string[] = [];
   const mod = await factory({
@@ -97,6 +118,7 @@ async function emscriptenCodec<M extends EmscriptenModule, P = RgbaPixels>(
     noInitialRun: true,
     instantiateWasm(imports, receive) {
       const instance = new WebAssembly.Instance(module, imports);
+      if (maxMemoryBytes !== undefined) capMemory(instance, maxMemoryBytes);
       receive(instance);
       return instance.exports;
     },
@@ -230,11 +252,19 @@ export function initCodecs(modules: CodecModules): void {
     png: new CodecSlot('PNG', async () => pngCodec(modules.png)),
     webp: new CodecSlot('WebP', () => emscriptenCodec(webp, modules.webp, (mod, bytes) => mod.decode(bytes))),
     avif: optionalSlot('AVIF', modules.avif, (module) =>
-      emscriptenCodec(avifFactory as unknown as EmscriptenFactory<AvifModule>, module, (mod, bytes) => mod.decode(bytes, 8)),
+      emscriptenCodec(
+        avifFactory as unknown as EmscriptenFactory<AvifModule>,
+        module,
+        (mod, bytes) => mod.decode(bytes, 8),
+        AVIF_MAX_MEMORY_BYTES,
+      ),
     ),
     heic: optionalSlot('HEIC', modules.heic, (module) =>
-      emscriptenCodec(libheifFactory as unknown as EmscriptenFactory<HeicModule>, module, (mod, bytes) =>
-        decodeHeifPrimary(mod, bytes, HEIC_MAX_PIXELS),
+      emscriptenCodec(
+        libheifFactory as unknown as EmscriptenFactory<HeicModule>,
+        module,
+        (mod, bytes) => decodeHeifPrimary(mod, bytes, HEIC_MAX_PIXELS),
+        HEIC_MAX_MEMORY_BYTES,
       ),
     ),
   };

@@ -203,6 +203,13 @@ def main():
     heic('heic-alpha', [], src_rgba)
     heic('heic-irot3-imir0', [], src, props=[irot(3), imir(0)])
 
+    # Large but tiny files (a smooth gradient, 2400x1800 = 4.3 MP): tests rewrite their ispe to a small size to
+    # check that a decoder is stopped when the coded image is far larger than the header says. No references.
+    grad = os.path.join(tmp, 'gradient.png')
+    Image.linear_gradient('L').resize((2400, 1800), Image.BILINEAR).convert('RGB').save(grad)
+    run('avifenc', '-s', '8', '--min', '40', '--max', '63', '-d', '8', '-y', '420', grad, os.path.join(OUT, 'gradient-4mp.avif'))
+    run('heif-enc', '-q', '10', '-o', os.path.join(OUT, 'gradient-4mp.heic'), grad)
+
     total = 0
     for name in sorted(os.listdir(OUT)):
         if name in ('manifest.json', 'README.md'):
