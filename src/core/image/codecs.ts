@@ -86,19 +86,24 @@ interface Codec<P = RgbaPixels> {
   memoryBytes(): number;
 }
 
+/** The message a capped codec records when it refused to grow (see {@link capMemory}). */
+export const MEMORY_CAP_MESSAGE = 'codec memory cap reached';
+
 /**
  * Caps an instance's memory: emscripten grows its heap by calling `grow` on the exported Memory inside a
  * try/catch, so a refusal makes malloc return NULL and the decoder fail cleanly (a bitstream that codes a far
  * larger image than its header claims then costs at most `maxBytes`, not the 2 GiB the module allows).
+ * Each refusal is recorded in `messages` as `MEMORY_CAP_MESSAGE (<bytes>)`.
  */
-function capMemory(instance: WebAssembly.Instance, maxBytes: number): void {
+function capMemory(instance: WebAssembly.Instance, maxBytes: number, messages: string[]): void {
   for (const value of Object.values(instance.exports)) {
     if (!(value instanceof WebAssembly.Memory)) continue;
     const memory = value;
     Object.defineProperty(memory, 'grow', {
       value(pages: number): number {
         if (memory.buffer.byteLength + pages * 65536 > maxBytes) {
-          throw new RangeError(`codec memory capped at ${maxBytes} bytes`);
+          messages.push(`${MEMORY_CAP_MESSAGE} (${maxBytes} bytes)`);
+          throw new RangeError(MEMORY_CAP_MESSAGE);
         }
         return WebAssembly.Memory.prototype.grow.call(memory, pages);
       },
@@ -118,7 +123,7 @@ async function emscriptenCodec<M extends EmscriptenModule, P = RgbaPixels>(
     noInitialRun: true,
     instantiateWasm(imports, receive) {
       const instance = new WebAssembly.Instance(module, imports);
-      if (maxMemoryBytes !== undefined) capMemory(instance, maxMemoryBytes);
+      if (maxMemoryBytes !== undefined) capMemory(instance, maxMemoryBytes, messages);
       receive(instance);
       return instance.exports;
     },
@@ -263,7 +268,8 @@ export function initCodecs(modules: CodecModules): void {
       emscriptenCodec(
         libheifFactory as unknown as EmscriptenFactory<HeicModule>,
         module,
-        (mod, bytes) => decodeHeifPrimary(mod, bytes, HEIC_MAX_PIXELS),
+        // libheif checks the coded size, which HEVC pads to whole coding blocks: leave room for that.
+        (mod, bytes) => decodeHeifPrimary(mod, bytes, Math.ceil(HEIC_MAX_PIXELS * 1.05)),
         HEIC_MAX_MEMORY_BYTES,
       ),
     ),

@@ -15,10 +15,13 @@ export const AVIF_MAX_PIXELS = 2_000_000;
 export const HEIC_MAX_PIXELS = 8_000_000;
 
 /**
- * Most WebAssembly memory one AVIF / HEIC decoder instance may grow to. The header checks come first; these
- * caps stop a file whose coded data is far larger than its header (or whose sequence track or alpha item is)
- * from growing the decoder toward 2 GiB: the allocation fails and the image is refused as malformed.
- * Measured needs at the pixel limits: AVIF 46.4 MiB at 2 MP, HEIC 37 MiB at 8 MP.
+ * Most WebAssembly memory one AVIF / HEIC decoder instance may grow to: what actually bounds the isolate. The
+ * pixel limits above are checked first, from the header; these caps also stop a file whose coded data is far
+ * larger than its header (or whose sequence track or alpha item is) from growing the decoder toward 2 GiB.
+ * A decode that hits the cap is refused as `too_many_pixels`. Measured high-water marks (Node,
+ * tools/codecs/heif/measure.ts): AVIF 8-bit 4:2:0 46.4 MiB at 2 MP, but 12-bit 4:4:4 + alpha 112.8 MiB at 2 MP;
+ * HEIC 8-bit 4:2:0 37 MiB at 8 MP, but 10-bit 4:4:4 128.9 MiB at 8 MP. So phone-typical files (8-bit or 10-bit
+ * 4:2:0) decode up to the pixel limits, and heavier layouts are refused at smaller sizes.
  */
 export const AVIF_MAX_MEMORY_BYTES = 64 * 1024 * 1024;
 export const HEIC_MAX_MEMORY_BYTES = 64 * 1024 * 1024;

@@ -11,13 +11,13 @@
  * `clap` (clean aperture cropping) is not applied in either mode.
  */
 
-import { CodecFailure, decodeAvifRgba, decodeHeicRgb, hasCodec } from './codecs.ts';
-import { AVIF_MAX_PIXELS, HEIC_MAX_PIXELS } from './heif-limits.ts';
+import { CodecFailure, decodeAvifRgba, decodeHeicRgb, hasCodec, MEMORY_CAP_MESSAGE } from './codecs.ts';
+import { AVIF_MAX_MEMORY_BYTES, AVIF_MAX_PIXELS, HEIC_MAX_MEMORY_BYTES, HEIC_MAX_PIXELS } from './heif-limits.ts';
 import { readHeifHeader } from './isobmff.ts';
 import { rgbImageRows, type RowSource } from './rows.ts';
 import { ImageError, type RgbImage } from './types.ts';
 
-export { AVIF_MAX_PIXELS, HEIC_MAX_PIXELS } from './heif-limits.ts';
+export { AVIF_MAX_MEMORY_BYTES, AVIF_MAX_PIXELS, HEIC_MAX_MEMORY_BYTES, HEIC_MAX_PIXELS } from './heif-limits.ts';
 
 /** The per-format whole-image limit. */
 export function heifMaxPixels(format: 'avif' | 'heic'): number {
@@ -52,6 +52,14 @@ async function decodeWhole(format: 'avif' | 'heic', bytes: Uint8Array): Promise<
     return { width, height, data: rgb };
   } catch (error) {
     if (error instanceof ImageError) throw error;
+    if (error instanceof CodecFailure && error.messages.some((m) => m.startsWith(MEMORY_CAP_MESSAGE))) {
+      const cap = format === 'avif' ? AVIF_MAX_MEMORY_BYTES : HEIC_MAX_MEMORY_BYTES;
+      throw new ImageError(
+        'too_many_pixels',
+        `decoding this ${format.toUpperCase()} needs more than the decoder's ${cap / 2 ** 20} MiB (a large image with high bit depth, 4:4:4 or alpha, or coded data larger than its header says)`,
+        { cause: error },
+      );
+    }
     if (error instanceof CodecFailure) {
       const causeMessage = error.cause instanceof Error ? `: ${error.cause.message}` : '';
       const detail = error.messages.length > 0 ? `: ${error.messages.join('; ')}` : causeMessage;
