@@ -2,6 +2,7 @@
 
 export { initCodecs, codecsReady, type CodecModules } from './codecs.ts';
 export { decodeImage, MAX_JPEG_SCANS } from './decode.ts';
+export { AVIF_MAX_MEMORY_BYTES, AVIF_MAX_PIXELS, HEIC_MAX_MEMORY_BYTES, HEIC_MAX_PIXELS, openHeifRows } from './heif.ts';
 export { applyOrientation } from './orientation.ts';
 export { toTensor } from './preprocess.ts';
 export { probeImage } from './probe.ts';

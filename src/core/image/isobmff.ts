@@ -3,6 +3,9 @@
  * the `ftyp` brands, and for the primary item its type, stored size (`ispe`), transformations (`irot`, `imir`)
  * and, for a grid, the grid's output size and its tiles' sizes — so the pixel limit is checked before any
  * decoder runs. Every read is bounds-checked and every loop is bounded by the bytes it walks.
+ *
+ * Not image-size: its 2.1 reports the largest `ispe` in the file (a grid's 122x82 tile, not the 121x81 image),
+ * ignores irot/imir and refuses `avis` sequences (measured on test/fixtures/heif).
  */
 
 import { ImageError, type ExifOrientation } from './types.ts';
