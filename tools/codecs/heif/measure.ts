@@ -50,8 +50,7 @@ const initial = mod.HEAPU8.buffer.byteLength;
 const times: number[] = [];
 for (let i = 0; i < runs; i++) {
   const started = performance.now();
-  const out =
-    format === 'avif' ? mod.decode!(bytes, 8) : decodeHeifPrimary(mod as unknown as LibheifModule, bytes, 0xffff_ffff);
+  const out = format === 'avif' ? mod.decode!(bytes, 8) : decodeHeifPrimary(mod as unknown as LibheifModule, bytes, 0xffff_ffff);
   times.push(performance.now() - started);
   if (!out || out.width !== width || out.height !== height) throw new Error(`decode failed or gave the wrong size`);
 }
