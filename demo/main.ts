@@ -100,7 +100,8 @@ function show(element: HTMLElement, text: string | undefined): void {
 function describe(error: unknown, fileName?: string): string {
   const name = fileName ? `“${fileName}”` : 'This file';
   if (error instanceof ImageError) {
-    if (error.code === 'unsupported_format') return `${name} is not a photo this page can read: use a JPEG, PNG, WebP, GIF or BMP image.`;
+    if (error.code === 'unsupported_format')
+      return `${name} is not a photo this page can read: use a JPEG, PNG, WebP, GIF, BMP, AVIF or HEIC image.`;
     if (error.code === 'too_many_pixels')
       return `${name} is too large (${error.message}). Use a photo of at most ${DEFAULT_MAX_PIXELS / 1e6} megapixels.`;
     return `${name} could not be decoded: it looks damaged or truncated (${error.message}).`;

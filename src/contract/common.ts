@@ -112,7 +112,7 @@ export function base64Image(missing: string) {
     .min(1, 'must not be empty')
     .transform((value) => value.replace(/^data:[^,]*;base64,/, '').replace(/\s+/g, ''))
     .refine((value) => BASE64.test(value), 'is not valid base64')
-    .meta({ description: 'A JPEG, PNG, WebP, GIF or BMP image in base64, or a data: URL of one.', contentEncoding: 'base64' });
+    .meta({ description: 'A JPEG, PNG, WebP, GIF, BMP, AVIF or HEIC image in base64, or a data: URL of one.', contentEncoding: 'base64' });
 }
 
 /** Where a body takes an image or a vector (items, search), a body with neither is closest to the image form. */
@@ -124,21 +124,34 @@ export const Base64Image = base64Image('is missing: give "image" (base64), or "v
 export function imageFile(field: string) {
   return z
     .file({ error: `is missing: send a file in the multipart field "${field}"` })
-    .meta({ type: 'string', format: 'binary', description: 'An image file (JPEG, PNG, WebP, GIF or BMP).' });
+    .meta({ type: 'string', format: 'binary', description: 'An image file (JPEG, PNG, WebP, GIF, BMP, AVIF or HEIC).' });
 }
 
 /** A raw request or response body of bytes. */
 export const Binary = z.string().meta({ id: 'Binary', type: 'string', format: 'binary' });
 
 /** A raw image body (the format is sniffed from the bytes, whatever the Content-Type says). */
-export const RawImage = z
-  .string()
-  .meta({ id: 'RawImage', type: 'string', format: 'binary', description: 'A JPEG, PNG, WebP, GIF or BMP image as the raw body.' });
+export const RawImage = z.string().meta({
+  id: 'RawImage',
+  type: 'string',
+  format: 'binary',
+  description: 'A JPEG, PNG, WebP, GIF, BMP, AVIF or HEIC image as the raw body.',
+});
 
-export const ACCEPTED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'bmp'] as const;
+export const ACCEPTED_IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'bmp', 'avif', 'heic'] as const;
 
 /** The media types of a raw image body (octet-stream: the format is sniffed from the bytes either way). */
-export const RAW_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/bmp', 'application/octet-stream'] as const;
+export const RAW_IMAGE_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/webp',
+  'image/gif',
+  'image/bmp',
+  'image/avif',
+  'image/heic',
+  'image/heif',
+  'application/octet-stream',
+] as const;
 
 export const EmbedOptionsQuery = z.object({
   resize: z.enum(['nearest', 'bilinear']).optional().meta({ description: "Resampling to the model's input size (default: the model's)." }),

@@ -45,7 +45,12 @@ export interface OrtRuntimeManifest {
 /** Downloads (or reads from cache) one runtime wasm, checked against its sha256. */
 export type WasmLoader = (build: OrtBuildName, wasm: OrtRuntimeManifest['builds'][OrtBuildName]['wasm']) => Promise<Uint8Array>;
 
-export const CODEC_FILES = { jpeg: 'libjpeg-turbo.wasm', webp: 'webp_dec.wasm' } as const;
+export const CODEC_FILES = {
+  jpeg: 'libjpeg-turbo.wasm',
+  webp: 'webp_dec.wasm',
+  avif: 'avif_dec.wasm',
+  heic: 'libheif.wasm',
+} as const;
 
 /** The minimal WebGPU surface this module needs (TypeScript's libs do not declare WebGPU). */
 interface GpuLike {
@@ -100,13 +105,13 @@ async function compileWasm(url: string, fetcher: (request: Request) => Promise<R
 
 let codecsPending: Promise<void> | undefined;
 
-/** Compiles the two WASM image decoders once per page (the core's `initCodecs` takes the modules). */
+/** Compiles the image decoders once per page (the core's `initCodecs` takes the modules). */
 export function initBrowserCodecs(baseUrl: string, fetcher: (request: Request) => Promise<Response>): Promise<void> {
   if (codecsReady()) return Promise.resolve();
   return (codecsPending ??= Promise.all(
-    (['jpeg', 'webp'] as const).map((key) => compileWasm(`${baseUrl}/codecs/${CODEC_FILES[key]}`, fetcher)),
+    (['jpeg', 'webp', 'avif', 'heic'] as const).map((key) => compileWasm(`${baseUrl}/codecs/${CODEC_FILES[key]}`, fetcher)),
   ).then(
-    ([jpeg, webp]) => initCodecs({ jpeg: jpeg!, webp: webp! }),
+    ([jpeg, webp, avif, heic]) => initCodecs({ jpeg: jpeg!, webp: webp!, avif: avif!, heic: heic! }),
     (error: unknown) => {
       codecsPending = undefined;
       throw new Error(`the image decoders could not be loaded: ${errorText(error)}`, { cause: error });

@@ -21,6 +21,8 @@ export function nodeCodecModules(): CodecModules {
   modules ??= {
     jpeg: new WebAssembly.Module(readFileSync(LIBJPEG_WASM_URL)),
     webp: compile('@jsquash/webp/codec/dec/webp_dec.wasm'),
+    avif: compile('@jsquash/avif/codec/dec/avif_dec.wasm'),
+    heic: compile('libheif-js/libheif-wasm/libheif.wasm'),
   };
   return modules;
 }

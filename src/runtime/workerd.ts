@@ -2,7 +2,9 @@
  * @module The workerd runtime: onnxruntime-web's WASM SIMD build and the image codecs, each `.wasm`
  * imported as a module (workerd compiles them at upload; compiling bytes at run time is forbidden).
  */
+import avifWasm from '@jsquash/avif/codec/dec/avif_dec.wasm';
 import webpWasm from '@jsquash/webp/codec/dec/webp_dec.wasm';
+import heicWasm from 'libheif-js/libheif-wasm/libheif.wasm';
 import * as ort from 'onnxruntime-web/wasm';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm';
 import { codecMemoryStats, initCodecs } from '../core/image/codecs.ts';
@@ -13,7 +15,7 @@ import type { FeatureSession } from '../core/model/session.ts';
 import { ortWasmMemoryBytes, precompiledWasmBinary } from './ort/precompiled-wasm.ts';
 import { createOrtSession } from './ort/session.ts';
 
-initCodecs({ jpeg: jpegWasm, webp: webpWasm });
+initCodecs({ jpeg: jpegWasm, webp: webpWasm, avif: avifWasm, heic: heicWasm });
 
 // Workers have no threads; the "threaded" build runs single-threaded and never starts a Worker.
 ort.env.wasm.numThreads = 1;

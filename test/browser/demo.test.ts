@@ -177,7 +177,7 @@ describe('the demo page', () => {
     await embed(page, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('these are notes, not a photo') });
     await expect
       .poll(() => page.locator('#embed-error').textContent())
-      .toBe('“notes.txt” is not a photo this page can read: use a JPEG, PNG, WebP, GIF or BMP image.');
+      .toBe('“notes.txt” is not a photo this page can read: use a JPEG, PNG, WebP, GIF, BMP, AVIF or HEIC image.');
     expect(await page.locator('#current').isHidden()).toBe(true);
 
     await embed(page, { name: 'broken.png', mimeType: 'image/png', buffer: Buffer.from(fixtureImage('chelsea.png').subarray(0, 4000)) });

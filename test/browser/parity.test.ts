@@ -3,6 +3,7 @@
  * Chromium gives the Worker's vector for the same file, and the Worker stores a browser-computed vector
  * only when it names the model the Worker serves.
  */
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findModel } from '../../src/models.ts';
@@ -49,6 +50,19 @@ describe('narrow model (64-d)', () => {
   afterAll(async () => {
     await page?.close();
     await server?.stop();
+  });
+
+  it('AVIF and HEIC: the browser decodes them as the Worker does (same decoders, same vector)', async () => {
+    for (const [name, type] of [
+      ['avif-10bit-420.avif', 'image/avif'],
+      ['heic-irot3-imir0.heic', 'image/heic'],
+    ] as const) {
+      const bytes = new Uint8Array(readFileSync(new URL(`../fixtures/heif/${name}`, import.meta.url)));
+      const [inPage, inWorker] = await Promise.all([embedInPage(page, bytes, { backend: 'wasm' }), workerVector(server.url, bytes, type)]);
+      const diff = maxAbsDiff(inPage.vector, inWorker.vector);
+      console.log(`parity ${name}: max abs diff ${diff.toExponential(2)}`);
+      expect(diff).toBeLessThan(WASM_TOLERANCE);
+    }
   });
 
   it('PNG: the browser WASM vector equals the Worker vector', async () => {

@@ -20,7 +20,7 @@ const BASE = 'https://edge-features.test/api';
 
 /** A stand-in extractor: a vector that depends on the bytes, so different photos differ; non-images fail as the core fails. */
 function fakeVector(bytes: Uint8Array): Float32Array {
-  if (!sniffFormat(bytes)) throw new ImageError('unsupported_format', 'not a JPEG, PNG, WebP, GIF or BMP image');
+  if (!sniffFormat(bytes)) throw new ImageError('unsupported_format', 'not a JPEG, PNG, WebP, GIF, BMP, AVIF or HEIC image');
   const v = new Float32Array(model.dims);
   for (let i = 0; i < v.length; i++) v[i] = bytes[(i * 7919) % bytes.length]! / 255 + 1;
   return v;

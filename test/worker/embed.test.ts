@@ -144,7 +144,7 @@ describe('POST /v1/embed rejects bad input with a problem', () => {
   it('415 for a text file posted as an image', async () => {
     const text = new TextEncoder().encode('hello, this is not an image\n'.repeat(10));
     const problem = await expectProblem(await postImage(text, 'image/png'), 415);
-    expect(problem.accepted).toEqual(expect.arrayContaining(['jpeg', 'png', 'webp', 'gif', 'bmp']));
+    expect(problem.accepted).toEqual(expect.arrayContaining(['jpeg', 'png', 'webp', 'gif', 'bmp', 'avif', 'heic']));
   });
 
   it('415 for an unsupported content type, listing what is accepted', async () => {

@@ -458,6 +458,8 @@ function wasmModuleBytes(): Record<string, number> {
     onnxruntime: size('onnxruntime-web/ort-wasm-simd-threaded.wasm'),
     libjpeg: statSync(new URL('../../src/core/image/jpeg/libjpeg-turbo.wasm', import.meta.url)).size,
     webp: size('@jsquash/webp/codec/dec/webp_dec.wasm'),
+    avif: size('@jsquash/avif/codec/dec/avif_dec.wasm'),
+    heic: size('libheif-js/libheif-wasm/libheif.wasm'),
   };
 }
 

@@ -44,6 +44,8 @@ const ORT_BUILDS: Record<OrtBuildName, { module: string; glue: string; wasm: str
 const CODECS = {
   'libjpeg-turbo.wasm': join(ROOT, 'src/core/image/jpeg/libjpeg-turbo.wasm'),
   'webp_dec.wasm': require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm'),
+  'avif_dec.wasm': require.resolve('@jsquash/avif/codec/dec/avif_dec.wasm'),
+  'libheif.wasm': require.resolve('libheif-js/libheif-wasm/libheif.wasm'),
 } as const;
 
 /** What the reference page loads from swagger-ui-dist (1.9 MB; not its ES builds, presets or source maps), and its licences. */

@@ -1,7 +1,7 @@
 /**
  * @module A deterministic corpus of malformed images for the decoder path, made from the fixture photos of
  * every accepted format (JPEG baseline/progressive/gray/CMYK/EXIF, PNG 8/16-bit/RGBA/palette, WebP lossy
- * and lossless, GIF, BMP): truncations at many offsets, bit flips in headers and in data, overwritten runs,
+ * and lossless, GIF, BMP, AVIF 8/10-bit/alpha/sequence, HEIC 8/10-bit): truncations at many offsets, bit flips in headers and in data, overwritten runs,
  * headers that lie about the dimensions (huge, zero, slightly off), decompression bombs (a 30000x30000
  * PNG whose IDAT is tiny, a GIF frame far larger than its screen, a JPEG with hundreds of scans, …), empty
  * bodies and random bodies behind valid magic bytes — sent as raw bodies, JSON base64 and multipart, to
@@ -16,15 +16,17 @@ import { probeImage } from '../../src/core/image/probe.ts';
 import { encodeBase64 } from '../../src/core/util/base64.ts';
 import { mulberry32, type Prng } from '../../src/core/util/random.ts';
 
-export type Format = 'jpeg' | 'png' | 'webp' | 'gif' | 'bmp';
+export type Format = 'jpeg' | 'png' | 'webp' | 'gif' | 'bmp' | 'avif' | 'heic';
 
-/** The fixture photos each case starts from (small and medium files; every format and variant). */
+/** The fixture photos each case starts from (small and medium files; every format and variant; `heif/` names are test/fixtures/heif/). */
 export const SEEDS: Readonly<Record<Format, readonly string[]>> = {
   jpeg: ['chelsea-q90.jpg', 'chelsea-progressive.jpg', 'chelsea-420.jpg', 'chelsea-gray.jpg', 'chelsea-cmyk.jpg', 'chelsea-exif6.jpg'],
   png: ['chelsea.png', 'chelsea-rgba.png', 'chelsea-gray16.png', 'green_palette.png', 'foo3x5x4indexed.png'],
   webp: ['chelsea.webp', 'chelsea-lossless.webp'],
   gif: ['chelsea.gif'],
   bmp: ['chelsea.bmp'],
+  avif: ['heif/avif-8bit-420.avif', 'heif/avif-10bit-420.avif', 'heif/avif-alpha.avif', 'heif/avif-sequence.avif'],
+  heic: ['heif/heic-8bit.heic', 'heif/heic-10bit.heic'],
 };
 
 const CONTENT_TYPES: Readonly<Record<Format, string>> = {
@@ -33,6 +35,8 @@ const CONTENT_TYPES: Readonly<Record<Format, string>> = {
   webp: 'image/webp',
   gif: 'image/gif',
   bmp: 'image/bmp',
+  avif: 'image/avif',
+  heic: 'image/heic',
 };
 
 export type Family =
@@ -169,7 +173,34 @@ function headerLength(format: Format, bytes: Uint8Array): number {
       const sos = jpegMarker(bytes, (m) => m === 0xda);
       return Math.min(bytes.length, sos === undefined ? 600 : sos + 14);
     }
+    case 'avif':
+    case 'heic': {
+      // ftyp + meta: everything before the coded data.
+      const meta = isobmffBoxes(bytes).find((box) => box.type === 'meta');
+      return Math.min(bytes.length, meta ? meta.end : 600);
+    }
   }
+}
+
+/** Top-level ISO-BMFF boxes (type, start offset, end offset) as far as their sizes can be followed. */
+function isobmffBoxes(b: Uint8Array): { type: string; at: number; end: number }[] {
+  const out: { type: string; at: number; end: number }[] = [];
+  for (let at = 0; at + 8 <= b.length; ) {
+    const size = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(at);
+    if (size < 8) break;
+    out.push({ type: String.fromCharCode(...b.subarray(at + 4, at + 8)), at, end: at + size });
+    at += size;
+  }
+  return out;
+}
+
+/** Offsets of every `ispe` box's payload (version/flags first) in an AVIF/HEIC header. */
+function ispeOffsets(b: Uint8Array, limit: number): number[] {
+  const out: number[] = [];
+  for (let i = 4; i + 4 <= limit; i++) {
+    if (b[i] === 0x69 && b[i + 1] === 0x73 && b[i + 2] === 0x70 && b[i + 3] === 0x65) out.push(i + 4); // 'ispe'
+  }
+  return out;
 }
 
 /** Offset of the first JPEG marker segment whose marker satisfies `match` (stops at SOS). */
@@ -269,6 +300,18 @@ function writeDimensions(format: Format, b: Uint8Array, width: number, height: n
         return [w, h];
       }
       return undefined;
+    }
+    case 'avif':
+    case 'heic': {
+      // Every ispe (a grid's and its tiles'); a grid's own description in idat is left alone.
+      const offsets = ispeOffsets(b, headerLength(format, b));
+      if (offsets.length === 0) return undefined;
+      for (const at of offsets) {
+        if (at + 12 > b.length) return undefined;
+        setBe32(b, at + 4, width);
+        setBe32(b, at + 8, height);
+      }
+      return [width, height];
     }
   }
 }
@@ -399,6 +442,22 @@ async function bombs(fixtures: FixtureSource, maxPixels: number): Promise<Draft[
     out.push({ id: 'bomb/jpeg-400-scans', family: 'bomb', format: 'jpeg', expect: 'client-error', bytes: concat(...parts) });
   }
 
+  // AVIF / HEIC: every ispe claiming 60000x60000 (3.6 GP, refused from the header); a HEIC grid that states its
+  // true 121x81 output but whose one tile claims 60000x60000 (the tiles are what the decoder would allocate).
+  const avif = fixtures('heif/avif-8bit-420.avif').slice();
+  writeDimensions('avif', avif, 60000, 60000);
+  out.push({ id: 'bomb/avif-ispe-60000x60000', family: 'bomb', format: 'avif', expect: 'too-large', bytes: avif });
+  const heic = fixtures('heif/heic-8bit.heic').slice();
+  const ispes = ispeOffsets(heic, headerLength('heic', heic));
+  const tile = ispes[0]!; // heif-enc writes the tile's ispe before the grid's
+  setBe32(heic, tile + 4, 60000);
+  setBe32(heic, tile + 8, 60000);
+  out.push({ id: 'bomb/heic-grid-tile-60000x60000', family: 'bomb', format: 'heic', expect: 'too-large', bytes: heic });
+  // A 4.3 MP coded image (627 bytes) whose ispe says 120x90: the decoder's memory cap stops it (400).
+  const coded = fixtures('heif/gradient-4mp.avif').slice();
+  writeDimensions('avif', coded, 120, 90);
+  out.push({ id: 'bomb/avif-coded-2400x1800-ispe-120x90', family: 'bomb', format: 'avif', expect: 'client-error', bytes: coded });
+
   // Empty bodies, each way they can arrive.
   out.push({ id: 'empty/raw', family: 'empty', format: 'none', expect: 'client-error', bytes: new Uint8Array(), transport: 'raw' });
   out.push({ id: 'empty/json', family: 'empty', format: 'none', expect: 'client-error', bytes: new Uint8Array(), transport: 'json' });
@@ -429,6 +488,8 @@ const MAGIC: Readonly<Record<Format, Uint8Array>> = {
   gif: ascii('GIF89a'),
   webp: concat(ascii('RIFF'), le32(1000), ascii('WEBP')),
   bmp: concat(ascii('BM'), le32(1000), le32(0), le32(54), le32(40)),
+  avif: concat(be32(20), ascii('ftypavif'), be32(0), ascii('mif1')),
+  heic: concat(be32(20), ascii('ftypheic'), be32(0), ascii('mif1')),
 };
 
 const FORMATS = Object.keys(SEEDS) as Format[];
@@ -478,10 +539,13 @@ function mutate(rng: Prng, family: Family, format: Format, name: string, source:
       const keepCrc = format === 'png' && rng.next() < 0.25;
       const stated = writeDimensions(format, b, width, height, keepCrc);
       // Over the pixel limit: refused from the header (413); an empty size: refused; otherwise the decoder decides.
+      // A HEIC grid whose ispe no longer matches its (unchanged) grid description is malformed: 400 or 413.
       const expect: Expectation = !stated
         ? 'any'
         : stated[0] * stated[1] > maxPixels
-          ? 'too-large'
+          ? format === 'heic'
+            ? 'client-error'
+            : 'too-large'
           : stated[0] === 0 || stated[1] === 0
             ? 'client-error'
             : 'any';

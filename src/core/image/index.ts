@@ -6,6 +6,7 @@ export { MAX_JPEG_COEFFICIENT_BYTES, MAX_JPEG_SCANS, openJpegRows, type JpegRowO
 export { isLosslessWebp, maxPixelsFor, type PixelLimit, wholeImageMaxPixels } from './limits.ts';
 export { openRows, type OpenRowsOptions } from './open-rows.ts';
 export { decodeForModel, decodeImage, type ModelDecodeOptions } from './pipeline.ts';
+export { AVIF_MAX_MEMORY_BYTES, AVIF_MAX_PIXELS, HEIC_MAX_MEMORY_BYTES, HEIC_MAX_PIXELS, openHeifRows } from './heif.ts';
 export { applyOrientation } from './orientation.ts';
 export { isInterlacedPng, openPngRows, readPngHeader, type PngHeader } from './png/index.ts';
 export { toTensor } from './preprocess.ts';

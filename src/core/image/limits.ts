@@ -4,6 +4,7 @@
  * (held at once, so a per-format limit keeps the isolate inside its 128 MB).
  */
 
+import { AVIF_MAX_PIXELS, HEIC_MAX_PIXELS } from './heif-limits.ts';
 import { ImageError, type ImageFormat, type ImageInfo } from './types.ts';
 
 const MiB = 2 ** 20;
@@ -25,7 +26,9 @@ interface WholeDecoding {
    * (process resident high-water above the start; `node --expose-gc tools/bench/decode-memory.ts`):
    * interlaced PNG (png/, fflate) 7.1 + body 1.8; WebP lossless 19.0 + 2.0, lossy 12.0 + 0.1; GIF 6.8 + 0.9.
    */
-  readonly bytesPerPixel: (bytes: Uint8Array) => number;
+  readonly bytesPerPixel?: (bytes: Uint8Array) => number;
+  /** A fixed limit instead (AVIF, HEIC: measured against their decoders' memory caps, heif-limits.ts). */
+  readonly maxPixels?: number;
 }
 
 const RIFF_CHUNKS_START = 12;
@@ -56,6 +59,8 @@ const WHOLE: Readonly<Partial<Record<ImageFormat, WholeDecoding>>> = {
   png: { when: (bytes) => bytes[PNG_INTERLACE_OFFSET] !== 0, bytesPerPixel: () => 8.9 },
   webp: { when: () => true, bytesPerPixel: (bytes) => (isLosslessWebp(bytes) ? 21.0 : 12.1) },
   gif: { when: () => true, bytesPerPixel: () => 7.7 },
+  avif: { when: () => true, maxPixels: AVIF_MAX_PIXELS },
+  heic: { when: () => true, maxPixels: HEIC_MAX_PIXELS },
 };
 
 /**
@@ -64,7 +69,9 @@ const WHOLE: Readonly<Partial<Record<ImageFormat, WholeDecoding>>> = {
  */
 export function wholeImageMaxPixels(bytes: Uint8Array, format: ImageFormat): number {
   const whole = WHOLE[format];
-  return whole ? Math.floor(WHOLE_DECODE_BUDGET_BYTES / whole.bytesPerPixel(bytes) / 100_000) * 100_000 : Number.POSITIVE_INFINITY;
+  if (!whole) return Number.POSITIVE_INFINITY;
+  if (whole.maxPixels !== undefined) return whole.maxPixels;
+  return Math.floor(WHOLE_DECODE_BUDGET_BYTES / whole.bytesPerPixel!(bytes) / 100_000) * 100_000;
 }
 
 /** The limit that applies to one image, and why (for the refusal message). */

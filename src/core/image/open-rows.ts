@@ -1,12 +1,13 @@
 /**
  * @module The registry of row sources: one function that opens a RowSource for any accepted format. JPEG,
  * PNG and BMP stream (an interlaced PNG is decoded whole inside its source); formats without a streaming
- * decoder are decoded whole (decode.ts, gif.ts) and served by `rgbImageRows` (limits.ts caps their pixels).
+ * decoder are decoded whole (decode.ts, gif.ts, heif.ts) and served by `rgbImageRows` (limits.ts caps their pixels).
  */
 
 import { openBmpRows } from './bmp.ts';
 import { decodeWebp } from './decode.ts';
 import { decodeGif } from './gif.ts';
+import { openHeifRows } from './heif.ts';
 import { openJpegRows } from './jpeg/rows.ts';
 import { openPngRows } from './png/index.ts';
 import { type RowSource, rgbImageRows } from './rows.ts';
@@ -29,6 +30,9 @@ async function openFormat(bytes: Uint8Array, info: ImageInfo, options: OpenRowsO
       return rgbImageRows(decodeGif(bytes, options.maxPixels));
     case 'bmp':
       return openBmpRows(bytes);
+    case 'avif':
+    case 'heic':
+      return openHeifRows(info.format, bytes, info.width, info.height);
   }
 }
 

@@ -1,11 +1,15 @@
-/** @module Format, stored size and EXIF orientation from the header alone (image-size), before any decoding. */
+/**
+ * @module Format, stored size and EXIF orientation from the header alone (image-size; AVIF and HEIC from
+ * their HEIF container, see isobmff.ts), before any decoding.
+ */
 
 import { imageSize } from 'image-size';
+import { readHeifHeader } from './isobmff.ts';
 import { sniffFormat } from './sniff.ts';
 import { ImageError, type ExifOrientation, type ImageFormat, type ImageInfo } from './types.ts';
 
-/** image-size's type names for the formats we accept. */
-const IMAGE_SIZE_TYPE: Readonly<Record<ImageFormat, string>> = {
+/** image-size's type names for the formats it reads for us. */
+const IMAGE_SIZE_TYPE: Readonly<Record<Exclude<ImageFormat, 'avif' | 'heic'>, string>> = {
   jpeg: 'jpg',
   png: 'png',
   webp: 'webp',
@@ -32,7 +36,11 @@ function bmpCoreHeaderSize(bytes: Uint8Array): { width: number; height: number }
 export function probeImage(bytes: Uint8Array): ImageInfo {
   const format = sniffFormat(bytes);
   if (format === undefined) {
-    throw new ImageError('unsupported_format', 'not a JPEG, PNG, WebP, GIF or BMP image');
+    throw new ImageError('unsupported_format', 'not a JPEG, PNG, WebP, GIF, BMP, AVIF or HEIC image');
+  }
+  if (format === 'avif' || format === 'heic') {
+    const { format: coded, width, height, orientation } = readHeifHeader(bytes);
+    return { format: coded, width, height, orientation };
   }
   let result: ReturnType<typeof imageSize>;
   try {

@@ -1,5 +1,6 @@
 /** @module Which accepted image format a byte string is, from its magic bytes alone. */
 
+import { sniffHeifBrands } from './isobmff.ts';
 import type { ImageFormat } from './types.ts';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] as const;
@@ -25,6 +26,8 @@ const BM = ascii('BM');
 /**
  * The format named by the first bytes, or `undefined` when they match none of the accepted formats.
  * BMP's two-byte `BM` is weak on its own, so the DIB header size at offset 14 must also be a known one.
+ * AVIF and HEIC are ISO-BMFF files named by their `ftyp` brands; a generic HEIF file (`mif1` only) sniffs as
+ * 'heic' and the probe then reads the primary item's coding (AV1 makes it 'avif').
  */
 export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
   if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'jpeg';
@@ -35,5 +38,7 @@ export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
     const dibSize = (bytes[14]! | (bytes[15]! << 8) | (bytes[16]! << 16) | (bytes[17]! << 24)) >>> 0;
     if (BMP_DIB_HEADER_SIZES.has(dibSize)) return 'bmp';
   }
+  const heif = sniffHeifBrands(bytes);
+  if (heif !== undefined) return heif === 'avif' ? 'avif' : 'heic';
   return undefined;
 }

@@ -1,7 +1,7 @@
 /** @module Image types shared by decoding, resizing and preprocessing. */
 
 /** Image formats the decoder accepts, named by their usual MIME subtype. */
-export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'bmp';
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'bmp' | 'avif' | 'heic';
 
 /** An 8-bit RGB image: `data` is row-major, 3 bytes per pixel, no padding. */
 export interface RgbImage {
@@ -34,7 +34,10 @@ export class ImageError extends Error {
   }
 }
 
-/** EXIF orientation tag value, 1 (as stored) .. 8. Formats without EXIF report 1. */
+/**
+ * EXIF orientation tag value, 1 (as stored) .. 8. Formats without EXIF report 1. For AVIF/HEIC it is the
+ * equivalent of the primary item's `irot`/`imir` transformations (their EXIF tag, if any, is not used).
+ */
 export type ExifOrientation = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 
 /** What the header says, read before any pixel is decoded. Width and height are as stored (before orientation). */
