@@ -1,29 +1,30 @@
 /**
  * @module The Node runtime (tools, tests, benchmarks): the same codec `.wasm` files the Worker imports,
- * compiled from node_modules, since Node may compile WebAssembly at run time.
+ * compiled from their files, since Node may compile WebAssembly at run time.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { initCodecs, type CodecModules } from '../core/image/codecs.ts';
 
 const require = createRequire(import.meta.url);
 
-function compile(specifier: string): WebAssembly.Module {
-  return new WebAssembly.Module(readFileSync(require.resolve(specifier)));
-}
-
-/** The JPEG decoder this project builds (tools/codecs/jpeg/build.sh), committed beside its binding. */
-export const LIBJPEG_WASM_URL = new URL('../core/image/jpeg/libjpeg-turbo.wasm', import.meta.url);
+/**
+ * Every codec `.wasm` the Worker imports, as a path: the JPEG decoder is built in this repository
+ * (tools/codecs/jpeg/build.sh, committed beside its binding), the others come from node_modules.
+ */
+export const CODEC_WASM_FILES: Readonly<Record<keyof CodecModules, string>> = {
+  jpeg: fileURLToPath(new URL('../core/image/jpeg/libjpeg-turbo.wasm', import.meta.url)),
+  webp: require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm'),
+  avif: require.resolve('@jsquash/avif/codec/dec/avif_dec.wasm'),
+  heic: require.resolve('libheif-js/libheif-wasm/libheif.wasm'),
+};
 
 let modules: CodecModules | undefined;
 
 export function nodeCodecModules(): CodecModules {
-  modules ??= {
-    jpeg: new WebAssembly.Module(readFileSync(LIBJPEG_WASM_URL)),
-    webp: compile('@jsquash/webp/codec/dec/webp_dec.wasm'),
-    avif: compile('@jsquash/avif/codec/dec/avif_dec.wasm'),
-    heic: compile('libheif-js/libheif-wasm/libheif.wasm'),
-  };
+  const compile = (key: keyof CodecModules) => new WebAssembly.Module(readFileSync(CODEC_WASM_FILES[key]));
+  modules ??= { jpeg: compile('jpeg'), webp: compile('webp'), avif: compile('avif'), heic: compile('heic') };
   return modules;
 }
 

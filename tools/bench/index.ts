@@ -41,7 +41,7 @@ import { median as medianOf, quantile } from '../../src/core/util/stats.ts';
 import { cosine } from '../../src/core/vector/metrics.ts';
 import { DEFAULT_LIMITS } from '../../src/http/limits.ts';
 import { findModel } from '../../src/models.ts';
-import { initNodeCodecs } from '../../src/runtime/node.ts';
+import { CODEC_WASM_FILES, initNodeCodecs } from '../../src/runtime/node.ts';
 import { prepareModel } from '../prepare-models.ts';
 import type { HeapUsage } from './inspector.ts';
 import { toBmp } from './bmp.ts';
@@ -453,13 +453,9 @@ interface ReportInputs {
 
 function wasmModuleBytes(): Record<string, number> {
   const require = createRequire(import.meta.url);
-  const size = (specifier: string) => statSync(require.resolve(specifier)).size;
   return {
-    onnxruntime: size('onnxruntime-web/ort-wasm-simd-threaded.wasm'),
-    libjpeg: statSync(new URL('../../src/core/image/jpeg/libjpeg-turbo.wasm', import.meta.url)).size,
-    webp: size('@jsquash/webp/codec/dec/webp_dec.wasm'),
-    avif: size('@jsquash/avif/codec/dec/avif_dec.wasm'),
-    heic: size('libheif-js/libheif-wasm/libheif.wasm'),
+    onnxruntime: statSync(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')).size,
+    ...Object.fromEntries(Object.entries(CODEC_WASM_FILES).map(([codec, file]) => [codec, statSync(file).size])),
   };
 }
 

@@ -19,9 +19,10 @@
 import { build, type Plugin } from 'esbuild';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OrtBuildName, OrtRuntimeManifest, RuntimeFile } from '../../src/runtime/browser.ts';
+import { CODEC_WASM_FILES } from '../../src/runtime/node.ts';
 import { sha256Hex } from '../model/files.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -41,12 +42,7 @@ const ORT_BUILDS: Record<OrtBuildName, { module: string; glue: string; wasm: str
 };
 
 /** The image decoders' wasm: the JPEG one is built in this repository, the others come from node_modules. */
-const CODECS = {
-  'libjpeg-turbo.wasm': join(ROOT, 'src/core/image/jpeg/libjpeg-turbo.wasm'),
-  'webp_dec.wasm': require.resolve('@jsquash/webp/codec/dec/webp_dec.wasm'),
-  'avif_dec.wasm': require.resolve('@jsquash/avif/codec/dec/avif_dec.wasm'),
-  'libheif.wasm': require.resolve('libheif-js/libheif-wasm/libheif.wasm'),
-} as const;
+const CODECS = Object.fromEntries(Object.values(CODEC_WASM_FILES).map((file) => [basename(file), file]));
 
 /** What the reference page loads from swagger-ui-dist (1.9 MB; not its ES builds, presets or source maps), and its licences. */
 const SWAGGER_UI_FILES = ['swagger-ui-bundle.js', 'swagger-ui.css', 'swagger-ui-bundle.js.LICENSE.txt', 'LICENSE', 'NOTICE'] as const;
