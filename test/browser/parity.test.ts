@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findModel } from '../../src/models.ts';
+import { buildPng } from '../core/image/builders.ts';
+import { flatGreyJpeg } from '../core/image/jpeg-fixtures.ts';
 import { fixtureImage } from '../setup/fixtures.ts';
 import { embedInPage, launchBrowser, maxAbsDiff, startServer, TEST_WRITE_KEY, workerVector, type Browser, type Server } from './support.ts';
 
@@ -75,6 +77,31 @@ describe('narrow model (64-d)', () => {
   it('JPEG (the same libjpeg-turbo decoder on both sides): equal too', async () => {
     const { diff } = await parity(server, page, 'chelsea-q90.jpg', 'image/jpeg');
     expect(diff).toBeLessThan(WASM_TOLERANCE);
+  });
+
+  it('the new layouts and phone-sized images: bit-identical vectors (same decoders, same wasm)', async () => {
+    const fixtures = (folder: string, name: string) =>
+      new Uint8Array(readFileSync(new URL(`../fixtures/${folder}/${name}`, import.meta.url)));
+    // Gradient rows so the 12 MP PNG's filters and inflate do real work (the flat JPEGs only prove the size is served).
+    const side = { width: 4032, height: 3024 };
+    const rows = Array.from({ length: side.height }, (_, y) =>
+      Uint8Array.from({ length: side.width * 3 }, (_, i) => (i % 3 === 0 ? (i / 3) & 255 : i % 3 === 1 ? y & 255 : ((i / 3) ^ y) & 255)),
+    );
+    const cases: [string, Uint8Array, string][] = [
+      ['4:4:0 JPEG', fixtures('jpeg-layouts', '440.jpg'), 'image/jpeg'],
+      ['YCCK JPEG', fixtures('jpeg-layouts', 'ycck.jpg'), 'image/jpeg'],
+      ['progressive 4:4:4 JPEG', fixtures('jpeg-layouts', 'progressive-444.jpg'), 'image/jpeg'],
+      ['interlaced 16-bit RGBA PNG', fixtures('png', 'rgba16-adam7-61x47.png'), 'image/png'],
+      ['12 MP JPEG (flat)', flatGreyJpeg(4032, 3024), 'image/jpeg'],
+      ['48 MP JPEG (flat)', flatGreyJpeg(8000, 6000), 'image/jpeg'],
+      ['12 MP PNG', await buildPng(side.width, side.height, 8, 2, rows), 'image/png'],
+    ];
+    for (const [label, bytes, type] of cases) {
+      const [inPage, inWorker] = await Promise.all([embedInPage(page, bytes, { backend: 'wasm' }), workerVector(server.url, bytes, type)]);
+      const diff = maxAbsDiff(inPage.vector, inWorker.vector);
+      console.log(`parity ${label}: max abs diff ${diff.toExponential(2)}, browser embed ${inPage.embedMs.toFixed(0)} ms`);
+      expect(diff, label).toBe(0);
+    }
   });
 
   it('with WASM threads (a cross-origin isolated page): equal too', async () => {

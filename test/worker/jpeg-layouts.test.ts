@@ -2,18 +2,13 @@
  * The JPEG decoder inside workerd: the Worker runtime's own libjpeg-turbo.wasm (imported as a module, as
  * wrangler deploys it) decodes every layout fixture as PIL 9.4 does, reading every row and skipping rows.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openJpegRows } from '../../src/core/image/jpeg/rows.ts';
 import { readAllRows } from '../../src/core/image/rows.ts';
 import '../../src/runtime/workerd.ts';
+import { fixture } from './helpers.ts';
 
-const files = inject('jpegLayouts');
-
-function bytesOf(name: string): Uint8Array {
-  const base64 = files[name];
-  if (base64 === undefined) throw new Error(`no fixture ${name}`);
-  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-}
+const bytesOf = (name: string): Uint8Array => fixture(`jpeg-layouts/${name}`);
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', bytes.slice());

@@ -1,7 +1,9 @@
 /**
  * @module A deterministic corpus of malformed images for the decoder path, made from the fixture photos of
- * every accepted format (JPEG baseline/progressive/gray/CMYK/EXIF, PNG 8/16-bit/RGBA/palette, WebP lossy
- * and lossless, GIF, BMP, AVIF 8/10-bit/alpha/sequence, HEIC 8/10-bit): truncations at many offsets, bit flips in headers and in data, overwritten runs,
+ * every accepted format (JPEG baseline/progressive/gray/CMYK/YCCK/EXIF/4:4:0/4:1:0/restart markers/arithmetic,
+ * PNG 8/16-bit/RGBA/palette and Adam7-interlaced, WebP lossy and lossless, GIF, BMP, AVIF 8/10-bit/alpha/
+ * sequence, HEIC 8/10-bit): truncations at many offsets (inside rows of the streaming decoders too), bit flips
+ * in headers and in data, overwritten runs,
  * headers that lie about the dimensions (huge, zero, slightly off), decompression bombs (a 30000x30000
  * PNG whose IDAT is tiny, a GIF frame far larger than its screen, a JPEG with hundreds of scans, …), empty
  * bodies and random bodies behind valid magic bytes — sent as raw bodies, JSON base64 and multipart, to
@@ -20,8 +22,30 @@ export type Format = 'jpeg' | 'png' | 'webp' | 'gif' | 'bmp' | 'avif' | 'heic';
 
 /** The fixture photos each case starts from (small and medium files; every format and variant; `heif/` names are test/fixtures/heif/). */
 export const SEEDS: Readonly<Record<Format, readonly string[]>> = {
-  jpeg: ['chelsea-q90.jpg', 'chelsea-progressive.jpg', 'chelsea-420.jpg', 'chelsea-gray.jpg', 'chelsea-cmyk.jpg', 'chelsea-exif6.jpg'],
-  png: ['chelsea.png', 'chelsea-rgba.png', 'chelsea-gray16.png', 'green_palette.png', 'foo3x5x4indexed.png'],
+  jpeg: [
+    'chelsea-q90.jpg',
+    'chelsea-progressive.jpg',
+    'chelsea-420.jpg',
+    'chelsea-gray.jpg',
+    'chelsea-cmyk.jpg',
+    'chelsea-exif6.jpg',
+    'jpeg-layouts/440.jpg',
+    'jpeg-layouts/410.jpg',
+    'jpeg-layouts/ycck.jpg',
+    'jpeg-layouts/restart.jpg',
+    'jpeg-layouts/arithmetic.jpg',
+    'jpeg-layouts/progressive-444.jpg',
+  ],
+  png: [
+    'chelsea.png',
+    'chelsea-rgba.png',
+    'chelsea-gray16.png',
+    'green_palette.png',
+    'foo3x5x4indexed.png',
+    'png/rgba16-adam7-61x47.png',
+    'png/pal8-trns-adam7-61x47.png',
+    'png/rgb16-37x23.png',
+  ],
   webp: ['chelsea.webp', 'chelsea-lossless.webp'],
   gif: ['chelsea.gif'],
   bmp: ['chelsea.bmp'],

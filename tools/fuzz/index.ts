@@ -31,7 +31,8 @@ const FIXTURES = join(REPO_ROOT, '..', 'shared', 'fixtures', 'images');
 const fixtures = new Map<string, Uint8Array>();
 async function loadFixtures(): Promise<(name: string) => Uint8Array> {
   for (const name of [...Object.values(SEEDS).flat(), 'chelsea.png', 'heif/gradient-4mp.avif']) {
-    const path = name.startsWith('heif/') ? join(REPO_ROOT, 'test', 'fixtures', name) : join(FIXTURES, name);
+    // `<folder>/<name>`: this repository's test fixtures; a bare name: the shared photos.
+    const path = name.includes('/') ? join(REPO_ROOT, 'test', 'fixtures', name) : join(FIXTURES, name);
     fixtures.set(name, new Uint8Array(await readFile(path)));
   }
   return (name) => {

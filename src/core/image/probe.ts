@@ -1,10 +1,12 @@
 /**
  * @module Format, stored size and EXIF orientation from the header alone (image-size; AVIF and HEIC from
- * their HEIF container, see isobmff.ts), before any decoding.
+ * their HEIF container, see isobmff.ts; a JPEG's size from its start-of-frame, jpeg/markers.ts), before any
+ * decoding.
  */
 
 import { imageSize } from 'image-size';
 import { readHeifHeader } from './isobmff.ts';
+import { scanJpeg } from './jpeg/markers.ts';
 import { sniffFormat } from './sniff.ts';
 import { ImageError, type ExifOrientation, type ImageFormat, type ImageInfo } from './types.ts';
 
@@ -42,6 +44,7 @@ export function probeImage(bytes: Uint8Array): ImageInfo {
     const { format: coded, width, height, orientation } = readHeifHeader(bytes);
     return { format: coded, width, height, orientation };
   }
+  if (format === 'jpeg') return probeJpeg(bytes);
   let result: ReturnType<typeof imageSize>;
   try {
     result = imageSize(bytes);
@@ -57,4 +60,24 @@ export function probeImage(bytes: Uint8Array): ImageInfo {
   }
   const orientation = isOrientation(result.orientation) ? result.orientation : 1;
   return { format, width, height, orientation };
+}
+
+/**
+ * A JPEG's size from its first start-of-frame, whichever coding it names (image-size reads only SOF0-SOF2, so
+ * it cannot size the arithmetic-coded files libjpeg-turbo and PIL read); the EXIF orientation from image-size
+ * where it reads the file (1 where it does not: such files keep their stored orientation).
+ */
+function probeJpeg(bytes: Uint8Array): ImageInfo {
+  const { frame } = scanJpeg(bytes);
+  if (!frame) throw new ImageError('malformed', 'unreadable jpeg header: no start-of-frame');
+  const { width, height } = frame;
+  if (width <= 0 || height <= 0) throw new ImageError('malformed', 'jpeg header gives an empty or invalid size');
+  let orientation: ExifOrientation = 1;
+  try {
+    const exif = imageSize(bytes).orientation;
+    if (isOrientation(exif)) orientation = exif;
+  } catch {
+    // No size image-size can read (arithmetic coding, lossless): orientation stays as stored.
+  }
+  return { format: 'jpeg', width, height, orientation };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ImageError, probeImage, sniffFormat, type ImageFormat } from '../../../src/core/image/index.ts';
 import { pngHeader } from './builders.ts';
 import { fixtureBytes, referenceManifest } from './fixtures.ts';
+import { layoutBytes, layoutFixtures } from './jpeg-fixtures.ts';
 
 const FORMAT_OF: Record<string, ImageFormat> = {
   'chelsea.png': 'png',
@@ -86,5 +87,22 @@ describe('probeImage', () => {
 
   it('reads a 30000x30000 PNG header without any pixel data', () => {
     expect(probeImage(pngHeader(30000, 30000, 8, 2))).toMatchObject({ format: 'png', width: 30000, height: 30000 });
+  });
+});
+
+describe('probeImage on JPEG start-of-frame markers image-size cannot read', () => {
+  it('sizes an arithmetic-coded JPEG (SOF9) from its frame header, as libjpeg-turbo and PIL read it', () => {
+    const bytes = layoutBytes('arithmetic.jpg');
+    expect(bytes.some((b, i) => b === 0xff && bytes[i + 1] === 0xc9)).toBe(true);
+    const [width, height] = layoutFixtures()['arithmetic.jpg']!.size;
+    expect(probeImage(bytes)).toEqual({ format: 'jpeg', width, height, orientation: 1 });
+  });
+
+  it('refuses a JPEG without any start-of-frame as malformed', () => {
+    const bytes = fixtureBytes('chelsea-q90.jpg');
+    const sof = bytes.findIndex((b, i) => b === 0xff && bytes[i + 1] === 0xc0);
+    const noFrame = bytes.slice(0, sof);
+    expect(() => probeImage(noFrame)).toThrow(ImageError);
+    expect(() => probeImage(noFrame)).toThrow(/no start-of-frame/);
   });
 });
