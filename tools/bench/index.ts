@@ -2,7 +2,7 @@
  * `npm run bench`: the project's figures in one run, on one machine, engines interleaved.
  *
  *   npm run bench -- [--runs 10] [--warmup 2] [--concurrency 10] [--quick] [--json [--samples]]
- *                    [--cpu N | --no-pin] [--kv-sizes 1000,10000,50000 | --skip-kv] [--analytics]
+ *                    [--cpu N | --no-pin] [--kv-sizes 1000,10000,50000 | --skip-kv] [--analytics] [--images]
  *
  * The same model files (public/models) and photos (../shared/fixtures: rocket.jpg, a 640x427 JPEG, and
  * hubble-3000.jpg, 3000x2616) for the int8 VGG16 (generated weights time like real ones), its fp32 twin and
@@ -23,6 +23,8 @@
  * estimate, the 3000 px JPEG (decode share, memory), the embedding cache's hit latency, and the KV search
  * bench (tools/bench/search-kv.ts) by store size. With --analytics, last, the analytics bench
  * (tools/bench/analytics.ts: k-NN, training, k-means, duplicates by namespace size; --quick: 1k and 10k only).
+ * With --images, last, the phone-photo bench (tools/bench/images.ts: 12 / 48 MP JPEG, 12 MP PNG, AVIF, HEIC
+ * decode + resize before and after streaming, against PIL, and their isolate estimates).
  *
  * Prints tables; with --json, also one JSON object on the last line. Progress goes to stderr.
  * About 3 minutes plus the KV bench (~2 more at 50k items); --quick (3 runs, 1 warm-up, 4 concurrent, one
@@ -62,6 +64,7 @@ const { values } = parseArgs({
     'skip-kv': { type: 'boolean', default: false },
     samples: { type: 'boolean', default: false },
     analytics: { type: 'boolean', default: false },
+    images: { type: 'boolean', default: false },
   },
 });
 
@@ -386,6 +389,17 @@ if (values.analytics) {
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) log(`tools/bench/analytics.ts exited ${code}`);
+}
+
+// ---- phone photos (tools/bench/images.ts; also `npm run bench:images`) ----
+if (values.images) {
+  const quickRuns = quick ? ['--runs', '3'] : [];
+  const child = spawn(process.execPath, ['tools/bench/images.ts', ...quickRuns], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', values.json ? process.stderr : 'inherit', 'inherit'],
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) log(`tools/bench/images.ts exited ${code}`);
 }
 
 // ---- KV search ----
