@@ -104,6 +104,20 @@ export interface RecommendOptions extends NamespaceOption {
 }
 export type RecommendResult = contract.RecommendResponse;
 export type Health = contract.Health;
+export type ImportResult = contract.ImportResult;
+
+/** An export: the NDJSON lines as they stream, and the model of their vectors (from the response headers). */
+export interface ExportStream {
+  readonly model: { readonly id: string; readonly version: string };
+  readonly dims: number;
+  /** `{"id","values","metadata"}` lines, as `wrangler vectorize insert --file` reads them. */
+  readonly body: ReadableStream<Uint8Array>;
+}
+
+export interface ImportOptions extends NamespaceOption {
+  /** The model that made the vectors (an export's `model` and `dims`). */
+  readonly model: { readonly id: string; readonly version: string; readonly dims?: number };
+}
 
 /** An RFC 9457 problem document as the API sends it. */
 export type Problem = contract.Problem;
@@ -184,6 +198,13 @@ export interface EdgeFeaturesClient {
   /** Whether an image is already stored, exactly or nearly. */
   checkDuplicate(image: ImageInput, options?: NamespaceOption & { readonly threshold?: number }): Promise<DuplicateCheck>;
   recommend(positive: readonly Example[], options?: RecommendOptions): Promise<RecommendResult>;
+  /** A namespace as NDJSON, streamed (`GET /v1/export`, read scope). */
+  exportNamespace(options?: NamespaceOption): Promise<ExportStream>;
+  /**
+   * NDJSON lines into a namespace (`POST /v1/import`, write scope). A malformed line is an `EdgeFeaturesError`
+   * whose problem (`malformed-ndjson`) names the `line` and how many items before it were `written`.
+   */
+  importNdjson(body: string | Blob | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>, options: ImportOptions): Promise<ImportResult>;
 }
 
 const PROBLEM_TYPE = 'application/problem+json';
@@ -231,14 +252,27 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
   const defaultNamespace = options.namespace;
   const ns = (o?: NamespaceOption) => o?.namespace ?? defaultNamespace;
 
-  async function call(method: string, path: string, init: { body?: BodyInit; type?: string } = {}): Promise<Response> {
+  async function call(
+    method: string,
+    path: string,
+    init: { body?: BodyInit; type?: string; accept?: string; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers = new Headers(options.headers);
     if (init.type) headers.set('content-type', init.type);
-    headers.set('accept', `application/json, ${PROBLEM_TYPE}`);
+    for (const [name, value] of Object.entries(init.headers ?? {})) headers.set(name, value);
+    headers.set('accept', `${init.accept ?? 'application/json'}, ${PROBLEM_TYPE}`);
     const url = `${baseUrl}${path}`;
+    // A streamed body must say it is sent while the answer may already come (fetch's `duplex`).
+    const streamed = typeof ReadableStream !== 'undefined' && init.body instanceof ReadableStream;
+    const requestInit: RequestInit & { duplex?: 'half' } = {
+      method,
+      headers,
+      ...(init.body !== undefined && { body: init.body }),
+      ...(streamed && { duplex: 'half' }),
+    };
     let response: Response;
     try {
-      response = await doFetch(new Request(url, { method, headers, ...(init.body !== undefined && { body: init.body }) }));
+      response = await doFetch(new Request(url, requestInit));
     } catch (cause) {
       throw new EdgeFeaturesError('network', `${method} ${url} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
         cause,
@@ -472,6 +506,36 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
         namespace: ns(recommendOptions),
       };
       return read(await call('POST', '/v1/recommend', jsonBody(body)), contract.RecommendResponse);
+    },
+
+    async exportNamespace(exportOptions = {}) {
+      const response = await call('GET', `/v1/export${query({ namespace: ns(exportOptions) })}`, { accept: contract.NDJSON_TYPE });
+      const id = response.headers.get(contract.MODEL_ID_HEADER);
+      const version = response.headers.get(contract.MODEL_VERSION_HEADER);
+      const dims = Number(response.headers.get(contract.VECTOR_DIMS_HEADER));
+      if (!id || !version || !Number.isInteger(dims) || dims <= 0 || !response.body) {
+        await response.body?.cancel();
+        throw new EdgeFeaturesError(
+          'response',
+          `the export from ${baseUrl} does not name its model (X-Model-Id, X-Model-Version, X-Vector-Dims)`,
+        );
+      }
+      return { model: { id, version }, dims, body: response.body };
+    },
+
+    async importNdjson(body, importOptions) {
+      const { model } = importOptions;
+      const headers: Record<string, string> = {
+        [contract.MODEL_ID_HEADER]: model.id,
+        [contract.MODEL_VERSION_HEADER]: model.version,
+        ...(model.dims !== undefined && { [contract.VECTOR_DIMS_HEADER]: String(model.dims) }),
+      };
+      const response = await call('POST', `/v1/import${query({ namespace: ns(importOptions) })}`, {
+        body,
+        type: contract.NDJSON_TYPE,
+        headers,
+      });
+      return read(response, contract.ImportResult);
     },
   };
 }

@@ -11,6 +11,7 @@ export const PROBLEMS = {
   'malformed-json': { status: 400, title: 'The JSON body could not be parsed' },
   'malformed-multipart': { status: 400, title: 'The multipart body could not be parsed' },
   'malformed-image': { status: 400, title: 'The image could not be decoded' },
+  'malformed-ndjson': { status: 400, title: 'A line of the NDJSON body is not an item' },
   // 401 / 403: who is asking and may they (the guard, before any route).
   unauthorized: { status: 401, title: 'An API key is required' },
   'invalid-api-key': { status: 401, title: 'The API key is not valid' },
