@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createClient, EdgeFeaturesError, type EdgeFeaturesClient } from '../client/index.ts';
 import { describeSummary, indexFolder } from './indexing.ts';
-import { openLocalEmbedder, type Engine } from './local.ts';
+import { openLocalEmbedder, type EngineChoice } from './local.ts';
 import { IndexState } from './state.ts';
 
 interface Globals {
@@ -69,9 +69,12 @@ program
   .option('-c, --concurrency <n>', 'requests (and local embeds) in flight', positiveInt, 4)
   .option('--local', 'embed here (onnxruntime in Node, same preprocessing) and upload only the vectors')
   .addOption(
-    new Option('--engine <engine>', 'with --local: native (onnxruntime-node) or wasm (onnxruntime-web)')
-      .choices(['native', 'wasm'])
-      .default('native'),
+    new Option(
+      '--engine <engine>',
+      "with --local: native (onnxruntime-node), wasm (onnxruntime-web, the Worker's runtime) or auto (native for fp32 models, wasm for int8: native int8 kernels round differently)",
+    )
+      .choices(['auto', 'native', 'wasm'])
+      .default('auto'),
   )
   .option(
     '--models-dir <dir>',
@@ -82,7 +85,7 @@ program
   .action(
     async (
       target: string,
-      o: { concurrency: number; local?: boolean; engine: Engine; modelsDir?: string; state?: string; progress: boolean },
+      o: { concurrency: number; local?: boolean; engine: EngineChoice; modelsDir?: string; state?: string; progress: boolean },
     ) => {
       const g = globals();
       const c = client(g);

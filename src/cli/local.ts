@@ -4,7 +4,10 @@
  * serves, so the vectors it uploads are the ones the Worker would have made.
  *
  * Engines: `native` is onnxruntime-node (CPU, all cores; an optional dependency, loaded only here), `wasm` is
- * onnxruntime-web's WASM build in Node, the very runtime the Worker runs (1 thread). The manifest comes from the
+ * onnxruntime-web's WASM build in Node, the very runtime the Worker runs (1 thread). `auto` (the default) picks
+ * native for fp32 models (wasm where onnxruntime-node is not installed) and wasm for int8 ones: native int8 kernels round differently from the WASM ones
+ * (measured with `npm run bench:cli`: max abs diff 0.16 on vgg16-narrow-synthetic-int8 native, 0 with wasm), so
+ * only the WASM engine gives an int8 model's vectors within 1e-4 of the Worker's. The manifest comes from the
  * service (`GET /v1/models/{id}/manifest`); the model files from `--models-dir` where they are (the repository's
  * public/models), else from the service's `/models/{id}/…`, into a cache folder; either way checked against the
  * manifest's sha256 (src/core/model/load.ts) before use.
@@ -23,6 +26,13 @@ import { initNodeCodecs } from '../runtime/node.ts';
 import { createOrtSession, type OrtApi } from '../runtime/ort/session.ts';
 
 export type Engine = 'native' | 'wasm';
+export type EngineChoice = Engine | 'auto';
+
+/** The engine `auto` means for a model: native where its vectors match the Worker's (fp32), else wasm. */
+export function engineFor(manifest: ModelManifest, choice: EngineChoice): Engine {
+  if (choice !== 'auto') return choice;
+  return manifest.quantization === 'fp32' ? 'native' : 'wasm';
+}
 
 export interface LocalEmbedder {
   readonly manifest: ModelManifest;
@@ -69,15 +79,18 @@ async function modelFolder(manifest: ModelManifest, baseUrl: string, modelsDir: 
   return folder;
 }
 
-async function nativeSession(manifest: ModelManifest, folder: string): Promise<FeatureSession> {
-  let ort: typeof import('onnxruntime-node');
+type OrtNode = typeof import('onnxruntime-node');
+
+/** onnxruntime-node, or undefined where it is not installed (an optional dependency). */
+async function loadOrtNode(): Promise<OrtNode | undefined> {
   try {
-    ort = await import('onnxruntime-node');
-  } catch (cause) {
-    throw new Error('--engine native needs onnxruntime-node (an optional dependency): npm install onnxruntime-node, or use --engine wasm', {
-      cause,
-    });
+    return await import('onnxruntime-node');
+  } catch {
+    return undefined;
   }
+}
+
+async function nativeSession(ort: OrtNode, manifest: ModelManifest, folder: string): Promise<FeatureSession> {
   // From the path: onnxruntime-node finds the external data files beside the graph.
   const session = await ort.InferenceSession.create(join(folder, manifest.graph.path), { graphOptimizationLevel: 'all' });
   return {
@@ -108,16 +121,27 @@ export async function openLocalEmbedder(options: {
   readonly baseUrl: string;
   readonly headers: Record<string, string>;
   readonly modelId: string;
-  readonly engine: Engine;
+  readonly engine: EngineChoice;
   readonly modelsDir: string | undefined;
 }): Promise<LocalEmbedder> {
   const manifest = await servingManifest(options.baseUrl, options.headers, options.modelId);
   const folder = await modelFolder(manifest, options.baseUrl, options.modelsDir);
   initNodeCodecs();
-  const session = options.engine === 'native' ? await nativeSession(manifest, folder) : await wasmSession(manifest, folder);
+  const ortNode = engineFor(manifest, options.engine) === 'native' ? await loadOrtNode() : undefined;
+  if (options.engine === 'native' && !ortNode) {
+    throw new Error('--engine native needs onnxruntime-node (an optional dependency): npm install onnxruntime-node, or use --engine wasm');
+  }
+  // auto without onnxruntime-node installed: the WASM engine (same vectors, slower).
+  const engine: Engine = ortNode ? 'native' : 'wasm';
+  if (engine === 'native' && manifest.quantization !== 'fp32') {
+    process.stderr.write(
+      `edge-features: warning: ${manifest.id} is ${manifest.quantization}; onnxruntime-node's kernels round it differently from the Worker's WASM (use --engine wasm or auto)\n`,
+    );
+  }
+  const session = ortNode ? await nativeSession(ortNode, manifest, folder) : await wasmSession(manifest, folder);
   return {
     manifest,
-    engine: options.engine,
+    engine,
     extractor: createExtractor(session, { maxPixels: DEFAULT_MAX_PIXELS }),
     release: () => session.release(),
   };
