@@ -7,6 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { EdgeFeaturesError, type EdgeFeaturesClient } from '../client/index.ts';
+import { IMAGE_ERROR_PROBLEMS, ProblemError } from '../contract/problems.ts';
+import { ImageError } from '../core/image/types.ts';
 import { sha256Hex } from '../core/util/sha256.ts';
 import { findImages, type FoundImage } from './files.ts';
 import type { LocalEmbedder } from './local.ts';
@@ -60,6 +62,14 @@ function retryable(error: unknown): number | undefined {
   if (!(error instanceof EdgeFeaturesError)) return undefined;
   if (error.kind === 'network') return 1000;
   if (error.status === 429 || error.status === 503) return 1000;
+  return undefined;
+}
+
+/** The problem kind of a failure: the service's, or the one it would answer for a local embed's. */
+function kindOf(error: unknown): string | undefined {
+  if (error instanceof EdgeFeaturesError) return error.problemKind;
+  if (error instanceof ProblemError) return error.kind;
+  if (error instanceof ImageError) return IMAGE_ERROR_PROBLEMS[error.code];
   return undefined;
 }
 
@@ -122,7 +132,7 @@ export async function indexFolder(options: IndexOptions): Promise<IndexSummary> 
         path: image.relative,
         id: image.id,
         status: error instanceof EdgeFeaturesError ? error.status : undefined,
-        kind: error instanceof EdgeFeaturesError ? error.problemKind : undefined,
+        kind: kindOf(error),
         message: error instanceof Error ? error.message : String(error),
       });
     } finally {

@@ -162,6 +162,20 @@ describe('edge-features CLI against wrangler dev', () => {
     expect((JSON.parse(other.stdout) as { problem: { type: string } }).problem.type).toMatch(/model-mismatch$/);
   });
 
+  it('a broken image is a failure with its problem kind, in both modes; the rest is indexed; exit 2', async () => {
+    const folder = join(work, 'broken');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'cut.jpg'), (await readFile(join(ROOT, 'examples/rocket.jpg'))).subarray(0, 3000));
+    await copyFile(join(ROOT, 'examples/coffee.png'), join(folder, 'coffee.png'));
+    for (const mode of [[], ['--local']]) {
+      const result = await cli('--json', '-n', `fail${mode.length}`, 'index', folder, ...mode);
+      expect(result.code).toBe(2);
+      const summary = JSON.parse(result.stdout) as Summary & { failures: Array<{ id: string; kind: string }> };
+      expect(summary).toMatchObject({ indexed: 1, failed: 1 });
+      expect(summary.failures).toMatchObject([{ id: 'cut.jpg', kind: 'malformed-image' }]);
+    }
+  });
+
   it('human output: a summary line; errors go to stderr with a non-zero exit', async () => {
     const human = await cli('-n', 'up', 'index', photos, '--no-progress');
     expect(human.code).toBe(0);
