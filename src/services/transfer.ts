@@ -10,7 +10,7 @@
 import { ProblemError, type ProblemKind } from '../contract/problems.ts';
 import { NdjsonItem } from '../contract/transfer.ts';
 import type { ModelManifest } from '../core/model/manifest.ts';
-import { itemLine, readLines, StreamTooLarge } from '../core/util/ndjson.ts';
+import { itemLine, LineNotUtf8, readLines, StreamTooLarge } from '../core/util/ndjson.ts';
 import type { ScanPage, VectorStore } from '../store/types.ts';
 import type { Indexer, ItemDraft } from './indexer.ts';
 
@@ -171,7 +171,7 @@ export async function importNdjson(body: ReadableStream<Uint8Array>, options: Im
     await flush();
     if (error instanceof StreamTooLarge)
       stop('body-too-large', `The body is over ${maxBytes} bytes (IMPORT_MAX_BYTES) after line ${lines}.`, { limit: maxBytes });
-    if (error instanceof TypeError) stop('malformed-ndjson', `Line ${lines + 1} is not UTF-8.`, { line: lines + 1 });
+    if (error instanceof LineNotUtf8) stop('malformed-ndjson', `Line ${error.line} is not UTF-8.`, { line: error.line });
     throw error;
   }
   await flush();

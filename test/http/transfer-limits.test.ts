@@ -71,6 +71,15 @@ describe('import and export limits', () => {
     expect(await store.get(`i${problem.written}`, { namespace: 'over' })).toBeNull();
   });
 
+  it('a line that is not UTF-8: 400 malformed-ndjson naming it, the lines before written', async () => {
+    const store = new MemoryStore(storeModel);
+    const body = new Uint8Array([...new TextEncoder().encode(lines(0, 2)), 0x7b, 0xff, 0xfe, 0x7d, 0x0a]);
+    const answer = await appOver(store).request('/v1/import?namespace=utf', { ...importInit(''), body });
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toMatchObject({ line: 3, written: 2 });
+    expect(await store.get('i1', { namespace: 'utf' })).not.toBeNull();
+  });
+
   it('a declared Content-Length over IMPORT_MAX_BYTES is refused before reading', async () => {
     const answer = await appOver(new MemoryStore(storeModel)).request('/v1/import', {
       ...importInit('x'),

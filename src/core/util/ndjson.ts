@@ -31,7 +31,7 @@ export interface Line {
   readonly text: string;
 }
 
-/** Thrown when the stream holds more than `maxBytes`; `lines` were whole before the limit. */
+/** Thrown when the stream holds more than `maxBytes`; the whole lines before the limit were given. */
 export class StreamTooLarge extends Error {
   override readonly name = 'StreamTooLarge';
   readonly maxBytes: number;
@@ -41,41 +41,68 @@ export class StreamTooLarge extends Error {
   }
 }
 
+/** Thrown for a line that is not UTF-8; the lines before it were given. */
+export class LineNotUtf8 extends Error {
+  override readonly name = 'LineNotUtf8';
+  readonly line: number;
+  constructor(line: number) {
+    super(`line ${line} is not UTF-8`);
+    this.line = line;
+  }
+}
+
+const NEWLINE = 0x0a;
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 /**
- * The lines of a UTF-8 byte stream, in order, as they arrive; a last line without a newline counts. Stops with
- * {@link StreamTooLarge} once more than `maxBytes` arrived (the lines before are given first). Stopping early
- * (break) cancels the stream.
+ * The lines of a UTF-8 byte stream, in order, as they arrive; a last line without a newline counts. Lines are
+ * split on the byte 0x0A (never part of a multi-byte UTF-8 character) and each decoded alone, so a line that is
+ * not UTF-8 is named ({@link LineNotUtf8}) after the lines before it. Stops with {@link StreamTooLarge} once more
+ * than `maxBytes` arrived (the whole lines within the limit are given first). Stopping early cancels the stream.
  */
 export async function* readLines(stream: ReadableStream<Uint8Array>, maxBytes = Infinity): AsyncGenerator<Line> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const reader = stream.getReader();
-  let pending = '';
+  let pending: Uint8Array = new Uint8Array(0);
   let number = 0;
   let bytes = 0;
   let done = false;
+  const decode = (line: Uint8Array): Line => {
+    number++;
+    let text: string;
+    try {
+      text = decoder.decode(line);
+    } catch {
+      throw new LineNotUtf8(number);
+    }
+    return { number, text: text.endsWith('\r') ? text.slice(0, -1) : text };
+  };
   try {
     for (;;) {
       const chunk = await reader.read();
-      if (chunk.done) {
-        pending += decoder.decode();
-        break;
-      }
+      if (chunk.done) break;
       bytes += chunk.value.byteLength;
       const over = bytes > maxBytes;
       // Over the limit: only the whole lines of what fits are given.
       const value = over ? chunk.value.subarray(0, chunk.value.byteLength - (bytes - maxBytes)) : chunk.value;
-      pending += decoder.decode(value, { stream: true });
+      const buffer = concat(pending, value);
       let start = 0;
-      for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n', start)) {
-        const text = pending.slice(start, end);
+      for (let end = buffer.indexOf(NEWLINE); end >= 0; end = buffer.indexOf(NEWLINE, start)) {
+        yield decode(buffer.subarray(start, end));
         start = end + 1;
-        yield { number: ++number, text: text.endsWith('\r') ? text.slice(0, -1) : text };
       }
-      pending = pending.slice(start);
+      pending = buffer.slice(start);
       if (over) throw new StreamTooLarge(maxBytes);
     }
     done = true;
-    if (pending.length > 0) yield { number: ++number, text: pending.endsWith('\r') ? pending.slice(0, -1) : pending };
+    if (pending.length > 0) yield decode(pending);
   } finally {
     if (!done) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
