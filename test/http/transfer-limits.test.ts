@@ -88,6 +88,19 @@ describe('import and export limits', () => {
     expect(answer.status).toBe(413);
   });
 
+  it('an export whose store fails after the first page breaks the transfer (the body errors), never a short file that looks whole', async () => {
+    const memory = new MemoryStore(storeModel);
+    const failing: VectorStore = Object.assign(Object.create(memory) as VectorStore, {
+      async *scan() {
+        yield { ids: ['a'], metadata: [{}], contentHashes: [undefined], dims: model.dims, vectors: new Float32Array(model.dims) };
+        throw new StoreError('capacity', 'out of KV operations');
+      },
+    });
+    const answer = await appOver(failing).request('/v1/export');
+    expect(answer.status).toBe(200);
+    await expect(answer.text()).rejects.toThrow();
+  });
+
   it('export from a store that cannot scan: 501 not-supported, a problem, not a broken stream', async () => {
     const memory = new MemoryStore(storeModel);
     const noScan: VectorStore = Object.assign(Object.create(memory) as VectorStore, {
