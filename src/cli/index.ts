@@ -8,7 +8,7 @@
  *   npx edge-features index photos/ --concurrency 4     (from the package; in the repository: npm run cli -- …)
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -185,10 +185,18 @@ program
         controller.enqueue(chunk);
       },
     });
-    await pipeline(
-      Readable.fromWeb(exported.body.pipeThrough(counted) as import('node:stream/web').ReadableStream<Uint8Array>),
-      createWriteStream(o.out),
-    );
+    try {
+      await pipeline(
+        Readable.fromWeb(exported.body.pipeThrough(counted) as import('node:stream/web').ReadableStream<Uint8Array>),
+        createWriteStream(o.out),
+      );
+    } catch (error) {
+      // A broken transfer leaves no file that could pass for a whole export.
+      await rm(o.out, { force: true });
+      throw new Error(
+        `the export broke off after ${lines} items (${error instanceof Error ? error.message : String(error)}); ${o.out} removed`,
+      );
+    }
     print(
       { file: o.out, items: lines, model: exported.model, dims: exported.dims },
       (r) => `${r.items} items (${model}, ${r.dims}-d) -> ${r.file}`,
