@@ -51,6 +51,8 @@ export default defineConfig({
         MAX_BODY_BYTES: String(4 * 1024 * 1024),
         MAX_PIXELS: String(10_000_000),
         MAX_BATCH: '3',
+        // Small enough that test/worker/transfer.test.ts reaches it (and crosses a 100-item write batch first).
+        IMPORT_MAX_ITEMS: '150',
         // The embedding cache stays off here so these tests keep running the model; test/worker/embed-cache.test.ts turns it on.
         EMBED_CACHE_MAX_BYTES: '0',
         // A write key and a read-only key; test/worker/helpers.ts `call` sends the write key.

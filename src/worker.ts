@@ -60,7 +60,13 @@ function resourcesFrom(env: Env, model: ModelManifest): ResourceStore | undefine
 export function buildApp(env: Env): Hono {
   const config = readConfig(env);
   const { model, reason } = config.MODEL_ID;
-  const limits: Limits = { maxBodyBytes: config.MAX_BODY_BYTES, maxPixels: config.MAX_PIXELS, maxBatch: config.MAX_BATCH };
+  const limits: Limits = {
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    maxPixels: config.MAX_PIXELS,
+    maxBatch: config.MAX_BATCH,
+    importMaxBytes: config.IMPORT_MAX_BYTES,
+    importMaxItems: config.IMPORT_MAX_ITEMS,
+  };
   console.log(
     `edge-features: serving model ${model.id}@${model.version} (${model.weights} weights, ${model.quantization}, ` +
       `${model.dims}-d) because ${reason}`,

@@ -7,7 +7,7 @@
  * and /openapi.json are declared from), and every answer is checked against the same schemas before it
  * is returned: an answer that does not match is an `EdgeFeaturesError` of kind `response`.
  */
-import type * as z from 'zod';
+import * as z from 'zod';
 import * as contract from '../contract/index.ts';
 import { encodeBase64 } from '../core/util/base64.ts';
 
@@ -104,6 +104,45 @@ export interface RecommendOptions extends NamespaceOption {
 }
 export type RecommendResult = contract.RecommendResponse;
 export type Health = contract.Health;
+export type ImportResult = contract.ImportResult;
+
+/**
+ * A job (`/v1/jobs`, issue #13's shape). Thin: the job routes and their contract (src/contract/jobs.ts) are built
+ * on another branch; until they land here, answers are checked for these fields only and kept whole.
+ */
+const JobShape = z.looseObject({
+  id: z.string(),
+  type: z.string(),
+  namespace: z.string(),
+  state: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']),
+  counts: z.looseObject({ total: z.number(), queued: z.number(), done: z.number(), failed: z.number(), skipped: z.number() }),
+  failures: z.array(z.looseObject({ id: z.string(), problem: z.looseObject({ type: z.string(), title: z.string(), status: z.number() }) })),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  rate: z.number().optional(),
+});
+export type Job = z.infer<typeof JobShape>;
+export type JobRequest =
+  | {
+      readonly type: 'ingest';
+      readonly namespace?: string;
+      readonly source: { readonly urls: ReadonlyArray<{ id: string; url: string; metadata?: Metadata }> } | { readonly r2Prefix: string };
+    }
+  | { readonly type: 'reindex'; readonly namespace?: string };
+
+/** An export: the NDJSON lines as they stream, and the model of their vectors (from the response headers). */
+export interface ExportStream {
+  readonly model: { readonly id: string; readonly version: string };
+  readonly dims: number;
+  /** `{"id","values","metadata"}` lines, as `wrangler vectorize insert --file` reads them. */
+  readonly body: ReadableStream<Uint8Array>;
+}
+
+export interface ImportOptions extends NamespaceOption {
+  /** The model that made the vectors (an export's `model` and `dims`). */
+  readonly model: { readonly id: string; readonly version: string; readonly dims?: number };
+}
 
 /** An RFC 9457 problem document as the API sends it. */
 export type Problem = contract.Problem;
@@ -184,6 +223,20 @@ export interface EdgeFeaturesClient {
   /** Whether an image is already stored, exactly or nearly. */
   checkDuplicate(image: ImageInput, options?: NamespaceOption & { readonly threshold?: number }): Promise<DuplicateCheck>;
   recommend(positive: readonly Example[], options?: RecommendOptions): Promise<RecommendResult>;
+  /** Starts a job (`POST /v1/jobs`, write scope). */
+  createJob(request: JobRequest): Promise<Job>;
+  /** null when there is no such job. */
+  getJob(id: string): Promise<Job | null>;
+  /** The newest jobs first (a page). */
+  listJobs(): Promise<Job[]>;
+  cancelJob(id: string): Promise<Job>;
+  /** A namespace as NDJSON, streamed (`GET /v1/export`, read scope). */
+  exportNamespace(options?: NamespaceOption): Promise<ExportStream>;
+  /**
+   * NDJSON lines into a namespace (`POST /v1/import`, write scope). A malformed line is an `EdgeFeaturesError`
+   * whose problem (`malformed-ndjson`) names the `line` and how many items before it were `written`.
+   */
+  importNdjson(body: string | Blob | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>, options: ImportOptions): Promise<ImportResult>;
 }
 
 const PROBLEM_TYPE = 'application/problem+json';
@@ -231,14 +284,27 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
   const defaultNamespace = options.namespace;
   const ns = (o?: NamespaceOption) => o?.namespace ?? defaultNamespace;
 
-  async function call(method: string, path: string, init: { body?: BodyInit; type?: string } = {}): Promise<Response> {
+  async function call(
+    method: string,
+    path: string,
+    init: { body?: BodyInit; type?: string; accept?: string; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const headers = new Headers(options.headers);
     if (init.type) headers.set('content-type', init.type);
-    headers.set('accept', `application/json, ${PROBLEM_TYPE}`);
+    for (const [name, value] of Object.entries(init.headers ?? {})) headers.set(name, value);
+    headers.set('accept', `${init.accept ?? 'application/json'}, ${PROBLEM_TYPE}`);
     const url = `${baseUrl}${path}`;
+    // A streamed body must say it is sent while the answer may already come (fetch's `duplex`).
+    const streamed = typeof ReadableStream !== 'undefined' && init.body instanceof ReadableStream;
+    const requestInit: RequestInit & { duplex?: 'half' } = {
+      method,
+      headers,
+      ...(init.body !== undefined && { body: init.body }),
+      ...(streamed && { duplex: 'half' }),
+    };
     let response: Response;
     try {
-      response = await doFetch(new Request(url, { method, headers, ...(init.body !== undefined && { body: init.body }) }));
+      response = await doFetch(new Request(url, requestInit));
     } catch (cause) {
       throw new EdgeFeaturesError('network', `${method} ${url} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
         cause,
@@ -472,6 +538,57 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
         namespace: ns(recommendOptions),
       };
       return read(await call('POST', '/v1/recommend', jsonBody(body)), contract.RecommendResponse);
+    },
+
+    async createJob(request) {
+      return (await read(await call('POST', '/v1/jobs', jsonBody(request)), z.object({ job: JobShape }))).job;
+    },
+
+    async getJob(id) {
+      try {
+        return (await read(await call('GET', `/v1/jobs/${encodeURIComponent(id)}`), z.object({ job: JobShape }))).job;
+      } catch (error) {
+        if (error instanceof EdgeFeaturesError && error.status === 404) return null;
+        throw error;
+      }
+    },
+
+    async listJobs() {
+      return (await read(await call('GET', '/v1/jobs'), z.object({ jobs: z.array(JobShape) }))).jobs;
+    },
+
+    async cancelJob(id) {
+      return (await read(await call('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`), z.object({ job: JobShape }))).job;
+    },
+
+    async exportNamespace(exportOptions = {}) {
+      const response = await call('GET', `/v1/export${query({ namespace: ns(exportOptions) })}`, { accept: contract.NDJSON_TYPE });
+      const id = response.headers.get(contract.MODEL_ID_HEADER);
+      const version = response.headers.get(contract.MODEL_VERSION_HEADER);
+      const dims = Number(response.headers.get(contract.VECTOR_DIMS_HEADER));
+      if (!id || !version || !Number.isInteger(dims) || dims <= 0 || !response.body) {
+        await response.body?.cancel();
+        throw new EdgeFeaturesError(
+          'response',
+          `the export from ${baseUrl} does not name its model (X-Model-Id, X-Model-Version, X-Vector-Dims)`,
+        );
+      }
+      return { model: { id, version }, dims, body: response.body };
+    },
+
+    async importNdjson(body, importOptions) {
+      const { model } = importOptions;
+      const headers: Record<string, string> = {
+        [contract.MODEL_ID_HEADER]: model.id,
+        [contract.MODEL_VERSION_HEADER]: model.version,
+        ...(model.dims !== undefined && { [contract.VECTOR_DIMS_HEADER]: String(model.dims) }),
+      };
+      const response = await call('POST', `/v1/import${query({ namespace: ns(importOptions) })}`, {
+        body,
+        type: contract.NDJSON_TYPE,
+        headers,
+      });
+      return read(response, contract.ImportResult);
     },
   };
 }

@@ -23,6 +23,19 @@ export const DEFAULT_MAX_PIXELS = 8192 * 6144;
 /** Most images in one batch request (`MAX_BATCH`). */
 export const DEFAULT_MAX_BATCH = 8;
 
+/**
+ * Largest NDJSON import body (`IMPORT_MAX_BYTES`). Apart from MAX_BODY_BYTES because an import is read as a
+ * stream, a line at a time, and never held whole: its size costs request time, not isolate memory. 96 MiB stays
+ * under the 100 MB request body Cloudflare accepts on every plan.
+ */
+export const DEFAULT_IMPORT_MAX_BYTES = 96 * MiB;
+/**
+ * Most items one import request writes (`IMPORT_MAX_ITEMS`): each is one KV put (four at 1792-d), and a Worker
+ * invocation may make 1000 KV operations, so 200 items fit at every width. Larger files are sent in several
+ * requests (the CLI does); line IMPORT_MAX_ITEMS + 1 is refused with 413 naming how many were written.
+ */
+export const DEFAULT_IMPORT_MAX_ITEMS = 200;
+
 /** Largest image whose vector the embedding cache keeps (`EMBED_CACHE_MAX_BYTES`; 0 turns the cache off). */
 export const DEFAULT_EMBED_CACHE_MAX_BYTES = 8 * MiB;
 

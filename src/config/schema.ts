@@ -16,6 +16,8 @@ import {
   DEFAULT_INFERENCE_QUEUE,
   DEFAULT_MAX_BATCH,
   DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_IMPORT_MAX_BYTES,
+  DEFAULT_IMPORT_MAX_ITEMS,
   DEFAULT_MAX_PIXELS,
   DEFAULT_MODEL_ID,
   DEFAULT_READ_AUTH,
@@ -93,6 +95,19 @@ export const VARIABLES = {
     default: String(DEFAULT_MAX_BODY_BYTES),
     accepts: 'a positive integer (bytes)',
     description: `Largest request body (${DEFAULT_MAX_BODY_BYTES / MiB} MiB by default); base64 JSON counts as sent. Larger bodies get 413.`,
+    schema: integer(1),
+  }),
+  IMPORT_MAX_BYTES: variable({
+    default: String(DEFAULT_IMPORT_MAX_BYTES),
+    accepts: 'a positive integer (bytes)',
+    description: `Largest NDJSON body of POST /v1/import (${DEFAULT_IMPORT_MAX_BYTES / MiB} MiB by default). Not MAX_BODY_BYTES: an import is streamed a line at a time, never held whole. Larger bodies get 413 after the items before the limit were written.`,
+    schema: integer(1),
+  }),
+  IMPORT_MAX_ITEMS: variable({
+    default: String(DEFAULT_IMPORT_MAX_ITEMS),
+    accepts: 'a positive integer (items)',
+    description:
+      'Most items one POST /v1/import writes (each is a KV put, four at 1792-d; an invocation may make 1000 KV operations). Line IMPORT_MAX_ITEMS + 1 gets 413 batch-too-large naming how many were written; send the rest in another request.',
     schema: integer(1),
   }),
   MAX_PIXELS: variable({

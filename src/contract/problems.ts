@@ -4,6 +4,7 @@
  * that table in step) and the client knows them.
  * Plain data (no zod, no hono): services throw {@link ProblemError} without knowing about HTTP.
  */
+import type { ImageErrorCode } from '../core/image/types.ts';
 
 export const PROBLEMS = {
   // 400: the request could not be read.
@@ -11,6 +12,7 @@ export const PROBLEMS = {
   'malformed-json': { status: 400, title: 'The JSON body could not be parsed' },
   'malformed-multipart': { status: 400, title: 'The multipart body could not be parsed' },
   'malformed-image': { status: 400, title: 'The image could not be decoded' },
+  'malformed-ndjson': { status: 400, title: 'A line of the NDJSON body is not an item' },
   // 401 / 403: who is asking and may they (the guard, before any route).
   unauthorized: { status: 401, title: 'An API key is required' },
   'invalid-api-key': { status: 401, title: 'The API key is not valid' },
@@ -59,6 +61,13 @@ export const PROBLEMS = {
 } as const satisfies Record<string, { readonly status: number; readonly title: string }>;
 
 export type ProblemKind = keyof typeof PROBLEMS;
+
+/** The problem each image failure of the core is answered with (the HTTP layer, and the CLI's local embeds). */
+export const IMAGE_ERROR_PROBLEMS: Record<ImageErrorCode, ProblemKind> = {
+  unsupported_format: 'unsupported-image-format',
+  malformed: 'malformed-image',
+  too_many_pixels: 'image-too-large',
+};
 export type ProblemStatus = (typeof PROBLEMS)[ProblemKind]['status'];
 
 export const PROBLEM_KINDS = Object.keys(PROBLEMS) as ProblemKind[];

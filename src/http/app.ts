@@ -36,6 +36,7 @@ import { metaRoutes } from './routes/meta.ts';
 import { searchRoutes } from './routes/search.ts';
 import { staticRoutes, type AssetFetcher } from './routes/static.ts';
 import { thumbnailRoutes } from './routes/thumbnails.ts';
+import { transferRoutes } from './routes/transfer.ts';
 import type { AppServices } from './services.ts';
 
 export { accessOf, type Access } from './access.ts';
@@ -151,6 +152,7 @@ export function createApp(options: AppOptions): Hono {
     .route('/', metaRoutes({ serving: options.model, available: options.models, stats: options.stats }))
     .route('/', embedRoutes(services))
     .route('/', itemRoutes(services))
+    .route('/', transferRoutes(services))
     .route('/', searchRoutes(services))
     .route('/', compareRoutes(services))
     .route('/', thumbnailRoutes(services))

@@ -2,17 +2,11 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ACCEPTED_IMAGE_FORMATS } from '../contract/common.ts';
-import { ProblemError, type ProblemKind } from '../contract/problems.ts';
-import { ImageError, type ImageErrorCode } from '../core/image/types.ts';
+import { IMAGE_ERROR_PROBLEMS, ProblemError, type ProblemKind } from '../contract/problems.ts';
+import { ImageError } from '../core/image/types.ts';
 import { ModelLoadError } from '../core/model/load.ts';
 import { StoreError, type StoreErrorCode } from '../store/types.ts';
 import { problemResponse } from './problem.ts';
-
-const IMAGE_ERRORS: Record<ImageErrorCode, ProblemKind> = {
-  unsupported_format: 'unsupported-image-format',
-  malformed: 'malformed-image',
-  too_many_pixels: 'image-too-large',
-};
 
 const STORE_ERRORS: Record<StoreErrorCode, ProblemKind> = {
   invalid: 'invalid-field',
@@ -33,7 +27,8 @@ function storeProblem(error: StoreError): Response {
 /** The response for a failure below the routes (services, stores, the core), or undefined for an unknown fault. */
 export function knownProblem(error: unknown): Response | undefined {
   if (error instanceof ProblemError) return problemResponse(error.kind, error.message, error.extra, error.headers);
-  if (error instanceof ImageError) return problemResponse(IMAGE_ERRORS[error.code], error.message, { accepted: ACCEPTED_IMAGE_FORMATS });
+  if (error instanceof ImageError)
+    return problemResponse(IMAGE_ERROR_PROBLEMS[error.code], error.message, { accepted: ACCEPTED_IMAGE_FORMATS });
   if (error instanceof StoreError) return storeProblem(error);
   if (error instanceof ModelLoadError) {
     console.error(`model unavailable: ${error.message}`);

@@ -8,7 +8,13 @@ import { wranglerConfig } from './wrangler-config.ts';
 describe('the defaults module', () => {
   it('is what the Worker applies when no variable is set', () => {
     const config = readConfig({});
-    expect(DEFAULT_LIMITS).toEqual({ maxBodyBytes: config.MAX_BODY_BYTES, maxPixels: config.MAX_PIXELS, maxBatch: config.MAX_BATCH });
+    expect(DEFAULT_LIMITS).toEqual({
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      maxPixels: config.MAX_PIXELS,
+      maxBatch: config.MAX_BATCH,
+      importMaxBytes: config.IMPORT_MAX_BYTES,
+      importMaxItems: config.IMPORT_MAX_ITEMS,
+    });
     expect(config.MAX_PIXELS).toBe(defaults.DEFAULT_MAX_PIXELS);
   });
 

@@ -36,6 +36,22 @@ const CASES: { readonly [K in VariableName]: Case } = {
     bad: '1.5',
     message: 'MAX_BODY_BYTES must be a positive integer (bytes), got "1.5"',
   },
+  IMPORT_MAX_BYTES: {
+    unset: (c) => c.IMPORT_MAX_BYTES,
+    expectedDefault: 96 * 1024 * 1024,
+    good: '1048576',
+    goodReads: 1048576,
+    bad: '0',
+    message: 'IMPORT_MAX_BYTES must be a positive integer (bytes), got "0"',
+  },
+  IMPORT_MAX_ITEMS: {
+    unset: (c) => c.IMPORT_MAX_ITEMS,
+    expectedDefault: 200,
+    good: '50',
+    goodReads: 50,
+    bad: 'many',
+    message: 'IMPORT_MAX_ITEMS must be a positive integer (items), got "many"',
+  },
   MAX_PIXELS: {
     unset: (c) => c.MAX_PIXELS,
     expectedDefault: 50_331_648,

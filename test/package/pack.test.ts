@@ -5,7 +5,7 @@
  * library (WASM, runtime files from the Worker's /ort/ and /codecs/) gives the Worker's vector.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,5 +124,27 @@ describe('npm pack', () => {
     expect(answer.failure).toEqual({ sameClass: true, kind: 'http', status: 415, problemKind: 'unsupported-image-format' });
     expect(answer.browser).toMatchObject({ backend: 'wasm', model: TEST_MODEL });
     expect(maxAbsDiff(answer.browser.vector, reference.vector)).toBeLessThan(1e-4);
+  });
+
+  it('installs the edge-features bin, which indexes by upload and with --local (WASM, model files from the service, no onnxruntime-node)', async () => {
+    const photos = join(work, 'photos');
+    await mkdir(photos, { recursive: true });
+    for (const name of ['chelsea.png', 'coffee.png', 'rocket.jpg']) await copyFile(join(ROOT, 'examples', name), join(photos, name));
+    const bin = join(app, 'node_modules/.bin/edge-features');
+    const cli = async (...args: string[]) => {
+      const { stdout } = await run(process.execPath, [bin, '--json', '--url', server.url, '--key', TEST_WRITE_KEY, ...args], {
+        cwd: app,
+        env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache') },
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      return JSON.parse(stdout) as { indexed: number; failed: number; mode: string; engine?: string; vector?: number[] };
+    };
+    expect(await cli('-n', 'packed-up', 'index', photos)).toMatchObject({ mode: 'upload', indexed: 3, failed: 0 });
+    expect(await cli('-n', 'packed-local', 'index', photos, '--local', '--engine', 'auto')).toMatchObject({
+      mode: 'local',
+      engine: 'wasm', // auto, and onnxruntime-node (optional) is not installed
+      indexed: 3,
+      failed: 0,
+    });
   });
 });

@@ -3,6 +3,10 @@
  * `edge-features/browser` as ES modules with .d.ts, one file per source module (tsc, tsconfig.package.json),
  * so both entries share one copy of the client (one `EdgeFeaturesError` class).
  *
+ * The CLI (`bin`: edge-features -> dist/package/cli/index.js) is emitted the same way (tsconfig.cli.json, Node's
+ * types); it may import Node built-ins (`node:`) and `optionalDependencies` (onnxruntime-node, which it loads
+ * only for `index --local --engine native`, dynamically).
+ *
  * Nothing from node_modules is bundled: the package's `dependencies` (onnxruntime-web, zod, the @jsquash
  * codecs' glue, image-size, fflate) stay imports that the app's bundler resolves and dedupes. The wasm
  * those need is not in the package either: the browser library downloads it from the deployment (/ort/,
@@ -42,6 +46,7 @@ function checkImports(file: string, text: string, dependencies: ReadonlySet<stri
       if (specifier!.endsWith('.ts')) throw new Error(`${relative(ROOT, file)} still imports ${specifier} (a source file)`);
       continue;
     }
+    if (specifier!.startsWith('node:')) continue;
     if (!dependencies.has(packageOf(specifier!)))
       throw new Error(`${relative(ROOT, file)} imports ${specifier}, which is not in package.json "dependencies"`);
   }
@@ -57,9 +62,13 @@ export async function buildPackage(): Promise<PackageBuild> {
   await rm(PACKAGE_OUT, { recursive: true, force: true });
   const tsc = createRequire(join(ROOT, 'package.json')).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.package.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.cli.json')], { stdio: 'inherit' });
 
-  const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  const dependencies = new Set(Object.keys(manifest.dependencies ?? {}));
+  const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
+  };
+  const dependencies = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.optionalDependencies ?? {})]);
   let jsBytes = 0;
   let dtsBytes = 0;
   const files = await filesUnder(PACKAGE_OUT);

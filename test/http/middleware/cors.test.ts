@@ -35,7 +35,9 @@ describe('CORS', () => {
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
     expect(response.headers.get('access-control-allow-methods')).toBe('GET,HEAD,POST,PUT,DELETE');
-    expect(response.headers.get('access-control-allow-headers')).toBe('authorization,content-type,accept,cache-control');
+    expect(response.headers.get('access-control-allow-headers')).toBe(
+      'authorization,content-type,accept,cache-control,x-model-id,x-model-version,x-vector-dims',
+    );
     expect(response.headers.get('access-control-max-age')).toBe('600');
     expect(response.headers.get('vary')).toMatch(/origin/i);
   });

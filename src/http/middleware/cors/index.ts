@@ -8,7 +8,8 @@ import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 
 const ALLOW_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
-const ALLOW_HEADERS = ['authorization', 'content-type', 'accept', 'cache-control'];
+/** The x-model-* / x-vector-dims request headers name an import's model (POST /v1/import). */
+const ALLOW_HEADERS = ['authorization', 'content-type', 'accept', 'cache-control', 'x-model-id', 'x-model-version', 'x-vector-dims'];
 /** Response headers a frontend may read besides the CORS-safelisted ones. */
 const EXPOSE_HEADERS = [
   'retry-after',
