@@ -3,7 +3,8 @@
  * photos through the decode + resize to the model's 224x224, before and after streaming decoding, against PIL.
  *
  * Inputs (made once into the OS temp folder by images-make.py; needs Debian's python3-pil, python3-numpy,
- * libavif-bin, libheif-examples): a 12 MP and a 48 MP JPEG, a 12 MP PNG, a 12 MP AVIF and a 12 MP HEIC.
+ * libavif-bin, libheif-examples): a 12 MP and a 48 MP JPEG, a 12 MP PNG, an AVIF and a HEIC at their limits
+ * (2 MP, 4 MP), and a 12 MP AVIF and HEIC (refused: formats decoded whole have lower limits).
  *
  *   node     in this process, pinned to one core, rounds interleaved in a seeded order:
  *            after  = decodeForModel (the Worker's path: streaming decoders feeding the streaming resizer);
@@ -201,8 +202,8 @@ if (!values['skip-workerd']) {
           js_heap_live: heap ? heap.usedSize + heap.backingStorageSize : Number.NaN,
           request_body: input.bytes.byteLength,
           // Streamed: one RGB row and the 224x224 output (nearest keeps no intermediate rows); whole-image:
-          // the decoder's RGBA copied out of its memory and the RGB made from it.
-          decode_buffers: streamed ? input.width * 3 + SIDE * SIDE * 3 : 7 * pixels,
+          // the decoder's RGBA copied out of its memory and the RGB made from it (HEIC: libheif's RGB, copied).
+          decode_buffers: streamed ? input.width * 3 + SIDE * SIDE * 3 : (input.format === 'heic' ? 3 : 7) * pixels,
         };
         const total = Object.values(parts).reduce((a, b) => a + b, 0);
         workerd.set(input.name, {

@@ -9,10 +9,12 @@
 export const AVIF_MAX_PIXELS = 2_000_000;
 
 /**
- * Largest HEIC decoded. Measured: libheif's wasm memory stays at its initial 16.25 MiB up to 2 MP, 19.5 MiB at
- * 4 MP, 37 at 8 MP, 85.7 at 12 MP; plus the RGB copy (3 bytes a pixel): ~61 MiB at 8 MP.
+ * Largest HEIC decoded. Measured in Node: libheif's wasm memory stays at its initial 16.25 MiB up to 2 MP, 19.5 MiB
+ * at 4 MP, 37 at 8 MP, 85.7 at 12 MP; plus the RGB copy (3 bytes a pixel). Inside workerd an 8 MP HEIC took the
+ * decoder to 61.3 MiB (`npm run bench:images`), which beside int8 VGG16 (~60 MiB: onnxruntime, compiled code,
+ * JS heap) put the isolate near 146 MiB, over its 128 MB; 4 MP keeps it near 105 MiB.
  */
-export const HEIC_MAX_PIXELS = 8_000_000;
+export const HEIC_MAX_PIXELS = 4_000_000;
 
 /**
  * Most WebAssembly memory one AVIF / HEIC decoder instance may grow to: what actually bounds the isolate. The
