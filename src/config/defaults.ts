@@ -10,8 +10,12 @@ const MiB = 1024 * KiB;
 /** Which model serves (`MODEL_ID`): `auto` = the real VGG16 when it has been built, else MobileNetV2. */
 export const DEFAULT_MODEL_ID = 'auto';
 
-/** Largest request body, in bytes (`MAX_BODY_BYTES`); base64 JSON counts as sent. */
-export const DEFAULT_MAX_BODY_BYTES = 16 * MiB;
+/**
+ * Largest request body, in bytes (`MAX_BODY_BYTES`); base64 JSON counts as sent. 24 MiB takes a 12 MP
+ * photographic PNG (~21 MB) or a 48 MP JPEG; the body is held while its image is decoded, so it counts in the
+ * isolate's 128 MB (`npm run bench:images`: a 21 MB PNG's embed is estimated at 80 MiB with int8 VGG16).
+ */
+export const DEFAULT_MAX_BODY_BYTES = 24 * MiB;
 /**
  * Largest image, in pixels, read from its header before decoding (`MAX_PIXELS`; the browser library's
  * default too): 8192 x 6144 = 50.3 MP, above any phone camera. Formats that stream (row by row into the

@@ -30,7 +30,7 @@ const CASES: { readonly [K in VariableName]: Case } = {
   },
   MAX_BODY_BYTES: {
     unset: (c) => c.MAX_BODY_BYTES,
-    expectedDefault: 16 * 1024 * 1024,
+    expectedDefault: 24 * 1024 * 1024,
     good: '1048576',
     goodReads: 1048576,
     bad: '1.5',

@@ -27,7 +27,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_PIXELS } from '../../src/config/defaults.ts';
-import { codecMemoryStats } from '../../src/core/image/codecs.ts';
 import { decodeForModel, type ImageFormat } from '../../src/core/image/index.ts';
 import { mulberry32, shuffle } from '../../src/core/util/random.ts';
 import { median } from '../../src/core/util/stats.ts';
@@ -102,7 +101,6 @@ const record = (key: string, value: number) => samples.set(key, [...(samples.get
 const medianOf = (key: string) => median(samples.get(key) ?? []);
 const refusals = new Map<string, string>();
 const beforeWasm = new Map<string, number>();
-const afterCodecPeak = new Map<string, number>();
 
 type Task = readonly [key: string, run: (recording: boolean) => Promise<void>];
 const tasks: Task[] = [];
@@ -118,7 +116,6 @@ for (const input of inputs) {
         return;
       }
       if (recording) record(`after.${input.name}`, performance.now() - started);
-      afterCodecPeak.set(input.name, Math.max(afterCodecPeak.get(input.name) ?? 0, codecMemoryStats().liveBytes));
     },
   ]);
   if (input.format === 'jpeg' || input.format === 'png') {
@@ -241,7 +238,6 @@ const rows = inputs.map((input) => {
     pil_ms: pilMs === undefined ? undefined : ms(pilMs),
     after_vs_pil: after !== undefined && pilMs !== undefined ? Math.round((after / pilMs) * 100) / 100 : undefined,
     before_decoder_wasm_mib: beforeWasm.has(input.name) ? mib(beforeWasm.get(input.name)!) : undefined,
-    after_codec_wasm_mib: afterCodecPeak.has(input.name) ? mib(afterCodecPeak.get(input.name)!) : undefined,
     workerd_decode_resize_ms: decodeWorkerd === undefined ? undefined : ms(decodeWorkerd),
     workerd_int8_embed_ms: w ? ms(w.bmpEmbedMs) : undefined,
     decode_share_of_int8_embed: decodeWorkerd !== undefined && w ? Math.round((decodeWorkerd / w.bmpEmbedMs) * 100) / 100 : undefined,
