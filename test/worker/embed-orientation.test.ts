@@ -10,7 +10,6 @@ import {
   decodeImage,
   type ExifOrientation,
   type ResampleMode,
-  type RgbImage,
   resizeRgb,
   wholeImageMaxPixels,
 } from '../../src/core/image/index.ts';
@@ -20,6 +19,7 @@ import '../../src/runtime/workerd.ts';
 import { withOrientation } from '../core/image/exif.ts';
 import pil from '../fixtures/orientation/pil-224.json';
 import { expectProblem, fixture, postImage, type EmbedAnswer } from './helpers.ts';
+import { toBmp } from '../../tools/bench/bmp.ts';
 
 const MODEL = MODELS.find((m) => m.id === 'vgg16-narrow-synthetic')!;
 const ORIENTATIONS: readonly ExifOrientation[] = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -30,32 +30,6 @@ const MAX_PIXELS = 10_000_000;
 async function sha256(data: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data.slice()));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** An uncompressed 24-bit BMP (bottom-up rows, BGR, rows padded to 4 bytes). */
-function toBmp(image: RgbImage): Uint8Array<ArrayBuffer> {
-  const stride = Math.ceil((image.width * 3) / 4) * 4;
-  const out = new Uint8Array(54 + stride * image.height);
-  const view = new DataView(out.buffer);
-  out.set([0x42, 0x4d]);
-  view.setUint32(2, out.length, true);
-  view.setUint32(10, 54, true);
-  view.setUint32(14, 40, true);
-  view.setInt32(18, image.width, true);
-  view.setInt32(22, image.height, true);
-  view.setUint16(26, 1, true);
-  view.setUint16(28, 24, true);
-  view.setUint32(34, stride * image.height, true);
-  for (let y = 0; y < image.height; y++) {
-    const row = 54 + (image.height - 1 - y) * stride;
-    for (let x = 0; x < image.width; x++) {
-      const i = (y * image.width + x) * 3;
-      out[row + x * 3] = image.data[i + 2]!;
-      out[row + x * 3 + 1] = image.data[i + 1]!;
-      out[row + x * 3 + 2] = image.data[i]!;
-    }
-  }
-  return out;
 }
 
 async function vector(response: Response): Promise<number[]> {

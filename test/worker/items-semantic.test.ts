@@ -10,35 +10,10 @@ import { decodeImage, resizeRgb, type RgbImage } from '../../src/core/image/inde
 import { MODELS } from '../../src/models.ts';
 import { buildApp, type Env } from '../../src/worker.ts';
 import { fixture, request } from './helpers.ts';
+import { toBmp } from '../../tools/bench/bmp.ts';
 
 const override = (env as unknown as { SEMANTIC_MODEL_ID?: string }).SEMANTIC_MODEL_ID;
 const model = MODELS.find((m) => (override ? m.id === override : m.id.includes('mobilenet')));
-
-/** An uncompressed 24-bit BMP (bottom-up rows, BGR, rows padded to 4 bytes). */
-function toBmp(image: RgbImage): Uint8Array<ArrayBuffer> {
-  const stride = Math.ceil((image.width * 3) / 4) * 4;
-  const out = new Uint8Array(54 + stride * image.height);
-  const view = new DataView(out.buffer);
-  out.set([0x42, 0x4d]);
-  view.setUint32(2, out.length, true);
-  view.setUint32(10, 54, true);
-  view.setUint32(14, 40, true);
-  view.setInt32(18, image.width, true);
-  view.setInt32(22, image.height, true);
-  view.setUint16(26, 1, true);
-  view.setUint16(28, 24, true);
-  view.setUint32(34, stride * image.height, true);
-  for (let y = 0; y < image.height; y++) {
-    const row = 54 + (image.height - 1 - y) * stride;
-    for (let x = 0; x < image.width; x++) {
-      const i = (y * image.width + x) * 3;
-      out[row + x * 3] = image.data[i + 2]!;
-      out[row + x * 3 + 1] = image.data[i + 1]!;
-      out[row + x * 3 + 2] = image.data[i]!;
-    }
-  }
-  return out;
-}
 
 function crop(image: RgbImage, left: number, top: number, width: number, height: number): RgbImage {
   const data = new Uint8Array(width * height * 3);

@@ -10,6 +10,7 @@ import mozjpegFactory from '@jsquash/jpeg/codec/dec/mozjpeg_dec.js';
 import { decode as pngDecode, initSync as pngInit } from '@jsquash/png/codec/pkg/squoosh_png.js';
 import { resizeRgb } from '../../src/core/image/resize.ts';
 import type { ResampleMode, RgbImage } from '../../src/core/image/types.ts';
+import { initNodeCodecs } from '../../src/runtime/node.ts';
 
 const require = createRequire(import.meta.url);
 const compile = (specifier: string) => new WebAssembly.Module(readFileSync(require.resolve(specifier)));
@@ -44,17 +45,7 @@ let modules: { jpeg: WebAssembly.Module; png: WebAssembly.Module } | undefined;
  * service kept an instance warm between small images and dropped it after a large one).
  */
 export async function baselineDecoder(format: 'jpeg' | 'png'): Promise<BaselineDecode> {
-  const g = globalThis as { ImageData?: unknown };
-  g.ImageData ??= class {
-    readonly data: Uint8ClampedArray;
-    readonly width: number;
-    readonly height: number;
-    constructor(data: Uint8ClampedArray, width: number, height: number) {
-      this.data = data;
-      this.width = width;
-      this.height = height;
-    }
-  };
+  initNodeCodecs(); // the emscripten codecs construct ImageData, which initCodecs provides outside browsers
   modules ??= { jpeg: compile('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'), png: compile('@jsquash/png/codec/pkg/squoosh_png_bg.wasm') };
   const finish = (rgba: RgbaImage | null, wasmBytes: number, mode: ResampleMode) => {
     if (!rgba) throw new Error(`baseline ${format} decoder returned no image`);

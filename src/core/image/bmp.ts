@@ -10,7 +10,7 @@
  */
 
 import { expandIndices, paletteTable } from './palette.ts';
-import { readAllRows, type RowSource } from './rows.ts';
+import { indexedRows, readAllRows, type RowSource } from './rows.ts';
 import { ImageError, type RgbImage } from './types.ts';
 
 const BI_RGB = 0;
@@ -194,25 +194,7 @@ function readBmpLayout(bytes: Uint8Array): BmpLayout {
  */
 export function openBmpRows(bytes: Uint8Array): RowSource {
   const { width, height, rowOffset, convertRow } = readBmpLayout(bytes);
-  let next = 0;
-  const checkRows = (count: number) => {
-    if (next + count > height) throw new RangeError(`row ${next + count - 1} is past the last row ${height - 1}`);
-  };
-  return {
-    width,
-    height,
-    readRow(out) {
-      checkRows(1);
-      convertRow(rowOffset(next), out);
-      next++;
-    },
-    skipRows(count) {
-      checkRows(count);
-      next += count;
-    },
-    finish() {},
-    close() {},
-  };
+  return indexedRows(width, height, (y, out) => convertRow(rowOffset(y), out));
 }
 
 /** Decodes a BMP to RGB. */

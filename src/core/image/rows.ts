@@ -30,19 +30,21 @@ export interface RowSource {
   close(): void;
 }
 
-/** Serves an image already decoded whole (formats that cannot stream). */
-export function rgbImageRows(img: RgbImage): RowSource {
-  const stride = img.width * 3;
+/**
+ * A source over rows that can be read in any order (an image in memory, or an uncompressed format read
+ * straight from its bytes): `read(y, out)` writes stored row y; skipping costs nothing.
+ */
+export function indexedRows(width: number, height: number, read: (y: number, out: Uint8Array) => void): RowSource {
   let next = 0;
   const checkRows = (count: number) => {
-    if (next + count > img.height) throw new RangeError(`row ${next + count - 1} is past the last row ${img.height - 1}`);
+    if (next + count > height) throw new RangeError(`row ${next + count - 1} is past the last row ${height - 1}`);
   };
   return {
-    width: img.width,
-    height: img.height,
+    width,
+    height,
     readRow(out) {
       checkRows(1);
-      out.set(img.data.subarray(next * stride, (next + 1) * stride));
+      read(next, out);
       next++;
     },
     skipRows(count) {
@@ -52,6 +54,12 @@ export function rgbImageRows(img: RgbImage): RowSource {
     finish() {},
     close() {},
   };
+}
+
+/** Serves an image already decoded whole (formats that cannot stream). */
+export function rgbImageRows(img: RgbImage): RowSource {
+  const stride = img.width * 3;
+  return indexedRows(img.width, img.height, (y, out) => out.set(img.data.subarray(y * stride, (y + 1) * stride)));
 }
 
 /** Reads every row of a source into one image (tools and tests; the embed path resizes as rows arrive). */
