@@ -234,8 +234,9 @@ describe(`${NARROW_INT8}`, () => {
       for (let j = 0; j < inputs.length; j++) if (j !== i) expect(own).toBeGreaterThan(cosine(refs[j]!, out));
       expect(out.length).toBe(64);
       expect(out.every(Number.isFinite)).toBe(true);
-      // Native and wasm int8 kernels agree (exactly on VNNI machines; AVX2's u8*s8 pairs can saturate).
-      expect(cosine(outputs['node']![i]!, out)).toBeGreaterThan(0.9999);
+      // Native and wasm int8 kernels agree: exactly on AVX-512 VNNI machines; without VNNI AVX2's u8*s8 pairs
+      // saturate (0.99980 at worst on an AMD EPYC here).
+      expect(cosine(outputs['node']![i]!, out)).toBeGreaterThan(0.999);
     }
   });
 

@@ -8,20 +8,26 @@
  * only for `index --local --engine native`, dynamically).
  *
  * Nothing from node_modules is bundled: the package's `dependencies` (onnxruntime-web, zod, the @jsquash
- * codecs' glue, image-size, fflate) stay imports that the app's bundler resolves and dedupes. The wasm
- * those need is not in the package either: the browser library downloads it from the deployment (/ort/,
- * /codecs/), checked against /ort/runtime.json, as the Worker's own pages do.
+ * codecs' glue, libheif-js, image-size, fflate) stay imports that the app's bundler resolves and dedupes. The
+ * browser library downloads the wasm it needs from the deployment (/ort/, /codecs/), checked against
+ * /ort/runtime.json, as the Worker's own pages do; the CLI in Node reads it from the installed files.
  *
  *   node tools/browser/package.ts       (`npm run build:package`; `npm pack` runs it as `prepack`)
  */
 import { execFileSync } from 'node:child_process';
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const PACKAGE_OUT = join(ROOT, 'dist/package');
+/**
+ * Files the emitted modules need beside them, which tsc does not emit: vendored JavaScript (libheif's generated
+ * glue, with its LGPL text) and the JPEG decoder built here, which Node (the CLI's `--local`) compiles from
+ * its file (the other codecs' wasm comes from their packages).
+ */
+const SOURCE_ASSETS = ['src/core/image/vendor', 'src/core/image/jpeg/libjpeg-turbo.wasm'];
 
 /** Relative `.ts` specifiers in declarations: tsc rewrites them in JS only, so .d.ts files would name sources that are not shipped. */
 const DTS_TS_SPECIFIER = /((?:from\s+|import\()\s*)(['"])(\.{1,2}\/[^'"]+)\.ts\2/g;
@@ -63,6 +69,9 @@ export async function buildPackage(): Promise<PackageBuild> {
   const tsc = createRequire(join(ROOT, 'package.json')).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.package.json')], { stdio: 'inherit' });
   execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.cli.json')], { stdio: 'inherit' });
+  for (const asset of SOURCE_ASSETS) {
+    await cp(join(ROOT, asset), join(PACKAGE_OUT, relative(join(ROOT, 'src'), join(ROOT, asset))), { recursive: true });
+  }
 
   const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
     dependencies?: Record<string, string>;
