@@ -16,3 +16,4 @@ export * from './analytics-clusterings.ts';
 export * from './analytics-common.ts';
 export * from './analytics-duplicates.ts';
 export * from './analytics-recommend.ts';
+export * from './jobs.ts';
