@@ -70,7 +70,10 @@ function resourcesFrom(env: Env, model: ModelManifest): ResourceStore | undefine
 function jobDirectory(jobs: DurableObjectNamespace<JobObject>, index: DurableObjectNamespace<JobIndexObject>): JobDirectory {
   return {
     job: (id) => jobs.get(jobs.idFromName(id)) as unknown as JobHandle,
-    index: index.get(index.idFromName('jobs')) as unknown as JobIndex,
+    // A stub belongs to the request that made it: one per use.
+    get index() {
+      return index.get(index.idFromName('jobs')) as unknown as JobIndex;
+    },
   };
 }
 

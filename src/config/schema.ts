@@ -185,7 +185,8 @@ export const VARIABLES = {
   FETCH_TIMEOUT_MS: variable({
     default: String(DEFAULT_FETCH_TIMEOUT_MS),
     accepts: 'a positive integer (milliseconds)',
-    description: "Time a job's image URL has to answer in full (redirects included); then the item is retried, and failed with fetch-timeout once retries run out.",
+    description:
+      "Time a job's image URL has to answer in full (redirects included); then the item is retried, and failed with fetch-timeout once retries run out.",
     schema: integer(1),
   }),
   FETCH_MAX_REDIRECTS: variable({
@@ -197,7 +198,8 @@ export const VARIABLES = {
   JOB_RETRY_DELAY_SECONDS: variable({
     default: String(DEFAULT_JOB_RETRY_DELAY_SECONDS),
     accepts: 'a non-negative integer (seconds)',
-    description: 'Delay before the first retry of an item that failed for a transient reason; each further attempt waits twice as long (at most 900 s).',
+    description:
+      'Delay before the first retry of an item that failed for a transient reason; each further attempt waits twice as long (at most 900 s).',
     schema: integer(0),
   }),
 } as const;

@@ -3,15 +3,7 @@
  * through the ingest queue; /v1/originals/{id}: one upload kept in ORIGINALS and indexed through the queue.
  * Creating, cancelling and uploading need the write scope (src/http/access.ts); reading is a read.
  */
-import {
-  CreateJobJson,
-  JobAnswer,
-  JobList,
-  JobListQuery,
-  JobParams,
-  OriginalAccepted,
-  OriginalQuery,
-} from '../../contract/jobs.ts';
+import { CreateJobJson, JobAnswer, JobList, JobListQuery, JobParams, OriginalAccepted, OriginalQuery } from '../../contract/jobs.ts';
 import { ItemParams } from '../../contract/items.ts';
 import { routeApp } from '../openapi/app.ts';
 import { JSON_TYPE, jsonContent, rawImageContent } from '../openapi/media.ts';
@@ -87,7 +79,15 @@ export function jobRoutes(services: AppServices) {
       request: { params: ItemParams, query: OriginalQuery, body: { content: rawImageContent } },
       responses: { 202: { description: 'Kept and queued.', content: jsonContent(OriginalAccepted) } },
     },
-    ['body-too-large', 'unsupported-media-type', 'empty-body', 'invalid-id', 'unsupported-image-format', 'jobs-unavailable', 'originals-unavailable'],
+    [
+      'body-too-large',
+      'unsupported-media-type',
+      'empty-body',
+      'invalid-id',
+      'unsupported-image-format',
+      'jobs-unavailable',
+      'originals-unavailable',
+    ],
   );
 
   return routeApp()

@@ -30,7 +30,6 @@ function requireThumbnails(store: ThumbnailStore | undefined): ThumbnailStore {
   throw problem('thumbnails-unavailable', 'No THUMBNAILS R2 bucket is bound; see wrangler.toml.');
 }
 
-
 const putThumbnail = defineRoute(
   {
     method: 'put',

@@ -13,7 +13,7 @@ import { sha256Hex } from '../../core/util/sha256.ts';
 import { knownProblem } from '../../http/errors.ts';
 import type { Indexer } from '../indexer.ts';
 import { fetchImage, SourceError, type FetchLimits } from './fetch-image.ts';
-import { type IngestMessage, type ItemOutcome, type JobDirectory, type OriginalsBucket } from './types.ts';
+import type { IngestMessage, ItemOutcome, JobDirectory, OriginalsBucket } from './types.ts';
 
 /** The part of a queue message the consumer uses (the Workers `Message`). */
 export interface QueueMessage {

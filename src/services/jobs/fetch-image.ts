@@ -83,16 +83,24 @@ export async function fetchImage(url: string, limits: FetchLimits, fetcher: type
       if (!response.ok) {
         await response.body?.cancel();
         const transient = response.status >= 500 || response.status === 429;
-        throw new SourceError('fetch-failed', `${target.href} answered ${response.status}.`, transient, { upstreamStatus: response.status });
+        throw new SourceError('fetch-failed', `${target.href} answered ${response.status}.`, transient, {
+          upstreamStatus: response.status,
+        });
       }
       return await readLimited(response, limits.maxBytes, target.href);
     }
   } catch (error) {
     if (error instanceof SourceError) throw error;
     if (signal.aborted) {
-      throw new SourceError('fetch-timeout', `${target.href} did not answer within ${limits.timeoutMs} ms.`, true, { limit: limits.timeoutMs });
+      throw new SourceError('fetch-timeout', `${target.href} did not answer within ${limits.timeoutMs} ms.`, true, {
+        limit: limits.timeoutMs,
+      });
     }
     // A refused connection, a DNS failure, a reset: the network may recover.
-    throw new SourceError('fetch-failed', `${target.href} could not be reached: ${error instanceof Error ? error.message : String(error)}`, true);
+    throw new SourceError(
+      'fetch-failed',
+      `${target.href} could not be reached: ${error instanceof Error ? error.message : String(error)}`,
+      true,
+    );
   }
 }

@@ -260,7 +260,11 @@ export class JobIndexObject extends DurableObject implements JobIndex {
   async page(limit: number, cursor: string | undefined): Promise<{ ids: string[]; cursor: string | null }> {
     const before = cursor === undefined ? Number.MAX_SAFE_INTEGER : Number(cursor);
     const rows = this.sql
-      .exec<{ n: number; id: string }>(`SELECT n, id FROM jobs WHERE n < ? ORDER BY n DESC LIMIT ?`, Number.isFinite(before) ? before : 0, limit + 1)
+      .exec<{ n: number; id: string }>(
+        `SELECT n, id FROM jobs WHERE n < ? ORDER BY n DESC LIMIT ?`,
+        Number.isFinite(before) ? before : 0,
+        limit + 1,
+      )
       .toArray();
     const page = rows.slice(0, limit);
     return { ids: page.map(({ id }) => id), cursor: rows.length > limit ? String(page.at(-1)!.n) : null };

@@ -43,7 +43,9 @@ export interface JobService {
 }
 
 function tooLarge(count: string, maxItems: number): never {
-  throw new ProblemError('job-too-large', `The job holds ${count} items; at most ${maxItems} per job (JOB_MAX_ITEMS).`, { limit: maxItems });
+  throw new ProblemError('job-too-large', `The job holds ${count} items; at most ${maxItems} per job (JOB_MAX_ITEMS).`, {
+    limit: maxItems,
+  });
 }
 
 export function createJobService(options: JobServiceOptions): JobService {
@@ -100,7 +102,8 @@ export function createJobService(options: JobServiceOptions): JobService {
     if (source.urls.length > maxItems) tooLarge(String(source.urls.length), maxItems);
     const seen = new Set<string>();
     return source.urls.map(({ id, url, metadata }, i) => {
-      if (seen.has(id)) throw new ProblemError('invalid-field', `source.urls.${i}.id: "${id}" appears twice`, { field: `source.urls.${i}.id` });
+      if (seen.has(id))
+        throw new ProblemError('invalid-field', `source.urls.${i}.id: "${id}" appears twice`, { field: `source.urls.${i}.id` });
       seen.add(id);
       return { id, origin: { url }, metadata };
     });
@@ -116,7 +119,8 @@ export function createJobService(options: JobServiceOptions): JobService {
       let model: string | undefined;
       if (body.type === 'reindex') {
         model = body.model ?? options.servingModel;
-        if (!options.storeFor(model)) throw new ProblemError('invalid-field', `model: no model "${model}" in this build`, { field: 'model' });
+        if (!options.storeFor(model))
+          throw new ProblemError('invalid-field', `model: no model "${model}" in this build`, { field: 'model' });
       }
       const items = await itemsOf(body);
       const id = crypto.randomUUID();
