@@ -6,6 +6,7 @@
  *     /text                      200 text/plain (no image)
  *     /status/<n>                that status, always
  *     /hang                      headers never come (the fetch must hit FETCH_TIMEOUT_MS)
+ *     /big/<mib>                 that many MiB of zeros, without a Content-Length (the byte limit must stop it)
  *     /redirect/<n>/<name>       n redirects, then the photo
  *     /flaky/<key>/<name>        503 the first time per key, then the photo
  */
@@ -30,6 +31,17 @@ export async function imageServer(request: Request): Promise<Response> {
       // Longer than any test's FETCH_TIMEOUT_MS; ends on its own so that nothing is left running.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       return new Response('too late', { status: 504 });
+    case 'big': {
+      const chunk = new Uint8Array(64 * 1024);
+      let left = Number(rest[0]) * 16;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (left-- > 0) controller.enqueue(chunk);
+          else controller.close();
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'image/png' } });
+    }
     case 'redirect': {
       const n = Number(rest[0]);
       if (n === 0) return photo(rest[1]!);

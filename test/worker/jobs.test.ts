@@ -71,21 +71,24 @@ describe('ingest jobs through the queue', () => {
           { id: 'gone', url: `${IMG}/status/404` },
           { id: 'hops', url: `${IMG}/redirect/2/coffee.png` },
           { id: 'loop', url: `${IMG}/redirect/9/coffee.png` },
+          { id: 'huge', url: `${IMG}/big/5` },
         ],
       },
     });
-    expect(job).toMatchObject({ type: 'ingest', namespace, counts: { total: 7 } });
+    expect(job).toMatchObject({ type: 'ingest', namespace, counts: { total: 8 } });
     expect(['queued', 'running']).toContain(job.state);
 
     const done = await finished(job.id);
     expect(done.state).toBe('done');
-    expect(done.counts).toEqual({ total: 7, queued: 0, done: 4, failed: 3, skipped: 0 });
+    expect(done.counts).toEqual({ total: 8, queued: 0, done: 4, failed: 4, skipped: 0 });
     const failures = Object.fromEntries(done.failures.map((f) => [f.id, f.problem]));
     expect(failures.text).toMatchObject({ type: problemType('unsupported-image-format'), status: 415 });
     expect(failures.gone).toMatchObject({ type: problemType('fetch-failed'), status: 502 });
     expect(failures.gone!.detail).toContain('404');
     expect(failures.loop).toMatchObject({ type: problemType('fetch-failed') });
     expect(failures.loop!.detail).toContain('redirected more than 3 times');
+    // Over MAX_BODY_BYTES (4 MiB in this project), streamed without a length: stopped while reading.
+    expect(failures.huge).toMatchObject({ type: problemType('body-too-large'), status: 413, detail: expect.stringContaining('4194304') });
     expect(done.startedAt! >= done.createdAt).toBe(true);
     expect(done.finishedAt! >= done.startedAt!).toBe(true);
     expect(done.rate).toBeGreaterThan(0);
