@@ -103,6 +103,13 @@ export interface RecommendOptions extends NamespaceOption {
   readonly filter?: MetadataFilter;
 }
 export type RecommendResult = contract.RecommendResponse;
+
+/** A job (`POST /v1/jobs`): its state, counts, first failures, times and rate. */
+export type Job = contract.Job;
+/** What a job does: ingest image URLs or an ORIGINALS prefix into a namespace, or re-index a namespace. */
+export type CreateJobInput = contract.CreateJobJson;
+export type JobList = contract.JobList;
+export type OriginalAccepted = contract.OriginalAccepted;
 export type Health = contract.Health;
 
 /** An RFC 9457 problem document as the API sends it. */
@@ -184,6 +191,15 @@ export interface EdgeFeaturesClient {
   /** Whether an image is already stored, exactly or nearly. */
   checkDuplicate(image: ImageInput, options?: NamespaceOption & { readonly threshold?: number }): Promise<DuplicateCheck>;
   recommend(positive: readonly Example[], options?: RecommendOptions): Promise<RecommendResult>;
+  /** Starts a job (202); follow it with {@link getJob}. A namespace of the input wins over the client's. */
+  createJob(input: CreateJobInput): Promise<Job>;
+  /** null when there is no such job. */
+  getJob(id: string): Promise<Job | null>;
+  /** Jobs newest first, a page at a time (`cursor` from the previous page). */
+  listJobs(options?: { readonly limit?: number; readonly cursor?: string }): Promise<JobList>;
+  cancelJob(id: string): Promise<Job>;
+  /** Keeps an image in ORIGINALS and queues it for indexing under `id` (202). */
+  putOriginal(id: string, image: ImageInput, options?: NamespaceOption & { readonly metadata?: Metadata }): Promise<OriginalAccepted>;
 }
 
 const PROBLEM_TYPE = 'application/problem+json';
@@ -302,8 +318,36 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
   const exampleOf = (example: Example) =>
     typeof example === 'string' ? example : { vector: Array.from(example.vector), model: modelOf(example.model) };
 
+  const jobPath = (id: string, suffix = '') => `/v1/jobs/${encodeURIComponent(id)}${suffix}`;
+
   return {
     baseUrl,
+
+    async createJob(input) {
+      const namespace = input.namespace ?? defaultNamespace;
+      const body = { ...input, ...(namespace !== undefined && { namespace }) };
+      return (await read(await call('POST', '/v1/jobs', jsonBody(body)), contract.JobAnswer)).job;
+    },
+
+    getJob(id) {
+      return orNull('job-not-found', async () => (await read(await call('GET', jobPath(id)), contract.JobAnswer)).job);
+    },
+
+    async listJobs(listOptions = {}) {
+      return read(await call('GET', `/v1/jobs${query({ limit: listOptions.limit, cursor: listOptions.cursor })}`), contract.JobList);
+    },
+
+    async cancelJob(id) {
+      return (await read(await call('POST', jobPath(id, '/cancel')), contract.JobAnswer)).job;
+    },
+
+    async putOriginal(id, image, putOptions = {}) {
+      const path = `/v1/originals/${encodeURIComponent(id)}${query({
+        namespace: ns(putOptions),
+        metadata: putOptions.metadata === undefined ? undefined : JSON.stringify(putOptions.metadata),
+      })}`;
+      return read(await call('PUT', path, { body: toBlob(image), type: 'application/octet-stream' }), contract.OriginalAccepted);
+    },
 
     async health() {
       return read(await call('GET', '/healthz'), contract.Health);

@@ -40,7 +40,7 @@ export async function imageServer(request: Request): Promise<Response> {
           else controller.close();
         },
       });
-      return new Response(body, { headers: { 'content-type': 'image/png' } });
+      return new Response(body as unknown as ConstructorParameters<typeof Response>[0], { headers: { 'content-type': 'image/png' } });
     }
     case 'redirect': {
       const n = Number(rest[0]);

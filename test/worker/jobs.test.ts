@@ -6,15 +6,16 @@
  */
 /// <reference path="../../node_modules/@cloudflare/vitest-plugin/types/cloudflare-test.d.ts" />
 import { createExecutionContext, createMessageBatch, evictDurableObject, getQueueResult, runInDurableObject } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { createClient } from '../../src/client/index.ts';
 import type { Job } from '../../src/contract/jobs.ts';
 import { problemType } from '../../src/contract/problems.ts';
 import { sha256Hex } from '../../src/core/util/sha256.ts';
 import type { JobObject } from '../../src/services/jobs/job-object.ts';
 import type { IngestMessage } from '../../src/services/jobs/types.ts';
 import worker from '../../src/worker.ts';
-import { anonymous, call, expectProblem, fixture, TEST_READ_KEY, bearer } from './helpers.ts';
+import { anonymous, BASE, bearer, call, expectProblem, fixture, TEST_READ_KEY, TEST_WRITE_KEY } from './helpers.ts';
 
 const IMG = 'http://images.test';
 const PHOTOS = ['chelsea-q90.jpg', 'coffee.png', 'astronaut.png'];
@@ -318,5 +319,22 @@ describe('the consumer, batch by batch', () => {
     const failures = Object.fromEntries(job.failures.map((f) => [f.id, f.problem]));
     expect(failures.a).toEqual(problem);
     expect(failures.b!.type).toBe(problemType('internal'));
+  });
+});
+
+describe('the client', () => {
+  it('creates, follows, lists and cancels jobs, and uploads originals', async () => {
+    const namespace = freshNamespace();
+    const client = createClient({ baseUrl: BASE, namespace, headers: bearer(TEST_WRITE_KEY), fetch: (r) => exports.default.fetch(r) });
+    const job = await client.createJob({ type: 'ingest', source: { urls: [{ id: 'cup', url: `${IMG}/fixture/coffee.png` }] } });
+    expect(job.namespace).toBe(namespace);
+    const seen = await finished(job.id);
+    expect(await client.getJob(job.id)).toEqual(seen);
+    expect(seen.counts).toMatchObject({ total: 1, done: 1 });
+    expect((await client.listJobs({ limit: 1 })).jobs[0]!.id).toBe(job.id);
+    expect((await client.cancelJob(job.id)).state).toBe('done');
+    expect(await client.getJob('00000000-0000-0000-0000-000000000000')).toBeNull();
+    const accepted = await client.putOriginal('mug', fixture('astronaut.png'), { metadata: { k: 1 } });
+    expect(accepted).toMatchObject({ id: 'mug', namespace, state: 'queued', contentHash: await sha256Hex(fixture('astronaut.png')) });
   });
 });

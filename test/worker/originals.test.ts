@@ -39,7 +39,11 @@ async function finishedJob(body: unknown): Promise<Job> {
 }
 
 function putImage(namespace: string, id: string, name: string): Promise<Response> {
-  return call(`/v1/items/${id}?namespace=${namespace}`, { method: 'PUT', body: fixture(name), headers: { 'content-type': 'application/octet-stream' } });
+  return call(`/v1/items/${id}?namespace=${namespace}`, {
+    method: 'PUT',
+    body: fixture(name),
+    headers: { 'content-type': 'application/octet-stream' },
+  });
 }
 
 describe('uploads and prefixes', () => {
@@ -77,7 +81,9 @@ describe('uploads and prefixes', () => {
     await env.ORIGINALS!.put(`${prefix}notes.txt`, 'plain text');
     const job = await finishedJob({ type: 'ingest', namespace, source: { r2Prefix: prefix } });
     expect(job.counts).toEqual({ total: 3, queued: 0, done: 2, failed: 1, skipped: 0 });
-    expect(job.failures).toEqual([{ id: 'notes.txt', problem: expect.objectContaining({ type: problemType('unsupported-image-format') }) }]);
+    expect(job.failures).toEqual([
+      { id: 'notes.txt', problem: expect.objectContaining({ type: problemType('unsupported-image-format') }) },
+    ]);
     const page = (await (await call(`/v1/items?namespace=${namespace}`)).json()) as { items: { id: string }[] };
     expect(page.items.map((i) => i.id).sort()).toEqual(['cat.jpg', 'cup.png']);
   });
@@ -123,11 +129,20 @@ describe('re-index to another model', () => {
     // An item stored as a vector has no original: a re-index leaves it out.
     const vec = (await (await call(`/v1/items/cat?namespace=${namespace}&vector=true`)).json()) as { vector: number[]; model: object };
     expect(
-      (await call(`/v1/items/vec?namespace=${namespace}`, { method: 'PUT', body: JSON.stringify({ vector: vec.vector, model: vec.model }), headers: json }))
-        .status,
+      (
+        await call(`/v1/items/vec?namespace=${namespace}`, {
+          method: 'PUT',
+          body: JSON.stringify({ vector: vec.vector, model: vec.model }),
+          headers: json,
+        })
+      ).status,
     ).toBe(200);
 
-    const refused = await call('/v1/jobs', { method: 'POST', body: JSON.stringify({ type: 'reindex', namespace, model: 'vgg17' }), headers: json });
+    const refused = await call('/v1/jobs', {
+      method: 'POST',
+      body: JSON.stringify({ type: 'reindex', namespace, model: 'vgg17' }),
+      headers: json,
+    });
     expect((await expectProblem(refused, 422)).field).toBe('model');
 
     const job = await finishedJob({ type: 'reindex', namespace, model: NEXT });
