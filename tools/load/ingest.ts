@@ -48,7 +48,7 @@ const imageBase = `http://127.0.0.1:${(images.address() as AddressInfo).port}`;
 
 await prepareModels([model.id]);
 const key = runKey();
-console.log(`ingest: starting wrangler dev (model ${model.id}, ${model.dims}-d), ${count} images each way…`);
+console.log(`ingest: starting wrangler dev (model ${model.id}, ${model.dims}-d), ${count} through the queue, ${syncCount} synchronously…`);
 const server = await startRunServer(model.id, { MODEL_ID: model.id, API_KEYS: key.apiKeys, JOB_MAX_ITEMS: String(Math.max(count, 1)) });
 const auth = { authorization: key.header };
 
@@ -141,7 +141,7 @@ try {
   });
   const syncSeconds = (performance.now() - syncStart) / 1000;
   console.log(
-    `sync:  ${count} images in ${syncSeconds.toFixed(1)} s = ${(count / syncSeconds).toFixed(1)} images/s (${concurrency} at a time), ${syncErrors} errors`,
+    `sync:  ${syncCount} images in ${syncSeconds.toFixed(1)} s = ${(syncCount / syncSeconds).toFixed(1)} images/s (${concurrency} at a time), ${syncErrors} errors`,
   );
 
   const queueStart = performance.now();
