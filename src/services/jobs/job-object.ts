@@ -100,8 +100,10 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
   /** Done (or failed, when every item failed) once nothing is queued. */
   private settle(row: JobRow): JobRow {
     if (row.state !== 'queued' && row.state !== 'running') return row;
+    // Every report asks this: one look at the status index, not a count of every row.
+    const left = this.sql.exec<{ id: string }>(`SELECT id FROM items WHERE status = 'queued' LIMIT 1`).toArray();
+    if (left.length > 0) return row;
     const counts = this.counts();
-    if (counts.queued > 0) return row;
     const now = new Date().toISOString();
     const state: JobState = counts.total > 0 && counts.failed === counts.total ? 'failed' : 'done';
     const settled = { ...row, state, startedAt: row.startedAt ?? now, finishedAt: now };
@@ -150,7 +152,7 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
       .map(({ id }) => id);
   }
 
-  async report(outcomes: readonly ItemOutcome[]): Promise<Job | null> {
+  async report(outcomes: readonly ItemOutcome[]): Promise<JobState | null> {
     const row = this.row();
     if (!row) return null;
     this.ctx.storage.transactionSync(() => {
@@ -163,10 +165,10 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
         }
       }
     });
-    return this.answer(this.settle(this.started(row)));
+    return this.settle(this.started(row)).state;
   }
 
-  async exhausted(ids: readonly string[]): Promise<Job | null> {
+  async exhausted(ids: readonly string[]): Promise<JobState | null> {
     const row = this.row();
     if (!row) return null;
     this.sql.exec(
@@ -174,7 +176,7 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
       JSON.stringify(EXHAUSTED),
       JSON.stringify(ids),
     );
-    return this.answer(this.settle(this.started(row)));
+    return this.settle(this.started(row)).state;
   }
 
   async cancel(): Promise<Job | null> {

@@ -3,7 +3,7 @@
  * reports it, what a job is created from, and the ports (the job objects, the queue, the originals bucket)
  * the services reach the platform through. src/worker.ts adapts the bindings to these.
  */
-import type { Job, JobProblem, JobType } from '../../contract/jobs.ts';
+import type { Job, JobProblem, JobState, JobType } from '../../contract/jobs.ts';
 import type { Metadata } from '../../store/types.ts';
 
 /** Where a queued item's image comes from: a remote URL, or an object of the ORIGINALS bucket. */
@@ -52,9 +52,10 @@ export interface JobHandle {
   get(): Promise<Job | null>;
   /** Of these ids, those still queued (neither finished nor cancelled): the consumer works on these only. */
   pending(ids: readonly string[]): Promise<string[]>;
-  report(outcomes: readonly ItemOutcome[]): Promise<Job | null>;
+  /** Records outcomes (an item leaves `queued` once); answers the job's state (the full job is `get`'s: it counts every row). */
+  report(outcomes: readonly ItemOutcome[]): Promise<JobState | null>;
   /** Records the items the dead-letter queue received as failed, with the last problem a retry kept. */
-  exhausted(ids: readonly string[]): Promise<Job | null>;
+  exhausted(ids: readonly string[]): Promise<JobState | null>;
   cancel(): Promise<Job | null>;
 }
 
