@@ -1,6 +1,7 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { TEST_API_KEYS } from './test/support/auth.ts';
+import { imageServer } from './test/support/image-server.ts';
 
 // Tests never reach the internet: no request.cf download, no telemetry.
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
@@ -19,7 +20,13 @@ const TEST_RATE_LIMITS = {
 /** A project that runs test files inside workerd, with the Worker built from wrangler.toml. */
 function workerdProject(name: string, include: string[], bindings: Record<string, string>, setup: string[] = []) {
   return {
-    plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings, ratelimits: TEST_RATE_LIMITS } })],
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: './wrangler.toml' },
+        // Outbound fetches (a job's image URLs) reach test/support/image-server.ts, never the internet.
+        miniflare: { bindings, ratelimits: TEST_RATE_LIMITS, outboundService: imageServer },
+      }),
+    ],
     test: {
       name,
       include,
@@ -57,6 +64,10 @@ export default defineConfig({
         EMBED_CACHE_MAX_BYTES: '0',
         // A write key and a read-only key; test/worker/helpers.ts `call` sends the write key.
         API_KEYS: TEST_API_KEYS,
+        // Jobs (test/worker/jobs.test.ts): a reachable item limit, a short fetch timeout, retries without delay.
+        JOB_MAX_ITEMS: '50',
+        FETCH_TIMEOUT_MS: '500',
+        JOB_RETRY_DELAY_SECONDS: '0',
       }),
       // Headless Chromium (playwright-core) driving the demo and the browser library against `wrangler dev`.
       {

@@ -5,7 +5,13 @@
 import { readConfig, type Config, type ConfigInput, type VariableName } from './config/index.ts';
 import { RATE_LIMIT_PERIOD_SECONDS } from './config/defaults.ts';
 import { createExtractor, type FeatureExtractor } from './core/extractor.ts';
-import { createApp } from './http/app.ts';
+import { createApp, servicesOf, type AppOptions } from './http/app.ts';
+import { createEmbedder } from './services/embedder.ts';
+import { createIndexer, type Indexer } from './services/indexer.ts';
+import { consumeDeadLetters, consumeIngest } from './services/jobs/consumer.ts';
+import { originalsKeeper } from './services/jobs/originals.ts';
+import { createJobService } from './services/jobs/service.ts';
+import type { IngestMessage, JobDirectory, JobHandle, JobIndex } from './services/jobs/types.ts';
 import { createEmbedCache, EMBED_CACHE_NAME, type EmbedCache } from './services/embed-cache.ts';
 import { DEFAULT_INFERENCE_GATE } from './services/inference-gate.ts';
 import type { Limits } from './http/limits.ts';
@@ -19,6 +25,10 @@ import type { VectorStore } from './store/types.ts';
 import { VectorizeStore } from './store/vectorize.ts';
 import { r2Thumbnails } from './thumbnails/r2.ts';
 import type { Hono } from 'hono';
+
+import { JobIndexObject, JobObject } from './services/jobs/job-object.ts';
+
+export { JobIndexObject, JobObject };
 
 /**
  * What the Worker reads: the bindings `wrangler types` generates from wrangler.toml (worker-configuration.d.ts,
@@ -56,8 +66,25 @@ function resourcesFrom(env: Env, model: ModelManifest): ResourceStore | undefine
   return env.ITEMS ? new KvResourceStore(env.ITEMS, { id: model.id, version: model.version }) : undefined;
 }
 
-/** Builds the app from the bindings (exported so tests can build one over other bindings, e.g. a Vectorize fake). */
-export function buildApp(env: Env): Hono {
+/** The job Durable Objects as the job service reaches them. */
+function jobDirectory(jobs: DurableObjectNamespace<JobObject>, index: DurableObjectNamespace<JobIndexObject>): JobDirectory {
+  return {
+    job: (id) => jobs.get(jobs.idFromName(id)) as unknown as JobHandle,
+    // A stub belongs to the request that made it: one per use.
+    get index() {
+      return index.get(index.idFromName('jobs')) as unknown as JobIndex;
+    },
+  };
+}
+
+/** What the Worker serves: the app, and the queue consumer over the same services. */
+export interface Runtime {
+  readonly app: Hono;
+  queue(batch: MessageBatch<IngestMessage>): Promise<void>;
+}
+
+/** Builds the app and the queue consumer from the bindings (exported so tests can build one over other bindings, e.g. a Vectorize fake). */
+export function buildRuntime(env: Env): Runtime {
   const config = readConfig(env);
   const { model, reason } = config.MODEL_ID;
   const limits: Limits = {
@@ -72,17 +99,27 @@ export function buildApp(env: Env): Hono {
       `${model.dims}-d) because ${reason}`,
   );
 
-  // One session per isolate, created on first use; a failed load is retried by the next request.
-  let extractor: Promise<FeatureExtractor> | undefined;
-  const getExtractor = () =>
-    (extractor ??= createWorkerdSession(model, assetSource(env.ASSETS, model.id)).then(
-      (session) => createExtractor(session, { maxPixels: limits.maxPixels }),
-      (error: unknown) => {
-        extractor = undefined;
-        throw error;
-      },
-    ));
+  /** One session per isolate and model, created on first use; a failed load is retried by the next request. */
+  function lazyExtractor(manifest: ModelManifest): () => Promise<FeatureExtractor> {
+    let extractor: Promise<FeatureExtractor> | undefined;
+    return () =>
+      (extractor ??= createWorkerdSession(manifest, assetSource(env.ASSETS, manifest.id)).then(
+        (session) => createExtractor(session, { maxPixels: limits.maxPixels }),
+        (error: unknown) => {
+          extractor = undefined;
+          throw error;
+        },
+      ));
+  }
   const store = storeFrom(env, config, model);
+  const keeperFor = (storeModel: ModelManifest) =>
+    config.KEEP_ORIGINALS && env.ORIGINALS ? originalsKeeper(env.ORIGINALS, storeModel) : undefined;
+  /** The KV store of another model (a re-index builds or reads it); the serving store for the serving model. */
+  const storeFor = (id: string): VectorStore | undefined => {
+    if (id === model.id) return store;
+    const other = MODELS.find((m) => m.id === id);
+    return other && env.ITEMS ? new KvStore(env.ITEMS, { id: other.id, version: other.version, dims: other.dims }) : undefined;
+  };
   const { API_KEYS: keys, READ_AUTH: readAuth, CORS_ORIGINS: corsOrigins } = config;
   // Names and counts only: a key never reaches a log.
   console.log(
@@ -90,10 +127,11 @@ export function buildApp(env: Env): Hono {
       `reads ${readAuth === 'open' ? 'open' : 'need the read scope'}; CORS origins: ${corsOrigins.join(', ') || 'none'}; ` +
       `rate limits: ${env.RATE_LIMIT_KEY ? 'per key' : 'no per-key binding'}, ${env.RATE_LIMIT_IP ? 'per anonymous IP' : 'no per-IP binding'}`,
   );
-  return createApp({
+  const jobs = env.JOBS && env.JOB_INDEX ? jobDirectory(env.JOBS, env.JOB_INDEX) : undefined;
+  const options: AppOptions = {
     model,
     models: MODELS,
-    extractor: getExtractor,
+    extractor: lazyExtractor(model),
     limits,
     stats: () => ({ ...runtimeStats() }),
     store,
@@ -106,15 +144,70 @@ export function buildApp(env: Env): Hono {
     corsOrigins,
     rateLimit: { perKey: env.RATE_LIMIT_KEY, perClient: env.RATE_LIMIT_IP, retryAfterSeconds: RATE_LIMIT_PERIOD_SECONDS },
     inference: { ...DEFAULT_INFERENCE_GATE, concurrency: config.INFERENCE_CONCURRENCY, maxQueue: config.INFERENCE_QUEUE },
-  });
+    originals: keeperFor(model),
+    jobs:
+      jobs && env.INGEST_QUEUE && store
+        ? createJobService({
+            jobs,
+            queue: env.INGEST_QUEUE,
+            originals: env.ORIGINALS,
+            maxItems: config.JOB_MAX_ITEMS,
+            servingModel: model.id,
+            storeFor,
+          })
+        : undefined,
+  };
+  const services = servicesOf(options);
+  const app = createApp(options, services);
+
+  // Indexers of other models, for re-index jobs: their own session and inference gate, loaded on first use.
+  const others = new Map<string, Indexer>();
+  const indexerFor = (id: string | undefined): Indexer => {
+    if (!services.items) throw new Error('the ingest queue needs an item store (ITEMS)');
+    if (id === undefined || id === model.id) return services.items.indexer;
+    let indexer = others.get(id);
+    const other = MODELS.find((m) => m.id === id);
+    const otherStore = storeFor(id);
+    if (!indexer && other && otherStore) {
+      const embedder = createEmbedder({ extractor: lazyExtractor(other), inference: options.inference });
+      indexer = createIndexer({ store: otherStore, embedder, model: other, maxImages: limits.maxBatch, originals: keeperFor(other) });
+      others.set(id, indexer);
+    }
+    if (!indexer) throw new Error(`no model "${id}" in this build`);
+    return indexer;
+  };
+  const fetchLimits = { maxBytes: config.MAX_BODY_BYTES, timeoutMs: config.FETCH_TIMEOUT_MS, maxRedirects: config.FETCH_MAX_REDIRECTS };
+
+  return {
+    app,
+    async queue(batch) {
+      // The dead-letter queue is consumed here too: its name ends in "-dlq" (wrangler.toml).
+      if (batch.queue.endsWith('-dlq')) return consumeDeadLetters(batch.messages, jobs);
+      return consumeIngest(batch.messages, {
+        indexerFor,
+        jobs,
+        originals: env.ORIGINALS,
+        fetchLimits,
+        retryDelaySeconds: config.JOB_RETRY_DELAY_SECONDS,
+      });
+    },
+  };
+}
+
+/** Builds the app from the bindings (exported so tests can build one over other bindings, e.g. a Vectorize fake). */
+export function buildApp(env: Env): Hono {
+  return buildRuntime(env).app;
 }
 
 // Built at start-up (cheap: the model loads on first use) so that the serving model is said at once and a
 // bad configuration (src/config) fails the deployment instead of a request.
-const app = buildApp(startupEnv);
+const runtime = buildRuntime(startupEnv);
 
 export default {
   fetch(request, env, ctx) {
-    return app.fetch(request, env, ctx);
+    return runtime.app.fetch(request, env, ctx);
   },
-} satisfies ExportedHandler<Env>;
+  queue(batch) {
+    return runtime.queue(batch);
+  },
+} satisfies ExportedHandler<Env, IngestMessage>;

@@ -256,7 +256,7 @@ jobs
   .description('the newest jobs')
   .action(async () => {
     const list = await client().listJobs();
-    print(list, (l) => l.map(jobLine).join('\n') || '(no jobs)');
+    print(list, (l) => l.jobs.map(jobLine).join('\n') || '(no jobs)');
   });
 jobs
   .command('get')

@@ -7,7 +7,7 @@
  * and /openapi.json are declared from), and every answer is checked against the same schemas before it
  * is returned: an answer that does not match is an `EdgeFeaturesError` of kind `response`.
  */
-import * as z from 'zod';
+import type * as z from 'zod';
 import * as contract from '../contract/index.ts';
 import { encodeBase64 } from '../core/util/base64.ts';
 
@@ -103,33 +103,15 @@ export interface RecommendOptions extends NamespaceOption {
   readonly filter?: MetadataFilter;
 }
 export type RecommendResult = contract.RecommendResponse;
+
+/** A job (`POST /v1/jobs`): its state, counts, first failures, times and rate. */
+export type Job = contract.Job;
+/** What a job does: ingest image URLs or an ORIGINALS prefix into a namespace, or re-index a namespace. */
+export type CreateJobInput = contract.CreateJobJson;
+export type JobList = contract.JobList;
+export type OriginalAccepted = contract.OriginalAccepted;
 export type Health = contract.Health;
 export type ImportResult = contract.ImportResult;
-
-/**
- * A job (`/v1/jobs`, issue #13's shape). Thin: the job routes and their contract (src/contract/jobs.ts) are built
- * on another branch; until they land here, answers are checked for these fields only and kept whole.
- */
-const JobShape = z.looseObject({
-  id: z.string(),
-  type: z.string(),
-  namespace: z.string(),
-  state: z.enum(['queued', 'running', 'done', 'failed', 'cancelled']),
-  counts: z.looseObject({ total: z.number(), queued: z.number(), done: z.number(), failed: z.number(), skipped: z.number() }),
-  failures: z.array(z.looseObject({ id: z.string(), problem: z.looseObject({ type: z.string(), title: z.string(), status: z.number() }) })),
-  createdAt: z.string(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  rate: z.number().optional(),
-});
-export type Job = z.infer<typeof JobShape>;
-export type JobRequest =
-  | {
-      readonly type: 'ingest';
-      readonly namespace?: string;
-      readonly source: { readonly urls: ReadonlyArray<{ id: string; url: string; metadata?: Metadata }> } | { readonly r2Prefix: string };
-    }
-  | { readonly type: 'reindex'; readonly namespace?: string };
 
 /** An export: the NDJSON lines as they stream, and the model of their vectors (from the response headers). */
 export interface ExportStream {
@@ -223,13 +205,15 @@ export interface EdgeFeaturesClient {
   /** Whether an image is already stored, exactly or nearly. */
   checkDuplicate(image: ImageInput, options?: NamespaceOption & { readonly threshold?: number }): Promise<DuplicateCheck>;
   recommend(positive: readonly Example[], options?: RecommendOptions): Promise<RecommendResult>;
-  /** Starts a job (`POST /v1/jobs`, write scope). */
-  createJob(request: JobRequest): Promise<Job>;
+  /** Starts a job (202); follow it with {@link getJob}. A namespace of the input wins over the client's. */
+  createJob(input: CreateJobInput): Promise<Job>;
   /** null when there is no such job. */
   getJob(id: string): Promise<Job | null>;
-  /** The newest jobs first (a page). */
-  listJobs(): Promise<Job[]>;
+  /** Jobs newest first, a page at a time (`cursor` from the previous page). */
+  listJobs(options?: { readonly limit?: number; readonly cursor?: string }): Promise<JobList>;
   cancelJob(id: string): Promise<Job>;
+  /** Keeps an image in ORIGINALS and queues it for indexing under `id` (202). */
+  putOriginal(id: string, image: ImageInput, options?: NamespaceOption & { readonly metadata?: Metadata }): Promise<OriginalAccepted>;
   /** A namespace as NDJSON, streamed (`GET /v1/export`, read scope). */
   exportNamespace(options?: NamespaceOption): Promise<ExportStream>;
   /**
@@ -368,8 +352,36 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
   const exampleOf = (example: Example) =>
     typeof example === 'string' ? example : { vector: Array.from(example.vector), model: modelOf(example.model) };
 
+  const jobPath = (id: string, suffix = '') => `/v1/jobs/${encodeURIComponent(id)}${suffix}`;
+
   return {
     baseUrl,
+
+    async createJob(input) {
+      const namespace = input.namespace ?? defaultNamespace;
+      const body = { ...input, ...(namespace !== undefined && { namespace }) };
+      return (await read(await call('POST', '/v1/jobs', jsonBody(body)), contract.JobAnswer)).job;
+    },
+
+    getJob(id) {
+      return orNull('job-not-found', async () => (await read(await call('GET', jobPath(id)), contract.JobAnswer)).job);
+    },
+
+    async listJobs(listOptions = {}) {
+      return read(await call('GET', `/v1/jobs${query({ limit: listOptions.limit, cursor: listOptions.cursor })}`), contract.JobList);
+    },
+
+    async cancelJob(id) {
+      return (await read(await call('POST', jobPath(id, '/cancel')), contract.JobAnswer)).job;
+    },
+
+    async putOriginal(id, image, putOptions = {}) {
+      const path = `/v1/originals/${encodeURIComponent(id)}${query({
+        namespace: ns(putOptions),
+        metadata: putOptions.metadata === undefined ? undefined : JSON.stringify(putOptions.metadata),
+      })}`;
+      return read(await call('PUT', path, { body: toBlob(image), type: 'application/octet-stream' }), contract.OriginalAccepted);
+    },
 
     async health() {
       return read(await call('GET', '/healthz'), contract.Health);
@@ -538,27 +550,6 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
         namespace: ns(recommendOptions),
       };
       return read(await call('POST', '/v1/recommend', jsonBody(body)), contract.RecommendResponse);
-    },
-
-    async createJob(request) {
-      return (await read(await call('POST', '/v1/jobs', jsonBody(request)), z.object({ job: JobShape }))).job;
-    },
-
-    async getJob(id) {
-      try {
-        return (await read(await call('GET', `/v1/jobs/${encodeURIComponent(id)}`), z.object({ job: JobShape }))).job;
-      } catch (error) {
-        if (error instanceof EdgeFeaturesError && error.status === 404) return null;
-        throw error;
-      }
-    },
-
-    async listJobs() {
-      return (await read(await call('GET', '/v1/jobs'), z.object({ jobs: z.array(JobShape) }))).jobs;
-    },
-
-    async cancelJob(id) {
-      return (await read(await call('POST', `/v1/jobs/${encodeURIComponent(id)}/cancel`), z.object({ job: JobShape }))).job;
     },
 
     async exportNamespace(exportOptions = {}) {

@@ -64,6 +64,17 @@ export const DEFAULT_VECTOR_STORE = 'kv';
 /** `VECTORIZE_METRIC`: the metric a Vectorize index was created with. */
 export const DEFAULT_VECTORIZE_METRIC = 'cosine';
 
+/** Most items of one job (`JOB_MAX_ITEMS`): its Durable Object holds a row per item. */
+export const DEFAULT_JOB_MAX_ITEMS = 100_000;
+/** `KEEP_ORIGINALS`: keep each embedded image in ORIGINALS by sha256, so a model change can re-index. */
+export const DEFAULT_KEEP_ORIGINALS = 'true';
+/** Time a job's image URL has to answer in full, redirects included (`FETCH_TIMEOUT_MS`). */
+export const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
+/** Redirects a job's image URL may take (`FETCH_MAX_REDIRECTS`). */
+export const DEFAULT_FETCH_MAX_REDIRECTS = 3;
+/** Seconds before a failed queue message is retried the first time; doubling each attempt (`JOB_RETRY_DELAY_SECONDS`). */
+export const DEFAULT_JOB_RETRY_DELAY_SECONDS = 5;
+
 /** Largest thumbnail upload, in bytes. */
 export const MAX_THUMBNAIL_BYTES = 64 * KiB;
 /** Largest thumbnail width and height, in pixels. */

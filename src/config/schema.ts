@@ -12,6 +12,11 @@ import {
   DEFAULT_ANALYTICS_MAX_ITEMS,
   DEFAULT_CORS_ORIGINS,
   DEFAULT_EMBED_CACHE_MAX_BYTES,
+  DEFAULT_FETCH_MAX_REDIRECTS,
+  DEFAULT_FETCH_TIMEOUT_MS,
+  DEFAULT_JOB_MAX_ITEMS,
+  DEFAULT_JOB_RETRY_DELAY_SECONDS,
+  DEFAULT_KEEP_ORIGINALS,
   DEFAULT_INFERENCE_CONCURRENCY,
   DEFAULT_INFERENCE_QUEUE,
   DEFAULT_MAX_BATCH,
@@ -178,6 +183,39 @@ export const VARIABLES = {
     description:
       'Most items of a namespace that training, clustering, duplicate grouping and best-score recommend load in one request (as int8 codes); a larger namespace gets 413 namespace-too-large.',
     schema: integer(1),
+  }),
+  JOB_MAX_ITEMS: variable({
+    default: String(DEFAULT_JOB_MAX_ITEMS),
+    accepts: 'a positive integer (items)',
+    description: 'Most items of one job (URLs, objects under an ORIGINALS prefix, items to re-index); a larger job gets 413 job-too-large.',
+    schema: integer(1),
+  }),
+  KEEP_ORIGINALS: variable({
+    default: DEFAULT_KEEP_ORIGINALS,
+    accepts: '"true" or "false"',
+    description:
+      'Keep each image an item is embedded from in the ORIGINALS bucket by sha256 (one copy per content), so a re-index job can embed it with another model; deleting the last item that uses one deletes it.',
+    schema: z.enum(['true', 'false']).transform((value) => value === 'true'),
+  }),
+  FETCH_TIMEOUT_MS: variable({
+    default: String(DEFAULT_FETCH_TIMEOUT_MS),
+    accepts: 'a positive integer (milliseconds)',
+    description:
+      "Time a job's image URL has to answer in full (redirects included); then the item is retried, and failed with fetch-timeout once retries run out.",
+    schema: integer(1),
+  }),
+  FETCH_MAX_REDIRECTS: variable({
+    default: String(DEFAULT_FETCH_MAX_REDIRECTS),
+    accepts: 'a non-negative integer (redirects)',
+    description: "Redirects a job's image URL may take; one more fails the item (fetch-failed).",
+    schema: integer(0),
+  }),
+  JOB_RETRY_DELAY_SECONDS: variable({
+    default: String(DEFAULT_JOB_RETRY_DELAY_SECONDS),
+    accepts: 'a non-negative integer (seconds)',
+    description:
+      'Delay before the first retry of an item that failed for a transient reason; each further attempt waits twice as long (at most 900 s).',
+    schema: integer(0),
   }),
 } as const;
 

@@ -17,3 +17,4 @@ export * from './analytics-common.ts';
 export * from './analytics-duplicates.ts';
 export * from './analytics-recommend.ts';
 export * from './transfer.ts';
+export * from './jobs.ts';

@@ -25,6 +25,7 @@ export const PROBLEMS = {
   'classifier-not-found': { status: 404, title: 'No such classifier' },
   'clustering-not-found': { status: 404, title: 'No such clustering' },
   'cluster-not-found': { status: 404, title: 'No such cluster' },
+  'job-not-found': { status: 404, title: 'No such job' },
   // 409
   'resource-model-mismatch': { status: 409, title: 'The classifier or clustering was made from another model' },
   // 413: over a limit of this deployment.
@@ -32,6 +33,7 @@ export const PROBLEMS = {
   'batch-too-large': { status: 413, title: 'Too many images or items in one request' },
   'image-too-large': { status: 413, title: 'The image has too many pixels' },
   'namespace-too-large': { status: 413, title: 'The namespace has too many items for one request' },
+  'job-too-large': { status: 413, title: 'The job has more items than this deployment takes in one job' },
   // 415
   'unsupported-media-type': { status: 415, title: 'Unsupported request content type' },
   'unsupported-image-format': { status: 415, title: 'Unsupported image format' },
@@ -53,11 +55,17 @@ export const PROBLEMS = {
   internal: { status: 500, title: 'Internal error' },
   'store-misconfigured': { status: 500, title: 'The vector store is misconfigured' },
   'not-supported': { status: 501, title: 'The store cannot do this' },
+  // A job's image source (its URL) failed: recorded per item in the job, never an answer to a request.
+  'fetch-failed': { status: 502, title: 'The image could not be fetched from its source' },
+  'original-not-found': { status: 502, title: 'The original image is not in the ORIGINALS bucket' },
   busy: { status: 503, title: 'The service is busy' },
   'model-unavailable': { status: 503, title: 'The model could not be loaded' },
   'store-unavailable': { status: 503, title: 'No vector store is configured' },
   'store-capacity': { status: 503, title: 'The store cannot answer this within one request' },
   'thumbnails-unavailable': { status: 503, title: 'This deployment keeps no thumbnails' },
+  'jobs-unavailable': { status: 503, title: 'This deployment has no job queue' },
+  'originals-unavailable': { status: 503, title: 'This deployment keeps no originals' },
+  'fetch-timeout': { status: 504, title: 'The image source did not answer in time' },
 } as const satisfies Record<string, { readonly status: number; readonly title: string }>;
 
 export type ProblemKind = keyof typeof PROBLEMS;

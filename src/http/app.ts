@@ -14,6 +14,8 @@ import { createSearcher } from '../services/searcher.ts';
 import type { ResourceStore } from '../store/resources.ts';
 import type { VectorStore } from '../store/types.ts';
 import type { ThumbnailStore } from '../thumbnails/types.ts';
+import type { OriginalsKeeper } from '../services/jobs/originals.ts';
+import type { JobService } from '../services/jobs/service.ts';
 import { accessOf, rateLimited } from './access.ts';
 import { handleError, notFound } from './errors.ts';
 import type { Limits } from './limits.ts';
@@ -32,6 +34,7 @@ import { duplicateRoutes } from './routes/duplicates.ts';
 import { recommendRoutes } from './routes/recommend.ts';
 import { embedRoutes } from './routes/embed.ts';
 import { itemRoutes } from './routes/items.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { searchRoutes } from './routes/search.ts';
 import { staticRoutes, type AssetFetcher } from './routes/static.ts';
@@ -74,6 +77,10 @@ export interface AppOptions {
   readonly rateLimit?: RateLimitOptions | undefined;
   /** How many embeds run and wait at once per app (isolate); defaults to DEFAULT_INFERENCE_GATE. */
   readonly inference?: InferenceGateOptions | undefined;
+  /** Jobs over the ingest queue (src/services/jobs); without them the job routes answer 503. */
+  readonly jobs?: JobService | undefined;
+  /** Keeps each embedded image by content (KEEP_ORIGINALS); without it none is kept. */
+  readonly originals?: OriginalsKeeper | undefined;
 }
 
 export type ReadAuth = 'open' | 'required';
@@ -98,13 +105,20 @@ const openApiDocument = defineRoute(
   [],
 );
 
-/** The services every route uses, built once per app. */
-function servicesOf(options: AppOptions): AppServices {
+/** The services every route uses, built once per app (the Worker's queue consumer shares them). */
+export function servicesOf(options: AppOptions): AppServices {
   const embedder = createEmbedder({ extractor: options.extractor, cache: options.embedCache, inference: options.inference });
   const { store, model, limits } = options;
   const items = store && {
     store,
-    indexer: createIndexer({ store, embedder, model, maxImages: limits.maxBatch }),
+    indexer: createIndexer({
+      store,
+      embedder,
+      model,
+      maxImages: limits.maxBatch,
+      originals: options.originals,
+      thumbnails: options.thumbnails,
+    }),
     searcher: createSearcher({ store, embedder, model }),
   };
   const analytics = store && {
@@ -114,15 +128,14 @@ function servicesOf(options: AppOptions): AppServices {
     resources: options.resources,
     maxItems: options.analyticsMaxItems ?? DEFAULT_ANALYTICS_MAX_ITEMS,
   };
-  return { model, limits, embedder, items, resources: options.resources, thumbnails: options.thumbnails, analytics };
+  return { model, limits, embedder, items, resources: options.resources, thumbnails: options.thumbnails, analytics, jobs: options.jobs };
 }
 
-export function createApp(options: AppOptions): Hono {
+export function createApp(options: AppOptions, services: AppServices = servicesOf(options)): Hono {
   const { keys, readAuth } = options.auth ?? { keys: ApiKeys.none(), readAuth: 'open' };
   const requireWrite = apiKeyAuth({ keys, scope: 'write' });
   const requireRead = apiKeyAuth({ keys, scope: 'read', optional: readAuth === 'open' });
   const limit = rateLimit(options.rateLimit ?? { retryAfterSeconds: RATE_LIMIT_PERIOD_SECONDS });
-  const services = servicesOf(options);
 
   const app = routeApp();
   app.openAPIRegistry.registerComponent('securitySchemes', API_KEY_SCHEME, {
@@ -160,7 +173,8 @@ export function createApp(options: AppOptions): Hono {
     .route('/', classifierRoutes(services))
     .route('/', clusteringRoutes(services))
     .route('/', duplicateRoutes(services))
-    .route('/', recommendRoutes(services));
+    .route('/', recommendRoutes(services))
+    .route('/', jobRoutes(services));
   let document: ReturnType<typeof openApiDocumentOf> | undefined;
   app.openapi(openApiDocument, (c) => c.json((document ??= openApiDocumentOf(app)), 200));
   return app.route('/', staticRoutes(options)).notFound(notFound).onError(handleError);
@@ -181,6 +195,7 @@ export function openApiDocumentOf(app: OpenAPIHono<BlankEnv>) {
       { name: 'search', description: 'Nearest neighbours' },
       { name: 'thumbnails', description: 'Previews of items' },
       { name: 'analytics', description: 'Classify, cluster, find duplicates and recommend over stored items' },
+      { name: 'jobs', description: 'Bulk ingestion and re-indexing through the ingest queue' },
       { name: 'models', description: 'The models this build knows' },
       { name: 'meta', description: 'Health and this document' },
     ],

@@ -3,6 +3,7 @@ import type { ModelManifest } from '../core/model/manifest.ts';
 import type { Embedder } from '../services/embedder.ts';
 import type { Indexer } from '../services/indexer.ts';
 import type { AnalyticsContext, ResourceContext } from '../services/analytics/index.ts';
+import type { JobService } from '../services/jobs/service.ts';
 import type { Searcher } from '../services/searcher.ts';
 import type { ResourceStore } from '../store/resources.ts';
 import type { VectorStore } from '../store/types.ts';
@@ -21,6 +22,8 @@ export interface AppServices {
   readonly thumbnails: ThumbnailStore | undefined;
   /** The analytics over the item store; absent without one. `resources` is absent without a place to keep them. */
   readonly analytics: (AnalyticsContext & { readonly resources: ResourceStore | undefined }) | undefined;
+  /** Jobs over the ingest queue; absent without the JOBS, JOB_INDEX and INGEST_QUEUE bindings. */
+  readonly jobs: JobService | undefined;
 }
 
 /** The item store's services, or 503 store-unavailable. */

@@ -5,7 +5,9 @@
 import { ProblemError } from '../contract/problems.ts';
 import type { ModelManifest } from '../core/model/manifest.ts';
 import { sha256Hex } from '../core/util/sha256.ts';
-import type { Metadata, VectorStore, WriteResult } from '../store/types.ts';
+import type { ItemInput, Metadata, VectorStore, WriteResult } from '../store/types.ts';
+import { thumbnailKey } from '../thumbnails/types.ts';
+import type { OriginalsKeeper } from './jobs/originals.ts';
 import type { EmbedCacheStatus } from './embed-cache.ts';
 import type { EmbedRequest, Embedder } from './embedder.ts';
 import { acceptVector, type ClientModel } from './vectors.ts';
@@ -30,6 +32,8 @@ export interface Indexer {
   put(namespace: string, item: ItemDraft, request?: EmbedRequest): Promise<Indexed>;
   /** A batch: at most the store's upsert batch of items and `maxImages` images; ids must be distinct. */
   putMany(namespace: string, items: readonly ItemDraft[], request?: EmbedRequest): Promise<Indexed>;
+  /** Deletes an item with its thumbnail and, when no other item uses it, its original. */
+  remove(namespace: string, id: string): Promise<WriteResult>;
 }
 
 export interface IndexerOptions {
@@ -39,10 +43,23 @@ export interface IndexerOptions {
   readonly model: ModelManifest;
   /** Most images one batch may embed (vectors do not count). */
   readonly maxImages: number;
+  /** Keeps each embedded image by content (KEEP_ORIGINALS with an ORIGINALS bucket); without one none is kept. */
+  readonly originals?: OriginalsKeeper | undefined;
+  /** Thumbnails, deleted with their item. */
+  readonly thumbnails?: { delete(key: string): Promise<void> } | undefined;
 }
 
 export function createIndexer(options: IndexerOptions): Indexer {
-  const { store, embedder, model, maxImages } = options;
+  const { store, embedder, model, maxImages, originals, thumbnails } = options;
+
+  /** Originals the items held before this write, where it replaces them with other content. */
+  async function previousHashes(namespace: string, ids: readonly string[]): Promise<Map<string, string>> {
+    const previous = new Map<string, string>();
+    if (!originals) return previous;
+    const items = await Promise.all(ids.map((id) => store.get(id, { namespace })));
+    for (const item of items) if (item?.contentHash) previous.set(item.id, item.contentHash);
+    return previous;
+  }
 
   async function index(
     namespace: string,
@@ -68,19 +85,45 @@ export function createIndexer(options: IndexerOptions): Indexer {
       Promise.all(images.map((image) => sha256Hex(image))),
     ]);
     let next = 0;
-    const written = await store.upsert(
-      items.map((item, i) => {
-        const base = { id: item.id, namespace, metadata: item.metadata ?? {} };
-        if (vectors[i]) return { ...base, vector: vectors[i] };
-        const n = next++;
-        return { ...base, vector: embedded!.vectors[n]!, contentHash: hashes[n]! };
-      }),
+    /** The image of each item (undefined for a vector), by position. */
+    const imageOf: (Uint8Array | undefined)[] = [];
+    const inputs: ItemInput[] = items.map((item, i) => {
+      const base = { id: item.id, namespace, metadata: item.metadata ?? {} };
+      imageOf.push(vectors[i] ? undefined : images[next]);
+      if (vectors[i]) return { ...base, vector: vectors[i] };
+      const n = next++;
+      return { ...base, vector: embedded!.vectors[n]!, contentHash: hashes[n]! };
+    });
+    const previous = await previousHashes(
+      namespace,
+      items.map((item) => item.id),
     );
+    const written = await store.upsert(inputs);
+    if (originals) {
+      await Promise.all(
+        inputs.map(async (input, i) => {
+          const ref = { namespace, id: input.id };
+          const image = imageOf[i];
+          if (image && input.contentHash) await originals.keep(image, input.contentHash, ref);
+          const before = previous.get(input.id);
+          if (before !== undefined && before !== input.contentHash) await originals.release(before, ref);
+        }),
+      );
+    }
     return { written, cache: embedded?.cache };
   }
 
   return {
     store,
+    async remove(namespace, id) {
+      const existing = originals ? await store.get(id, { namespace }) : null;
+      const written = await store.delete([id], { namespace });
+      await Promise.all([
+        thumbnails?.delete(thumbnailKey(namespace, id)),
+        existing?.contentHash !== undefined ? originals?.release(existing.contentHash, { namespace, id }) : undefined,
+      ]);
+      return written;
+    },
     put: (namespace, item, request) => index(namespace, [item], () => '', request),
     async putMany(namespace, items, request) {
       const max = store.capabilities.maxUpsertBatch;

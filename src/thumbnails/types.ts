@@ -3,6 +3,9 @@
  * layer sees only this interface; `src/worker.ts` adapts the binding.
  */
 
+/** Where an item's thumbnail is kept: the route stores it there and an item's delete removes it. */
+export const thumbnailKey = (namespace: string, id: string): string => `thumbnails/${namespace}/${id}`;
+
 export interface StoredThumbnail {
   readonly bytes: Uint8Array;
   /** Set by the server from the sniffed format, never taken from the client. */

@@ -1,7 +1,7 @@
 /**
- * `edge-features jobs` against a stub of the job routes (node:http). The job routes (a Durable Object and Queues)
- * are built on another branch; this stub answers their agreed shapes (issue #13) so that the CLI's calls, its
- * parsing and its output are tested here. Replace with `wrangler dev` once the routes are in this branch.
+ * `edge-features jobs` against a stub of the job routes (node:http) answering the contract's shapes: the CLI's
+ * calls, its parsing (the client checks every answer against src/contract/jobs.ts) and its output. The routes
+ * themselves (a Durable Object per job, Queues) are tested inside workerd (test/worker/jobs.test.ts).
  */
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -40,17 +40,19 @@ let url: string;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
-    seen.push(`${request.method} ${request.url} ${request.headers.authorization ?? ''}`);
+    const path = new URL(request.url ?? '/', 'http://stub').pathname;
+    seen.push(`${request.method} ${path} ${request.headers.authorization ?? ''}`);
     const send = (status: number, body: unknown, type = 'application/json') => {
       response.writeHead(status, { 'content-type': type });
       response.end(JSON.stringify(body));
     };
-    if (request.method === 'GET' && request.url === '/v1/jobs') return send(200, { jobs: [job('j2', 'running'), job('j1', 'done')] });
-    if (request.method === 'GET' && request.url === '/v1/jobs/j1') return send(200, { job: job('j1', 'done') });
-    if (request.method === 'POST' && request.url === '/v1/jobs/j2/cancel') return send(200, { job: job('j2', 'cancelled') });
+    if (request.method === 'GET' && path === '/v1/jobs')
+      return send(200, { jobs: [job('j2', 'running'), job('j1', 'done')], cursor: null });
+    if (request.method === 'GET' && path === '/v1/jobs/j1') return send(200, { job: job('j1', 'done') });
+    if (request.method === 'POST' && path === '/v1/jobs/j2/cancel') return send(200, { job: job('j2', 'cancelled') });
     return send(
       404,
-      { type: 'https://edge-features.dev/problems/not-found', title: 'Not found', status: 404, detail: 'no job' },
+      { type: 'https://edge-features.dev/problems/job-not-found', title: 'No such job', status: 404, detail: 'no job' },
       'application/problem+json',
     );
   });
@@ -74,7 +76,7 @@ async function cli(...args: string[]) {
 describe('edge-features jobs (against a stub of the job routes)', () => {
   it('lists, gets and cancels through the client, with the key; --json parses; an unknown job exits 1', async () => {
     const list = await cli('--json', 'jobs');
-    expect((JSON.parse(list.stdout) as Array<{ id: string }>).map((j) => j.id)).toEqual(['j2', 'j1']);
+    expect((JSON.parse(list.stdout) as { jobs: Array<{ id: string }> }).jobs.map((j) => j.id)).toEqual(['j2', 'j1']);
     expect((await cli('jobs', 'list')).stdout).toMatch(/^j2 {2}ingest {2}running {2}7\/10 done, 1 failed$/m);
     expect(JSON.parse((await cli('--json', 'jobs', 'get', 'j1')).stdout)).toMatchObject({ id: 'j1', state: 'done', rate: 3.5 });
     expect((await cli('jobs', 'cancel', 'j2')).stdout).toMatch(/j2 {2}ingest {2}cancelled/);

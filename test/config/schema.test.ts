@@ -20,6 +20,46 @@ interface Case {
 const autoModel = AUTO_PREFERENCE.find((id) => MODELS.some((m) => m.id === id));
 
 const CASES: { readonly [K in VariableName]: Case } = {
+  JOB_MAX_ITEMS: {
+    unset: (c) => c.JOB_MAX_ITEMS,
+    expectedDefault: 100_000,
+    good: '500',
+    goodReads: 500,
+    bad: '0',
+    message: 'JOB_MAX_ITEMS must be a positive integer (items), got "0"',
+  },
+  KEEP_ORIGINALS: {
+    unset: (c) => c.KEEP_ORIGINALS,
+    expectedDefault: true,
+    good: 'false',
+    goodReads: false,
+    bad: 'yes',
+    message: 'KEEP_ORIGINALS must be "true" or "false", got "yes"',
+  },
+  FETCH_TIMEOUT_MS: {
+    unset: (c) => c.FETCH_TIMEOUT_MS,
+    expectedDefault: 10_000,
+    good: '500',
+    goodReads: 500,
+    bad: '-1',
+    message: 'FETCH_TIMEOUT_MS must be a positive integer (milliseconds), got "-1"',
+  },
+  FETCH_MAX_REDIRECTS: {
+    unset: (c) => c.FETCH_MAX_REDIRECTS,
+    expectedDefault: 3,
+    good: '0',
+    goodReads: 0,
+    bad: 'x',
+    message: 'FETCH_MAX_REDIRECTS must be a non-negative integer (redirects), got "x"',
+  },
+  JOB_RETRY_DELAY_SECONDS: {
+    unset: (c) => c.JOB_RETRY_DELAY_SECONDS,
+    expectedDefault: 5,
+    good: '0',
+    goodReads: 0,
+    bad: '2.5',
+    message: 'JOB_RETRY_DELAY_SECONDS must be a non-negative integer (seconds), got "2.5"',
+  },
   MODEL_ID: {
     unset: (c) => c.MODEL_ID.model.id,
     expectedDefault: autoModel,

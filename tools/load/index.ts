@@ -17,11 +17,15 @@
 import autocannon, { type RequestSpec, type Result } from 'autocannon';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { crc32, deflateSync } from 'node:zlib';
 import { chooseModel } from '../../src/models.ts';
 import { mulberry32 } from '../../src/core/util/random.ts';
 import { prepareModels } from '../prepare-models.ts';
+import { randomPngOf } from './png.ts';
 import { runKey, startRunServer } from './server.ts';
+
+let pngCounter = 0;
+/** A 64x64 PNG never sent before in this run. */
+const randomPng = () => randomPngOf(pngCounter++);
 
 const { values } = parseArgs({
   options: {
@@ -56,33 +60,6 @@ if (values.embed ?? values.upsert ?? values.search) {
 function vectorFor(n: number): number[] {
   const rng = mulberry32(0x10ad0000 + n);
   return Array.from({ length: model.dims }, () => Math.fround(rng.symmetric(1)));
-}
-
-/** A 64x64 RGB PNG of random pixels: small, and never the same twice. */
-let pngCounter = 0;
-function randomPng(): Buffer {
-  const side = 64;
-  const rng = mulberry32(0x9e37 + pngCounter++);
-  const raw = Buffer.alloc((side * 3 + 1) * side);
-  for (let i = 0; i < raw.length; i++) raw[i] = i % (side * 3 + 1) === 0 ? 0 : rng.nextU32() & 0xff;
-  const chunk = (type: string, data: Buffer) => {
-    const typed = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(typed.length + 8);
-    out.writeUInt32BE(data.length, 0);
-    typed.copy(out, 4);
-    out.writeUInt32BE(crc32(typed), typed.length + 4);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(side, 0);
-  ihdr.writeUInt32BE(side, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
 }
 
 await prepareModels([model.id]);

@@ -133,7 +133,7 @@ export function itemRoutes(services: AppServices) {
       method: 'delete',
       path: '/v1/items/{id}',
       tags: ['items'],
-      summary: 'Delete an item (204 whether or not it existed)',
+      summary: 'Delete an item (204 whether or not it existed), its thumbnail and, when no other item uses it, its original',
       request: { params: ItemParams, query: NamespaceQuery },
       responses: {
         204: {
@@ -219,10 +219,10 @@ export function itemRoutes(services: AppServices) {
       );
     })
     .openapi(deleteItem, async (c) => {
-      const { store } = requireItems(services);
+      const { indexer } = requireItems(services);
       const { id } = c.req.valid('param');
       const { namespace } = c.req.valid('query');
-      const written = await store.delete([id], { namespace });
+      const written = await indexer.remove(namespace, id);
       if (written.mutationId) c.header('x-mutation-id', written.mutationId);
       return c.body(null, 204);
     })

@@ -10,7 +10,7 @@ import { MAX_THUMBNAIL_BYTES, MAX_THUMBNAIL_SIDE } from '../../config/defaults.t
 import { THUMBNAIL_TYPES, ThumbnailStored } from '../../contract/thumbnails.ts';
 import { probeImage } from '../../core/image/probe.ts';
 import type { ImageFormat } from '../../core/image/types.ts';
-import type { ThumbnailStore } from '../../thumbnails/types.ts';
+import { thumbnailKey as keyOf, type ThumbnailStore } from '../../thumbnails/types.ts';
 import { routeApp } from '../openapi/app.ts';
 import { jsonContent } from '../openapi/media.ts';
 import { defineRoute } from '../openapi/route.ts';
@@ -29,8 +29,6 @@ function requireThumbnails(store: ThumbnailStore | undefined): ThumbnailStore {
   if (store) return store;
   throw problem('thumbnails-unavailable', 'No THUMBNAILS R2 bucket is bound; see wrangler.toml.');
 }
-
-const keyOf = (namespace: string, id: string) => `thumbnails/${namespace}/${id}`;
 
 const putThumbnail = defineRoute(
   {

@@ -1,0 +1,274 @@
+/**
+ * @module The job Durable Objects (SQLite storage). One object per job holds its items and what became of
+ * each, so counts are exact however often the queue delivers a message (an item leaves `queued` once); its
+ * alarm feeds the items to the ingest queue in chunks, so a 100,000-item job needs no long request and
+ * resumes where it was after a restart. A second object, the index, lists the jobs newest first.
+ * A Durable Object is an entry point of its own: it reads its one binding (INGEST_QUEUE) from its env.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import type { Job, JobProblem, JobState } from '../../contract/jobs.ts';
+import { PROBLEMS, problemType } from '../../contract/problems.ts';
+import type { IngestMessage, ItemOutcome, JobHandle, JobIndex, JobSpec } from './types.ts';
+
+/** Messages one alarm sends (10 sendBatch calls); the next alarm sends the next chunk. */
+const ENQUEUE_PER_ALARM = 1000;
+/** Queues take at most 100 messages and 256 KB per sendBatch. */
+const SEND_BATCH_MESSAGES = 100;
+const SEND_BATCH_BYTES = 200 * 1024;
+/** Failures a job answer lists (the counts have them all). */
+const LISTED_FAILURES = 100;
+
+interface JobRow {
+  id: string;
+  type: Job['type'];
+  namespace: string;
+  model?: string | undefined;
+  createdAt: string;
+  startedAt?: string | undefined;
+  finishedAt?: string | undefined;
+  state: JobState;
+  /** The highest seq sent to the queue. */
+  enqueued: number;
+}
+
+export interface JobObjectEnv {
+  readonly INGEST_QUEUE?: Queue<IngestMessage>;
+}
+
+const EXHAUSTED: JobProblem = {
+  type: problemType('internal'),
+  title: PROBLEMS.internal.title,
+  status: PROBLEMS.internal.status,
+  detail: 'Every delivery of this item failed (its message went to the dead-letter queue).',
+};
+
+export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: JobObjectEnv) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS items (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, origin TEXT NOT NULL,
+        metadata TEXT, status TEXT NOT NULL, problem TEXT);
+      CREATE INDEX IF NOT EXISTS items_status ON items (status, seq);`);
+  }
+
+  private row(): JobRow | null {
+    const found = this.sql.exec<{ v: string }>(`SELECT v FROM meta WHERE k = 'job'`).toArray()[0];
+    return found ? (JSON.parse(found.v) as JobRow) : null;
+  }
+
+  private save(row: JobRow): void {
+    this.sql.exec(`INSERT OR REPLACE INTO meta (k, v) VALUES ('job', ?)`, JSON.stringify(row));
+  }
+
+  private counts(): Job['counts'] {
+    const counts = { total: 0, queued: 0, done: 0, failed: 0, skipped: 0 };
+    for (const { status, n } of this.sql.exec<{ status: string; n: number }>(`SELECT status, count(*) AS n FROM items GROUP BY status`)) {
+      counts.total += n;
+      if (status === 'queued' || status === 'done' || status === 'failed' || status === 'skipped') counts[status] += n;
+    }
+    return counts;
+  }
+
+  private answer(row: JobRow): Job {
+    const counts = this.counts();
+    const failures = this.sql
+      .exec<{ id: string; problem: string }>(`SELECT id, problem FROM items WHERE status = 'failed' ORDER BY seq LIMIT ?`, LISTED_FAILURES)
+      .toArray()
+      .map(({ id, problem }) => ({ id, problem: JSON.parse(problem) as JobProblem }));
+    const finished = counts.done + counts.failed + counts.skipped;
+    const started = row.startedAt ? Date.parse(row.startedAt) : undefined;
+    const end = row.finishedAt ? Date.parse(row.finishedAt) : Date.now();
+    const seconds = started === undefined ? 0 : (end - started) / 1000;
+    return {
+      id: row.id,
+      type: row.type,
+      namespace: row.namespace,
+      ...(row.model !== undefined && { model: row.model }),
+      state: row.state,
+      counts,
+      failures,
+      createdAt: row.createdAt,
+      ...(row.startedAt !== undefined && { startedAt: row.startedAt }),
+      ...(row.finishedAt !== undefined && { finishedAt: row.finishedAt }),
+      ...(seconds > 0 && { rate: Math.round((finished / seconds) * 100) / 100 }),
+    };
+  }
+
+  /** Done (or failed, when every item failed) once nothing is queued. */
+  private settle(row: JobRow): JobRow {
+    if (row.state !== 'queued' && row.state !== 'running') return row;
+    // Every report asks this: one look at the status index, not a count of every row.
+    const left = this.sql.exec<{ id: string }>(`SELECT id FROM items WHERE status = 'queued' LIMIT 1`).toArray();
+    if (left.length > 0) return row;
+    const counts = this.counts();
+    const now = new Date().toISOString();
+    const state: JobState = counts.total > 0 && counts.failed === counts.total ? 'failed' : 'done';
+    const settled = { ...row, state, startedAt: row.startedAt ?? now, finishedAt: now };
+    this.save(settled);
+    return settled;
+  }
+
+  async create(spec: JobSpec): Promise<Job> {
+    const existing = this.row();
+    if (existing) return this.answer(existing);
+    this.ctx.storage.transactionSync(() => {
+      spec.items.forEach((item, seq) => {
+        this.sql.exec(
+          `INSERT INTO items (seq, id, origin, metadata, status) VALUES (?, ?, ?, ?, 'queued')`,
+          seq + 1,
+          item.id,
+          JSON.stringify(item.origin),
+          item.metadata === undefined ? null : JSON.stringify(item.metadata),
+        );
+      });
+      const row: JobRow = {
+        id: spec.id,
+        type: spec.type,
+        namespace: spec.namespace,
+        model: spec.model,
+        createdAt: spec.createdAt,
+        state: 'queued',
+        enqueued: 0,
+      };
+      this.save(row);
+    });
+    const row = this.settle(this.row()!);
+    if (row.state === 'queued') await this.ctx.storage.setAlarm(Date.now());
+    return this.answer(row);
+  }
+
+  async get(): Promise<Job | null> {
+    const row = this.row();
+    return row && this.answer(row);
+  }
+
+  async pending(ids: readonly string[]): Promise<string[]> {
+    return this.sql
+      .exec<{ id: string }>(`SELECT id FROM items WHERE status = 'queued' AND id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids))
+      .toArray()
+      .map(({ id }) => id);
+  }
+
+  async report(outcomes: readonly ItemOutcome[]): Promise<JobState | null> {
+    const row = this.row();
+    if (!row) return null;
+    this.ctx.storage.transactionSync(() => {
+      for (const outcome of outcomes) {
+        if (outcome.status === 'retrying') {
+          this.sql.exec(`UPDATE items SET problem = ? WHERE id = ? AND status = 'queued'`, JSON.stringify(outcome.problem), outcome.id);
+        } else {
+          const problem = outcome.status === 'failed' ? JSON.stringify(outcome.problem) : null;
+          this.sql.exec(`UPDATE items SET status = ?, problem = ? WHERE id = ? AND status = 'queued'`, outcome.status, problem, outcome.id);
+        }
+      }
+    });
+    return this.settle(this.started(row)).state;
+  }
+
+  async exhausted(ids: readonly string[]): Promise<JobState | null> {
+    const row = this.row();
+    if (!row) return null;
+    this.sql.exec(
+      `UPDATE items SET status = 'failed', problem = coalesce(problem, ?) WHERE status = 'queued' AND id IN (SELECT value FROM json_each(?))`,
+      JSON.stringify(EXHAUSTED),
+      JSON.stringify(ids),
+    );
+    return this.settle(this.started(row)).state;
+  }
+
+  async cancel(): Promise<Job | null> {
+    const row = this.row();
+    if (!row) return null;
+    if (row.state !== 'queued' && row.state !== 'running') return this.answer(row);
+    const now = new Date().toISOString();
+    this.sql.exec(`UPDATE items SET status = 'cancelled' WHERE status = 'queued'`);
+    const cancelled: JobRow = { ...row, state: 'cancelled', finishedAt: now };
+    this.save(cancelled);
+    await this.ctx.storage.deleteAlarm();
+    return this.answer(cancelled);
+  }
+
+  private started(row: JobRow): JobRow {
+    if (row.startedAt !== undefined || row.state !== 'queued') return row;
+    const started: JobRow = { ...row, state: 'running', startedAt: new Date().toISOString() };
+    this.save(started);
+    return started;
+  }
+
+  /** Sends the next chunk of items to the queue; schedules itself again until every item is sent. */
+  override async alarm(): Promise<void> {
+    let row = this.row();
+    if (!row || (row.state !== 'queued' && row.state !== 'running')) return;
+    const queue = this.env.INGEST_QUEUE;
+    if (!queue) throw new Error('job object: no INGEST_QUEUE binding');
+    row = this.started(row);
+    const rows = this.sql
+      .exec<{ seq: number; id: string; origin: string; metadata: string | null }>(
+        `SELECT seq, id, origin, metadata FROM items WHERE seq > ? AND status = 'queued' ORDER BY seq LIMIT ?`,
+        row.enqueued,
+        ENQUEUE_PER_ALARM,
+      )
+      .toArray();
+    let chunk: { body: IngestMessage }[] = [];
+    let bytes = 0;
+    let last = row.enqueued;
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      await queue.sendBatch(chunk);
+      // Sent: a restart resumes after it (a message sent twice is harmless, its item leaves `queued` once).
+      // Read again: a cancel may have come in while the batch was sent.
+      this.save({ ...this.row()!, enqueued: last });
+      chunk = [];
+      bytes = 0;
+    };
+    for (const item of rows) {
+      if (chunk.length === 0 && this.row()?.state === 'cancelled') return;
+      const body: IngestMessage = {
+        job: row.id,
+        namespace: row.namespace,
+        id: item.id,
+        origin: JSON.parse(item.origin) as IngestMessage['origin'],
+        ...(item.metadata !== null && { metadata: JSON.parse(item.metadata) as IngestMessage['metadata'] }),
+        ...(row.model !== undefined && { model: row.model }),
+      };
+      const size = JSON.stringify(body).length + 100;
+      if (chunk.length === SEND_BATCH_MESSAGES || bytes + size > SEND_BATCH_BYTES) await flush();
+      chunk.push({ body });
+      bytes += size;
+      last = item.seq;
+    }
+    await flush();
+    if (rows.length === ENQUEUE_PER_ALARM) await this.ctx.storage.setAlarm(Date.now());
+  }
+}
+
+/** The list of jobs, newest first: one row per job, in creation order. */
+export class JobIndexObject extends DurableObject implements JobIndex {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env as never);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS jobs (n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, created TEXT NOT NULL)`);
+  }
+
+  async add(id: string, createdAt: string): Promise<void> {
+    this.sql.exec(`INSERT OR IGNORE INTO jobs (id, created) VALUES (?, ?)`, id, createdAt);
+  }
+
+  async page(limit: number, cursor: string | undefined): Promise<{ ids: string[]; cursor: string | null }> {
+    const before = cursor === undefined ? Number.MAX_SAFE_INTEGER : Number(cursor);
+    const rows = this.sql
+      .exec<{ n: number; id: string }>(
+        `SELECT n, id FROM jobs WHERE n < ? ORDER BY n DESC LIMIT ?`,
+        Number.isFinite(before) ? before : 0,
+        limit + 1,
+      )
+      .toArray();
+    const page = rows.slice(0, limit);
+    return { ids: page.map(({ id }) => id), cursor: rows.length > limit ? String(page.at(-1)!.n) : null };
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * @module The shapes the job pieces share: a queue message (one item), an item's outcome as the consumer
+ * reports it, what a job is created from, and the ports (the job objects, the queue, the originals bucket)
+ * the services reach the platform through. src/worker.ts adapts the bindings to these.
+ */
+import type { Job, JobProblem, JobState, JobType } from '../../contract/jobs.ts';
+import type { Metadata } from '../../store/types.ts';
+
+/** Where a queued item's image comes from: a remote URL, or an object of the ORIGINALS bucket. */
+export type ItemOrigin = { readonly url: string } | { readonly r2: string };
+
+/** One queue message: one item to embed and store. */
+export interface IngestMessage {
+  /** The job that counts it; absent for a single upload (PUT /v1/originals/{id}). */
+  readonly job?: string | undefined;
+  readonly namespace: string;
+  readonly id: string;
+  readonly origin: ItemOrigin;
+  readonly metadata?: Metadata | undefined;
+  /** The model to embed with (a re-index to another model); absent: the serving model. */
+  readonly model?: string | undefined;
+}
+
+/** An item of a job as created: its id, where its image is, its metadata. */
+export interface JobItem {
+  readonly id: string;
+  readonly origin: ItemOrigin;
+  readonly metadata?: Metadata | undefined;
+}
+
+export interface JobSpec {
+  readonly id: string;
+  readonly type: JobType;
+  readonly namespace: string;
+  readonly model?: string | undefined;
+  readonly createdAt: string;
+  readonly items: readonly JobItem[];
+}
+
+/**
+ * What became of an item: `done` (embedded and stored), `skipped` (already stored with the same content
+ * for this model), `failed` (for good, with its problem), or `retrying` (a transient failure: the item stays
+ * queued, its problem is kept for the dead-letter queue to record should the retries run out).
+ */
+export type ItemOutcome =
+  | { readonly id: string; readonly status: 'done' | 'skipped' }
+  | { readonly id: string; readonly status: 'failed' | 'retrying'; readonly problem: JobProblem };
+
+/** One job's state (a Durable Object in the Worker; the RPC methods it answers). */
+export interface JobHandle {
+  create(spec: JobSpec): Promise<Job>;
+  get(): Promise<Job | null>;
+  /** Of these ids, those still queued (neither finished nor cancelled): the consumer works on these only. */
+  pending(ids: readonly string[]): Promise<string[]>;
+  /** Records outcomes (an item leaves `queued` once); answers the job's state (the full job is `get`'s: it counts every row). */
+  report(outcomes: readonly ItemOutcome[]): Promise<JobState | null>;
+  /** Records the items the dead-letter queue received as failed, with the last problem a retry kept. */
+  exhausted(ids: readonly string[]): Promise<JobState | null>;
+  cancel(): Promise<Job | null>;
+}
+
+/** The list of jobs, newest first (another Durable Object). */
+export interface JobIndex {
+  add(id: string, createdAt: string): Promise<void>;
+  /** Job ids newest first, after `cursor` (an id of the previous page), and the cursor of the next page. */
+  page(limit: number, cursor: string | undefined): Promise<{ ids: string[]; cursor: string | null }>;
+}
+
+export interface JobDirectory {
+  job(id: string): JobHandle;
+  readonly index: JobIndex;
+}
+
+/** The part of an R2 bucket the jobs use (the ORIGINALS binding). */
+export interface OriginalsBucket {
+  get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | null>;
+  head(key: string): Promise<unknown>;
+  put(key: string, value: Uint8Array, options?: { httpMetadata?: { contentType?: string } }): Promise<unknown>;
+  delete(key: string): Promise<void>;
+  list(options: { prefix: string; cursor?: string; limit?: number }): Promise<{
+    objects: ReadonlyArray<{ readonly key: string }>;
+    truncated: boolean;
+    cursor?: string;
+  }>;
+}
+
+/** The part of a queue producer binding the jobs use. */
+export interface IngestQueue {
+  sendBatch(messages: Iterable<{ body: IngestMessage }>): Promise<unknown>;
+  send(message: IngestMessage): Promise<unknown>;
+}
+
+/** The key of an image in ORIGINALS: by content, so one image stored under many ids is kept once. */
+export const originalKey = (contentHash: string): string => `originals/${contentHash}`;
