@@ -2,7 +2,7 @@
  * Re-encodes a PNG as an indexed (palette) PNG of at most 256 colours chosen by median cut, so a
  * screenshot with photos in it stays small enough for a README (~2-3x smaller, no dithering).
  */
-import { crc32, deflateSync } from 'node:zlib';
+import { pngFile } from '../png-file.ts';
 import { openPngRows } from '../../src/core/image/png/index.ts';
 import { readAllRows } from '../../src/core/image/rows.ts';
 
@@ -77,15 +77,6 @@ function medianCut(histogram: Uint32Array, size: number): number[][] {
   });
 }
 
-function chunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'ascii');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
-  return Buffer.concat([head, data, crc]);
-}
-
 export async function paletteOf(png: Uint8Array, colors = 256): Promise<Buffer> {
   const { width, height, data } = readAllRows(openPngRows(png));
   const histogram = new Uint32Array(1 << 15);
@@ -111,15 +102,5 @@ export async function paletteOf(png: Uint8Array, colors = 256): Promise<Buffer> 
       raw[y * (width + 1) + 1 + x] = lookup[key(data[i]!, data[i + 1]!, data[i + 2]!)]!;
     }
   }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 3, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('PLTE', Uint8Array.from(palette.flat())),
-    chunk('IDAT', deflateSync(raw, { level: 9 })),
-    chunk('IEND', new Uint8Array(0)),
-  ]);
+  return pngFile(width, height, 3, raw, { palette: Uint8Array.from(palette.flat()), level: 9 });
 }

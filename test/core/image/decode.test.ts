@@ -11,19 +11,11 @@ import {
 import { buildPng, concat, pngChunk, pngHeader } from './builders.ts';
 import { nodeCodecModules } from './codec-modules.ts';
 import { absDiff, fixtureBytes, referenceManifest, referenceRgb } from './fixtures.ts';
+import { errorOf } from './error-of.ts';
 
 const OPTIONS: DecodeOptions = { maxPixels: 50_000_000, orientation: 'ignore' };
 
 beforeAll(() => initCodecs(nodeCodecModules()));
-
-async function errorOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 async function codeOf(bytes: Uint8Array, options: DecodeOptions = OPTIONS): Promise<string> {
   const error = await errorOf(decodeImage(bytes, options));

@@ -8,6 +8,7 @@ import { readAllRows, type RowSource } from '../../../src/core/image/rows.ts';
 import { ImageError, type RgbImage } from '../../../src/core/image/types.ts';
 import { nodeCodecModules } from './codec-modules.ts';
 import { flatGreyJpeg, layoutBytes, layoutFixtures, sha256Hex } from './jpeg-fixtures.ts';
+import { errorOf } from './error-of.ts';
 
 const fixtures = layoutFixtures();
 const OPTIONS = { maxPixels: 50_000_000 } as const;
@@ -42,13 +43,6 @@ function readSparse(source: RowSource, wanted: readonly number[]): Map<number, U
   source.skipRows(source.height - next);
   source.finish();
   return rows;
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
 }
 
 describe('the committed libjpeg-turbo.wasm', () => {

@@ -21,6 +21,7 @@ import { concat, pngChunk, pngHeader } from './builders.ts';
 import { nodeCodecModules } from './codec-modules.ts';
 import { withOrientation } from './exif.ts';
 import { fixtureBytes } from './fixtures.ts';
+import { errorOf } from './error-of.ts';
 
 beforeAll(() => initCodecs(nodeCodecModules()));
 
@@ -29,15 +30,6 @@ const MODES: readonly ResampleMode[] = ['nearest', 'bilinear'];
 const BIG = 50_000_000;
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
-
-async function errorOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 describe('decodeForModel matches PIL 9.4 (exif_transpose + resize) for every EXIF orientation', () => {
   const pil = JSON.parse(readFileSync(new URL('../../fixtures/orientation/pil-224.json', import.meta.url), 'utf8')) as {
