@@ -11,7 +11,7 @@ import { createIndexer, type Indexer } from './services/indexer.ts';
 import { consumeDeadLetters, consumeIngest } from './services/jobs/consumer.ts';
 import { originalsKeeper } from './services/jobs/originals.ts';
 import { createJobService } from './services/jobs/service.ts';
-import type { IngestMessage, JobDirectory, JobHandle, JobIndex } from './services/jobs/types.ts';
+import type { IngestQueueBody, JobDirectory, JobHandle, JobIndex } from './services/jobs/types.ts';
 import { createEmbedCache, EMBED_CACHE_NAME, type EmbedCache } from './services/embed-cache.ts';
 import { DEFAULT_INFERENCE_GATE } from './services/inference-gate.ts';
 import type { Limits } from './http/limits.ts';
@@ -80,7 +80,7 @@ function jobDirectory(jobs: DurableObjectNamespace<JobObject>, index: DurableObj
 /** What the Worker serves: the app, and the queue consumer over the same services. */
 export interface Runtime {
   readonly app: Hono;
-  queue(batch: MessageBatch<IngestMessage>): Promise<void>;
+  queue(batch: MessageBatch<IngestQueueBody>): Promise<void>;
 }
 
 /** Builds the app and the queue consumer from the bindings (exported so tests can build one over other bindings, e.g. a Vectorize fake). */
@@ -154,6 +154,7 @@ export function buildRuntime(env: Env): Runtime {
             maxItems: config.JOB_MAX_ITEMS,
             servingModel: model.id,
             storeFor,
+            uploadEvents: config.ORIGINALS_EVENTS,
           })
         : undefined,
   };
@@ -182,7 +183,7 @@ export function buildRuntime(env: Env): Runtime {
     app,
     async queue(batch) {
       // The dead-letter queue is consumed here too: its name ends in "-dlq" (wrangler.toml).
-      if (batch.queue.endsWith('-dlq')) return consumeDeadLetters(batch.messages, jobs);
+      if (batch.queue.endsWith('-dlq')) return consumeDeadLetters(batch.messages, jobs, env.ORIGINALS);
       return consumeIngest(batch.messages, {
         indexerFor,
         jobs,
@@ -210,4 +211,4 @@ export default {
   queue(batch) {
     return runtime.queue(batch);
   },
-} satisfies ExportedHandler<Env, IngestMessage>;
+} satisfies ExportedHandler<Env, IngestQueueBody>;

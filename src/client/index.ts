@@ -213,7 +213,15 @@ export interface EdgeFeaturesClient {
   listJobs(options?: { readonly limit?: number; readonly cursor?: string }): Promise<JobList>;
   cancelJob(id: string): Promise<Job>;
   /** Keeps an image in ORIGINALS and queues it for indexing under `id` (202). */
-  putOriginal(id: string, image: ImageInput, options?: NamespaceOption & { readonly metadata?: Metadata }): Promise<OriginalAccepted>;
+  /**
+   * An image to index through the queue (`PUT /v1/originals/{id}`, write scope): 202 once it is in ORIGINALS;
+   * with `job`, an item of that job of uploads (its metadata comes from the job).
+   */
+  putOriginal(
+    id: string,
+    image: ImageInput,
+    options?: NamespaceOption & { readonly metadata?: Metadata; readonly job?: string },
+  ): Promise<OriginalAccepted>;
   /** A namespace as NDJSON, streamed (`GET /v1/export`, read scope). */
   exportNamespace(options?: NamespaceOption): Promise<ExportStream>;
   /**
@@ -379,6 +387,7 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
       const path = `/v1/originals/${encodeURIComponent(id)}${query({
         namespace: ns(putOptions),
         metadata: putOptions.metadata === undefined ? undefined : JSON.stringify(putOptions.metadata),
+        job: putOptions.job,
       })}`;
       return read(await call('PUT', path, { body: toBlob(image), type: 'application/octet-stream' }), contract.OriginalAccepted);
     },

@@ -68,6 +68,8 @@ export const DEFAULT_VECTORIZE_METRIC = 'cosine';
 export const DEFAULT_JOB_MAX_ITEMS = 100_000;
 /** `KEEP_ORIGINALS`: keep each embedded image in ORIGINALS by sha256, so a model change can re-index. */
 export const DEFAULT_KEEP_ORIGINALS = 'true';
+/** `ORIGINALS_EVENTS`: the upload route sends each upload's object-create event itself (no bucket rule needed). */
+export const DEFAULT_ORIGINALS_EVENTS = 'worker';
 /** Time a job's image URL has to answer in full, redirects included (`FETCH_TIMEOUT_MS`). */
 export const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
 /** Redirects a job's image URL may take (`FETCH_MAX_REDIRECTS`). */

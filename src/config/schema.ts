@@ -17,6 +17,7 @@ import {
   DEFAULT_JOB_MAX_ITEMS,
   DEFAULT_JOB_RETRY_DELAY_SECONDS,
   DEFAULT_KEEP_ORIGINALS,
+  DEFAULT_ORIGINALS_EVENTS,
   DEFAULT_INFERENCE_CONCURRENCY,
   DEFAULT_INFERENCE_QUEUE,
   DEFAULT_MAX_BATCH,
@@ -196,6 +197,13 @@ export const VARIABLES = {
     description:
       'Keep each image an item is embedded from in the ORIGINALS bucket by sha256 (one copy per content), so a re-index job can embed it with another model; deleting the last item that uses one deletes it.',
     schema: z.enum(['true', 'false']).transform((value) => value === 'true'),
+  }),
+  ORIGINALS_EVENTS: variable({
+    default: DEFAULT_ORIGINALS_EVENTS,
+    accepts: '"worker" or "r2"',
+    description:
+      'Who sends the ingest queue the object-create event of an upload to ORIGINALS (uploads/<namespace>/<id>): "worker" — PUT /v1/originals/{id} sends it (local development; no bucket rule needed); "r2" — the bucket\'s event notification rule does (docs/deploy.md), so objects other tools put under uploads/ are indexed too.',
+    schema: z.enum(['worker', 'r2']),
   }),
   FETCH_TIMEOUT_MS: variable({
     default: String(DEFAULT_FETCH_TIMEOUT_MS),

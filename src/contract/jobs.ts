@@ -29,13 +29,23 @@ const R2Prefix = z
   .max(512, 'must be at most 512 characters')
   .meta({ description: 'Every object of the ORIGINALS bucket under this prefix; an item id is the key after its last "/".' });
 
+export const UploadSourceItem = z.object({ id: ItemId, metadata: Metadata.optional() }).meta({ id: 'UploadSourceItem' });
+
 export const IngestSource = z
   .union(
     [
       z.object({ urls: z.array(UrlSourceItem).min(1, 'must be a non-empty list of {id, url}') }).strict(),
       z.object({ r2Prefix: R2Prefix }).strict(),
+      z
+        .object({
+          uploads: z.array(UploadSourceItem).min(1, 'must be a non-empty list of {id}').meta({
+            description:
+              'Items whose images will be uploaded to PUT /v1/originals/{id}?job=<this job>: each is queued by its upload, and the job is done when every one is indexed.',
+          }),
+        })
+        .strict(),
     ],
-    { error: 'give {"urls": [{id, url, metadata?}]} or {"r2Prefix": "..."}' },
+    { error: 'give {"urls": [{id, url, metadata?}]}, {"r2Prefix": "..."} or {"uploads": [{id, metadata?}]}' },
   )
   .meta({ id: 'IngestSource' });
 
@@ -68,6 +78,7 @@ export const JobCounts = z
     done: z.number().int(),
     failed: z.number().int(),
     skipped: z.number().int().meta({ description: 'Already stored with the same content for this model: not embedded again.' }),
+    cancelled: z.number().int().meta({ description: 'Still queued when the job was cancelled: never indexed.' }),
   })
   .meta({ id: 'JobCounts' });
 
@@ -112,13 +123,22 @@ export const JobListQuery = z.object({
 
 export const OriginalQuery = z.object({
   namespace: Namespace,
-  metadata: jsonText(Metadata, "The item's metadata as JSON.").optional(),
+  metadata: jsonText(Metadata, "The item's metadata as JSON (with `job`: the job's item has it).").optional(),
+  job: z
+    .string()
+    .regex(/^[0-9a-z-]{1,64}$/, 'must be a job id')
+    .optional()
+    .meta({ description: 'A job of uploads (source `{uploads}`) that lists this id: the item counts in that job.' }),
 });
 export const OriginalAccepted = z
   .object({
     id: z.string(),
     namespace: z.string(),
-    contentHash: z.string().meta({ description: 'sha256 (hex) of the image: its key in ORIGINALS is originals/<contentHash>.' }),
+    key: z.string().meta({ description: 'Where the upload waits in ORIGINALS until it is indexed: uploads/<namespace>/<id>.' }),
+    contentHash: z.string().meta({
+      description: 'sha256 (hex) of the image: the item will carry it, and under KEEP_ORIGINALS its original is originals/<contentHash>.',
+    }),
+    job: z.string().optional(),
     state: z.literal('queued'),
   })
   .meta({ id: 'OriginalAccepted' });

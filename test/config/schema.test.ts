@@ -36,6 +36,14 @@ const CASES: { readonly [K in VariableName]: Case } = {
     bad: 'yes',
     message: 'KEEP_ORIGINALS must be "true" or "false", got "yes"',
   },
+  ORIGINALS_EVENTS: {
+    unset: (c) => c.ORIGINALS_EVENTS,
+    expectedDefault: 'worker',
+    good: 'r2',
+    goodReads: 'r2',
+    bad: 'bucket',
+    message: 'ORIGINALS_EVENTS must be "worker" or "r2", got "bucket"',
+  },
   FETCH_TIMEOUT_MS: {
     unset: (c) => c.FETCH_TIMEOUT_MS,
     expectedDefault: 10_000,

@@ -29,6 +29,13 @@ export function call(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(request(path, init));
 }
 
+/** The ids of a namespace's items (at most 1,000), sorted. */
+export async function itemIds(namespace: string): Promise<string[]> {
+  const response = await call(`/v1/items?namespace=${namespace}&limit=1000`);
+  if (response.status !== 200) throw new Error(`listing ${namespace}: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { items: { id: string }[] }).items.map((item) => item.id).sort();
+}
+
 /** Calls the Worker without any Authorization header. */
 export function anonymous(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(new Request(`${BASE}${path}`, init));

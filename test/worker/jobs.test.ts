@@ -15,7 +15,7 @@ import { sha256Hex } from '../../src/core/util/sha256.ts';
 import type { JobObject } from '../../src/services/jobs/job-object.ts';
 import type { IngestMessage } from '../../src/services/jobs/types.ts';
 import worker from '../../src/worker.ts';
-import { anonymous, BASE, bearer, call, expectProblem, fixture, TEST_READ_KEY, TEST_WRITE_KEY } from './helpers.ts';
+import { anonymous, BASE, bearer, call, expectProblem, fixture, itemIds, TEST_READ_KEY, TEST_WRITE_KEY } from './helpers.ts';
 
 const IMG = 'http://images.test';
 const PHOTOS = ['chelsea-q90.jpg', 'coffee.png', 'astronaut.png'];
@@ -47,12 +47,6 @@ async function finished(id: string, timeoutMs = 60_000): Promise<Job> {
   }
 }
 
-async function itemIds(namespace: string): Promise<string[]> {
-  const response = await call(`/v1/items?namespace=${namespace}&limit=1000`);
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { items: { id: string }[] }).items.map((item) => item.id).sort();
-}
-
 async function storedHash(namespace: string, id: string): Promise<string | undefined> {
   const response = await call(`/v1/items/${id}?namespace=${namespace}`);
   if (response.status === 404) return undefined;
@@ -81,7 +75,7 @@ describe('ingest jobs through the queue', () => {
 
     const done = await finished(job.id);
     expect(done.state).toBe('done');
-    expect(done.counts).toEqual({ total: 8, queued: 0, done: 4, failed: 4, skipped: 0 });
+    expect(done.counts).toEqual({ total: 8, queued: 0, done: 4, failed: 4, skipped: 0, cancelled: 0 });
     const failures = Object.fromEntries(done.failures.map((f) => [f.id, f.problem]));
     expect(failures.text).toMatchObject({ type: problemType('unsupported-image-format'), status: 415 });
     expect(failures.gone).toMatchObject({ type: problemType('fetch-failed'), status: 502 });
@@ -118,7 +112,7 @@ describe('ingest jobs through the queue', () => {
     // p0 changes content: embedded again; p1 and p2 are the same: skipped.
     const again = [{ id: 'p0', url: `${IMG}/fixture/rocket.jpg` }, ...urls.slice(1)];
     const second = await finished((await createJob({ type: 'ingest', namespace, source: { urls: again } })).id);
-    expect(second.counts).toEqual({ total: 3, queued: 0, done: 1, failed: 0, skipped: 2 });
+    expect(second.counts).toEqual({ total: 3, queued: 0, done: 1, failed: 0, skipped: 2, cancelled: 0 });
     expect(await itemIds(namespace)).toEqual(['p0', 'p1', 'p2']);
     expect(await storedHash(namespace, 'p0')).toBe(await sha256Hex(fixture('rocket.jpg')));
     expect(await storedHash(namespace, 'p1')).toBe(hashes[1]);
@@ -139,7 +133,7 @@ describe('ingest jobs through the queue', () => {
       },
     });
     const done = await finished(job.id);
-    expect(done.counts).toEqual({ total: 3, queued: 0, done: 3, failed: 0, skipped: 0 });
+    expect(done.counts).toEqual({ total: 3, queued: 0, done: 3, failed: 0, skipped: 0, cancelled: 0 });
     expect(await itemIds(namespace)).toEqual(['a', 'b', 'c']);
   });
 
@@ -158,7 +152,7 @@ describe('ingest jobs through the queue', () => {
     });
     const done = await finished(job.id, 90_000);
     expect(done.state).toBe('done');
-    expect(done.counts).toEqual({ total: 3, queued: 0, done: 1, failed: 2, skipped: 0 });
+    expect(done.counts).toEqual({ total: 3, queued: 0, done: 1, failed: 2, skipped: 0, cancelled: 0 });
     const failures = Object.fromEntries(done.failures.map((f) => [f.id, f.problem]));
     expect(failures.slow).toMatchObject({ type: problemType('fetch-timeout'), status: 504 });
     expect(failures.slow!.detail).toContain('500 ms');
@@ -186,6 +180,10 @@ describe('ingest jobs through the queue', () => {
     const cancelled = ((await response.json()) as { job: Job }).job;
     expect(cancelled.state).toBe('cancelled');
     expect(cancelled.counts.queued).toBe(0);
+    // Every item is in exactly one count: a cancelled one in `cancelled`.
+    const { total, done, failed, skipped, cancelled: dropped } = cancelled.counts;
+    expect(dropped).toBeGreaterThan(0);
+    expect(done + failed + skipped + dropped).toBe(total);
     expect(cancelled.finishedAt).toBeDefined();
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const later = await getJob(job.id);
@@ -281,7 +279,7 @@ describe('the consumer, batch by batch', () => {
     // The same item sent again with a body the consumer cannot use: retried max_retries times, then the DLQ.
     await env.INGEST_QUEUE!.send({ job: job.id, namespace, id: 'hold' } as unknown as IngestMessage);
     const done = await finished(job.id, 90_000);
-    expect(done.counts).toEqual({ total: 1, queued: 0, done: 0, failed: 1, skipped: 0 });
+    expect(done.counts).toEqual({ total: 1, queued: 0, done: 0, failed: 1, skipped: 0, cancelled: 0 });
     expect(done.failures[0]!.problem.status).toBeGreaterThanOrEqual(500);
   });
 

@@ -1,18 +1,22 @@
 /**
  * Originals inside workerd with the real local R2, queue and Durable Objects: uploads to ORIGINALS indexed
- * through the queue, a job over an ORIGINALS prefix, originals kept by sha256 (KEEP_ORIGINALS defaults to
+ * through the queue from their R2 object-create events (sent by the upload route, or by the bucket's rule in a
+ * deployment: the same event bodies given to the consumer here), a job of uploads, a job over an ORIGINALS prefix, originals kept by sha256 (KEEP_ORIGINALS defaults to
  * true) and deleted with the last item that uses them, thumbnails deleted with their item, and a re-index job
  * that builds a second model's vectors (vgg16-narrow-synthetic-int8) from the originals while the test
  * project's model (vgg16-narrow-synthetic) keeps serving, then the switch (a runtime built with the other
  * MODEL_ID over the same bindings).
  */
+/// <reference path="../../node_modules/@cloudflare/vitest-plugin/types/cloudflare-test.d.ts" />
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/contract/jobs.ts';
 import { problemType } from '../../src/contract/problems.ts';
 import { sha256Hex } from '../../src/core/util/sha256.ts';
-import { buildRuntime } from '../../src/worker.ts';
-import { call, expectProblem, fixture, maxAbsDiff, request } from './helpers.ts';
+import type { IngestQueueBody, R2EventNotification } from '../../src/services/jobs/types.ts';
+import worker, { buildRuntime } from '../../src/worker.ts';
+import { call, expectProblem, fixture, itemIds, maxAbsDiff, request } from './helpers.ts';
 
 let namespaces = 0;
 const freshNamespace = () => `orig-${Date.now().toString(36)}-${namespaces++}`;
@@ -46,31 +50,168 @@ function putImage(namespace: string, id: string, name: string): Promise<Response
   });
 }
 
+/** An R2 event notification body, as the bucket's rule sends it (https://developers.cloudflare.com/r2/buckets/event-notifications/). */
+function r2Event(key: string, action = 'PutObject'): R2EventNotification {
+  return {
+    account: 'acc',
+    bucket: 'edge-features-originals',
+    action,
+    object: { key, size: 1, eTag: 'e' },
+    eventTime: new Date().toISOString(),
+  };
+}
+
+async function consume(queue: string, bodies: unknown[]) {
+  const batch = createMessageBatch<IngestQueueBody>(
+    queue,
+    bodies.map((body, i) => ({ id: String(i + 1), timestamp: new Date(), attempts: 1, body: body as IngestQueueBody })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch);
+  return getQueueResult(batch, ctx);
+}
+
+function upload(namespace: string, id: string, body: BodyInit, query = ''): Promise<Response> {
+  return call(`/v1/originals/${id}?namespace=${namespace}${query}`, {
+    method: 'PUT',
+    body,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
+}
+
+async function storedItem(namespace: string, id: string) {
+  return until(`item ${id}`, async () => {
+    const found = await call(`/v1/items/${id}?namespace=${namespace}`);
+    return found.status === 200 ? ((await found.json()) as { contentHash: string; metadata: object }) : undefined;
+  });
+}
+
 describe('uploads and prefixes', () => {
-  it('PUT /v1/originals/{id} keeps the image by sha256 and indexes it through the queue; a non-image is 415', async () => {
+  it('PUT /v1/originals/{id} puts the image under uploads/, its event indexes it, then the upload goes and the original stays by sha256', async () => {
     const namespace = freshNamespace();
     const bytes = fixture('coffee.png');
-    const response = await call(`/v1/originals/up1?namespace=${namespace}&metadata=${encodeURIComponent('{"via":"upload"}')}`, {
-      method: 'PUT',
-      body: bytes,
-      headers: { 'content-type': 'image/png' },
-    });
+    const response = await upload(namespace, 'up1', bytes, `&metadata=${encodeURIComponent('{"via":"upload"}')}`);
     expect(response.status).toBe(202);
     const hash = await sha256Hex(bytes);
-    expect(await response.json()).toEqual({ id: 'up1', namespace, contentHash: hash, state: 'queued' });
+    const key = `uploads/${namespace}/up1`;
+    expect(await response.json()).toEqual({ id: 'up1', namespace, key, contentHash: hash, state: 'queued' });
+    expect(await storedItem(namespace, 'up1')).toMatchObject({ contentHash: hash, metadata: { via: 'upload' } });
+    await until('the upload to be deleted', async () => ((await env.ORIGINALS!.head(key)) === null ? true : undefined));
     expect(await env.ORIGINALS!.head(`originals/${hash}`)).not.toBeNull();
-    const item = await until('the uploaded item', async () => {
-      const found = await call(`/v1/items/up1?namespace=${namespace}`);
-      return found.status === 200 ? ((await found.json()) as { contentHash: string; metadata: object }) : undefined;
-    });
-    expect(item).toMatchObject({ contentHash: hash, metadata: { via: 'upload' } });
 
-    const text = await call(`/v1/originals/up2?namespace=${namespace}`, {
-      method: 'PUT',
-      body: 'not an image',
-      headers: { 'content-type': 'application/octet-stream' },
+    expect((await expectProblem(await upload(namespace, 'up2', 'not an image'), 415)).type).toBe(problemType('unsupported-image-format'));
+    expect(await env.ORIGINALS!.head(`uploads/${namespace}/up2`)).toBeNull();
+    const big = JSON.stringify({ note: 'x'.repeat(8200) });
+    const tooBig = await expectProblem(await upload(namespace, 'up3', bytes, `&metadata=${encodeURIComponent(big)}`), 422);
+    expect(tooBig).toMatchObject({ field: 'metadata' });
+    expect(tooBig.detail).toContain('8184 bytes');
+  });
+
+  it("indexes an object another tool put under uploads/<namespace>/<id> from the bucket's R2 event (ORIGINALS_EVENTS=r2), its metadata from custom metadata", async () => {
+    const namespace = freshNamespace();
+    const bytes = fixture('chelsea-q90.jpg');
+    await env.ORIGINALS!.put(`uploads/${namespace}/cat`, bytes, { customMetadata: { metadata: '{"by":"rclone"}' } });
+    await env.ORIGINALS!.put(`uploads/${namespace}/bad-meta`, bytes, { customMetadata: { metadata: '{not json' } });
+    await env.ORIGINALS!.put(`elsewhere/${namespace}/x`, bytes);
+    const result = await consume('edge-features-ingest', [
+      r2Event(`uploads/${namespace}/cat`),
+      r2Event(`uploads/${namespace}/bad-meta`),
+      r2Event(`uploads/${namespace}/cat`, 'DeleteObject'), // not an object creation: nothing to do
+      r2Event(`elsewhere/${namespace}/x`), // outside uploads/ (e.g. originals/ when a rule has no prefix)
+      r2Event(`uploads/${namespace}/gone`), // no such object (indexed by an earlier delivery)
+    ]);
+    expect(result.explicitAcks.sort()).toEqual(['1', '2', '3', '4', '5']);
+    expect(result.retryMessages).toEqual([]);
+    expect(await itemIds(namespace)).toEqual(['cat']);
+    const cat = (await (await call(`/v1/items/cat?namespace=${namespace}`)).json()) as { contentHash: string; metadata: object };
+    expect(cat).toMatchObject({ contentHash: await sha256Hex(bytes), metadata: { by: 'rclone' } });
+    // Both uploads had a final outcome (stored; failed for bad metadata): neither waits any more.
+    expect(await env.ORIGINALS!.head(`uploads/${namespace}/cat`)).toBeNull();
+    expect(await env.ORIGINALS!.head(`uploads/${namespace}/bad-meta`)).toBeNull();
+    expect(await env.ORIGINALS!.head(`elsewhere/${namespace}/x`)).not.toBeNull();
+  });
+
+  it('a job of uploads counts the items uploaded with ?job=, and refuses an upload it does not wait for', async () => {
+    const namespace = freshNamespace();
+    const created = await call('/v1/jobs', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({
+        type: 'ingest',
+        namespace,
+        source: { uploads: [{ id: 'a', metadata: { n: 1 } }, { id: 'b' }, { id: 'broken' }] },
+      }),
     });
-    expect((await expectProblem(text, 415)).type).toBe(problemType('unsupported-image-format'));
+    expect(created.status).toBe(202);
+    const { job } = (await created.json()) as { job: Job };
+    expect(job.counts).toEqual({ total: 3, queued: 3, done: 0, failed: 0, skipped: 0, cancelled: 0 });
+    // Nothing is sent before its upload: the job waits.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await (await call(`/v1/jobs/${job.id}`)).json()) as { job: Job }).toMatchObject({ job: { state: 'queued' } });
+
+    const q = `&job=${job.id}`;
+    expect((await expectProblem(await upload(namespace, 'zz', fixture('coffee.png'), q), 422)).field).toBe('job');
+    expect((await expectProblem(await upload(namespace, 'a', fixture('coffee.png'), `${q}&metadata=%7B%7D`), 422)).field).toBe('metadata');
+    expect((await expectProblem(await upload(`${namespace}x`, 'a', fixture('coffee.png'), q), 422)).field).toBe('namespace');
+    await expectProblem(await upload(namespace, 'a', fixture('coffee.png'), '&job=00000000-0000-0000-0000-000000000000'), 404);
+
+    const answer = await upload(namespace, 'a', fixture('coffee.png'), q);
+    expect(answer.status).toBe(202);
+    expect(await answer.json()).toMatchObject({ id: 'a', job: job.id, key: `uploads/${namespace}/a` });
+    expect((await upload(namespace, 'b', fixture('astronaut.png'), q)).status).toBe(202);
+    // A JPEG signature and nothing after it: accepted at upload (sniffed), failed when decoded.
+    expect((await upload(namespace, 'broken', new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0]), q)).status).toBe(202);
+    const done = await until(`job ${job.id}`, async () => {
+      const { job: seen } = (await (await call(`/v1/jobs/${job.id}`)).json()) as { job: Job };
+      return seen.state === 'queued' || seen.state === 'running' ? undefined : seen;
+    });
+    expect(done.state).toBe('done');
+    expect(done.counts).toEqual({ total: 3, queued: 0, done: 2, failed: 1, skipped: 0, cancelled: 0 });
+    expect(done.failures).toEqual([{ id: 'broken', problem: expect.objectContaining({ status: 400 }) }]);
+    expect(await storedItem(namespace, 'a')).toMatchObject({ metadata: { n: 1 } });
+    expect(await itemIds(namespace)).toEqual(['a', 'b']);
+    // Indexed already: a second upload for the job is refused, and nothing waits under uploads/.
+    expect((await expectProblem(await upload(namespace, 'a', fixture('coffee.png'), q), 422)).field).toBe('job');
+    expect((await env.ORIGINALS!.list({ prefix: `uploads/${namespace}/` })).objects).toEqual([]);
+  });
+
+  it("the dead-letter queue records an upload's item failed in its job (the job named in the object's custom metadata)", async () => {
+    const namespace = freshNamespace();
+    const created = await call('/v1/jobs', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ type: 'ingest', namespace, source: { uploads: [{ id: 'd' }] } }),
+    });
+    const { job } = (await created.json()) as { job: Job };
+    // Put straight into the bucket (as the deployment's tools would): no event reaches the ingest queue.
+    await env.ORIGINALS!.put(`uploads/${namespace}/d`, fixture('coffee.png'), { customMetadata: { job: job.id } });
+    const result = await consume('edge-features-ingest-dlq', [r2Event(`uploads/${namespace}/d`), r2Event('uploads/no-such/x')]);
+    expect(result.explicitAcks.sort()).toEqual(['1', '2']);
+    const { job: after } = (await (await call(`/v1/jobs/${job.id}`)).json()) as { job: Job };
+    expect(after).toMatchObject({ state: 'failed', counts: { total: 1, failed: 1, queued: 0 } });
+    expect(after.failures[0]).toMatchObject({ id: 'd', problem: { type: problemType('internal') } });
+  });
+
+  it('with KEEP_ORIGINALS=false an upload leaves nothing in ORIGINALS once indexed', async () => {
+    const namespace = freshNamespace();
+    const runtime = buildRuntime({ ...env, KEEP_ORIGINALS: 'false', ORIGINALS_EVENTS: 'r2' } as Env);
+    const bytes = fixture('foo3x5x4indexed.png');
+    const hash = await sha256Hex(bytes);
+    const put = await runtime.app.fetch(
+      request(`/v1/originals/plain?namespace=${namespace}`, { method: 'PUT', body: bytes, headers: { 'content-type': 'image/png' } }),
+      env,
+    );
+    expect(put.status).toBe(202);
+    const batch = createMessageBatch<IngestQueueBody>('edge-features-ingest', [
+      { id: '1', timestamp: new Date(), attempts: 1, body: r2Event(`uploads/${namespace}/plain`) },
+    ]);
+    const ctx = createExecutionContext();
+    await runtime.queue(batch);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(['1']);
+    expect(await itemIds(namespace)).toEqual(['plain']);
+    expect(await env.ORIGINALS!.head(`uploads/${namespace}/plain`)).toBeNull();
+    expect(await env.ORIGINALS!.head(`originals/${hash}`)).toBeNull();
+    expect((await env.ORIGINALS!.list({ prefix: `refs/${hash}/` })).objects).toEqual([]);
   });
 
   it('an r2Prefix job indexes every object under the prefix (id = the key after its last "/"), a non-image fails', async () => {
@@ -80,12 +221,11 @@ describe('uploads and prefixes', () => {
     await env.ORIGINALS!.put(`${prefix}sub/cup.png`, fixture('coffee.png'));
     await env.ORIGINALS!.put(`${prefix}notes.txt`, 'plain text');
     const job = await finishedJob({ type: 'ingest', namespace, source: { r2Prefix: prefix } });
-    expect(job.counts).toEqual({ total: 3, queued: 0, done: 2, failed: 1, skipped: 0 });
+    expect(job.counts).toEqual({ total: 3, queued: 0, done: 2, failed: 1, skipped: 0, cancelled: 0 });
     expect(job.failures).toEqual([
       { id: 'notes.txt', problem: expect.objectContaining({ type: problemType('unsupported-image-format') }) },
     ]);
-    const page = (await (await call(`/v1/items?namespace=${namespace}`)).json()) as { items: { id: string }[] };
-    expect(page.items.map((i) => i.id).sort()).toEqual(['cat.jpg', 'cup.png']);
+    expect(await itemIds(namespace)).toEqual(['cat.jpg', 'cup.png']);
   });
 });
 
@@ -147,7 +287,7 @@ describe('re-index to another model', () => {
 
     const job = await finishedJob({ type: 'reindex', namespace, model: NEXT });
     expect(job).toMatchObject({ type: 'reindex', model: NEXT, state: 'done' });
-    expect(job.counts).toEqual({ total: 3, queued: 0, done: 3, failed: 0, skipped: 0 });
+    expect(job.counts).toEqual({ total: 3, queued: 0, done: 3, failed: 0, skipped: 0, cancelled: 0 });
 
     // The old model still serves, unchanged.
     const old = (await (await call(`/v1/items/cat?namespace=${namespace}`)).json()) as { model: { id: string } };

@@ -72,9 +72,9 @@ export function jobRoutes(services: AppServices) {
       method: 'put',
       path: '/v1/originals/{id}',
       tags: ['jobs'],
-      summary: 'Upload an image to keep in ORIGINALS (by its sha256) and index it through the queue',
+      summary: 'Upload an image to ORIGINALS (uploads/<namespace>/<id>) to be indexed through the queue',
       description:
-        'Answers 202 once the image is kept and queued; the item appears when the consumer has embedded it (`GET /v1/items/{id}`). In a deployment, R2 event notifications on ORIGINALS can feed the same queue (docs/deploy.md).',
+        "Answers 202 once the image is in ORIGINALS and its object-create event is queued (sent by this route, or in a deployment with ORIGINALS_EVENTS=r2 by the bucket's event notification rule: docs/deploy.md). The item appears when the consumer has embedded it (`GET /v1/items/{id}`); with `job`, it counts in that job of uploads.",
       middleware: readBody({ maxBytes: limits.maxBodyBytes, accepted: Object.keys(rawImageContent) }),
       request: { params: ItemParams, query: OriginalQuery, body: { content: rawImageContent } },
       responses: { 202: { description: 'Kept and queued.', content: jsonContent(OriginalAccepted) } },
@@ -85,6 +85,8 @@ export function jobRoutes(services: AppServices) {
       'empty-body',
       'invalid-id',
       'unsupported-image-format',
+      'invalid-field',
+      'job-not-found',
       'jobs-unavailable',
       'originals-unavailable',
     ],
@@ -105,7 +107,7 @@ export function jobRoutes(services: AppServices) {
     .openapi(putOriginal, async (c) => {
       const jobs = requireJobs(services);
       const { id } = c.req.valid('param');
-      const { namespace, metadata } = c.req.valid('query');
-      return c.json(await jobs.upload(namespace, id, await rawBytes(c), metadata), 202);
+      const { namespace, metadata, job } = c.req.valid('query');
+      return c.json(await jobs.upload({ namespace, id, image: await rawBytes(c), metadata, job }), 202);
     });
 }

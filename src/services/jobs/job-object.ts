@@ -8,6 +8,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Job, JobProblem, JobState } from '../../contract/jobs.ts';
 import { PROBLEMS, problemType } from '../../contract/problems.ts';
+import type { Metadata } from '../../store/types.ts';
 import type { IngestMessage, ItemOutcome, JobHandle, JobIndex, JobSpec } from './types.ts';
 
 /** Messages one alarm sends (10 sendBatch calls); the next alarm sends the next chunk. */
@@ -64,10 +65,12 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
   }
 
   private counts(): Job['counts'] {
-    const counts = { total: 0, queued: 0, done: 0, failed: 0, skipped: 0 };
+    const counts = { total: 0, queued: 0, done: 0, failed: 0, skipped: 0, cancelled: 0 };
     for (const { status, n } of this.sql.exec<{ status: string; n: number }>(`SELECT status, count(*) AS n FROM items GROUP BY status`)) {
       counts.total += n;
-      if (status === 'queued' || status === 'done' || status === 'failed' || status === 'skipped') counts[status] += n;
+      if (status === 'queued' || status === 'done' || status === 'failed' || status === 'skipped' || status === 'cancelled') {
+        counts[status] += n;
+      }
     }
     return counts;
   }
@@ -152,6 +155,17 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
       .map(({ id }) => id);
   }
 
+  async awaitingUpload(id: string): Promise<{ metadata?: Metadata | undefined } | null> {
+    const found = this.sql
+      .exec<{ metadata: string | null }>(
+        `SELECT metadata FROM items WHERE id = ? AND status = 'queued' AND json_extract(origin, '$.upload') IS NOT NULL`,
+        id,
+      )
+      .toArray()[0];
+    if (!found) return null;
+    return found.metadata === null ? {} : { metadata: JSON.parse(found.metadata) as Metadata };
+  }
+
   async report(outcomes: readonly ItemOutcome[]): Promise<JobState | null> {
     const row = this.row();
     if (!row) return null;
@@ -204,14 +218,18 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
     if (!row || (row.state !== 'queued' && row.state !== 'running')) return;
     const queue = this.env.INGEST_QUEUE;
     if (!queue) throw new Error('job object: no INGEST_QUEUE binding');
-    row = this.started(row);
     const rows = this.sql
       .exec<{ seq: number; id: string; origin: string; metadata: string | null }>(
-        `SELECT seq, id, origin, metadata FROM items WHERE seq > ? AND status = 'queued' ORDER BY seq LIMIT ?`,
+        // An item of uploads is sent by its upload's event, not from here.
+        `SELECT seq, id, origin, metadata FROM items WHERE seq > ? AND status = 'queued' AND json_extract(origin, '$.upload') IS NULL
+         ORDER BY seq LIMIT ?`,
         row.enqueued,
         ENQUEUE_PER_ALARM,
       )
       .toArray();
+    // A job of uploads has nothing to send: it starts with its first upload's report.
+    if (rows.length === 0) return;
+    row = this.started(row);
     let chunk: { body: IngestMessage }[] = [];
     let bytes = 0;
     let last = row.enqueued;

@@ -1,7 +1,8 @@
 /**
  * @module Jobs as the routes (and a CLI) use them: create an ingest job from URLs or an ORIGINALS prefix,
- * or a re-index job from the originals of a namespace's items; read, list and cancel jobs; take one upload
- * into ORIGINALS and queue it. The items go to the job's Durable Object, which feeds them to the queue.
+ * or of uploads to come, or a re-index job from the originals of a namespace's items; read, list and cancel
+ * jobs; take one upload into ORIGINALS (uploads/<namespace>/<id>), whose object-create event queues it. The
+ * items go to the job's Durable Object, which feeds them to the queue.
  */
 import { ACCEPTED_IMAGE_FORMATS } from '../../contract/common.ts';
 import type { Job, JobList, OriginalAccepted } from '../../contract/jobs.ts';
@@ -10,7 +11,16 @@ import { sniffFormat } from '../../core/image/sniff.ts';
 import { sha256Hex } from '../../core/util/sha256.ts';
 import { ID_PATTERN, ID_RULE } from '../../store/validate.ts';
 import type { Metadata, VectorStore } from '../../store/types.ts';
-import { originalKey, type IngestQueue, type JobDirectory, type JobItem, type OriginalsBucket } from './types.ts';
+import {
+  originalKey,
+  UPLOAD_META,
+  uploadKey,
+  type IngestQueue,
+  type JobDirectory,
+  type JobItem,
+  type OriginalsBucket,
+  type R2EventNotification,
+} from './types.ts';
 
 /** A create body as the contract reads it (namespace defaulted). */
 export type CreateJob =
@@ -19,7 +29,21 @@ export type CreateJob =
 
 type IngestSourceRead =
   | { readonly urls: ReadonlyArray<{ readonly id: string; readonly url: string; readonly metadata?: Metadata | undefined }> }
-  | { readonly r2Prefix: string };
+  | { readonly r2Prefix: string }
+  | { readonly uploads: ReadonlyArray<{ readonly id: string; readonly metadata?: Metadata | undefined }> };
+
+/** One upload as the route reads it. */
+export interface Upload {
+  readonly namespace: string;
+  readonly id: string;
+  readonly image: Uint8Array;
+  readonly metadata?: Metadata | undefined;
+  /** A job of uploads that lists this id. */
+  readonly job?: string | undefined;
+}
+
+/** R2's limit on an object's custom metadata, keys included (https://developers.cloudflare.com/r2/platform/limits/). */
+const R2_CUSTOM_METADATA_BYTES = 8192;
 
 export interface JobServiceOptions {
   readonly jobs: JobDirectory;
@@ -31,6 +55,11 @@ export interface JobServiceOptions {
   readonly servingModel: string;
   /** The models a re-index may name (ids), and the store of each. */
   readonly storeFor: (model: string) => VectorStore | undefined;
+  /**
+   * Who sends an upload's object-create event to the queue: `worker` (the upload route itself; local
+   * development, or a bucket without a notification rule) or `r2` (the bucket's event notification rule).
+   */
+  readonly uploadEvents: 'worker' | 'r2';
 }
 
 export interface JobService {
@@ -38,8 +67,8 @@ export interface JobService {
   get(id: string): Promise<Job>;
   list(limit: number, cursor: string | undefined): Promise<JobList>;
   cancel(id: string): Promise<Job>;
-  /** Keeps an uploaded image in ORIGINALS and queues it for indexing (no job). */
-  upload(namespace: string, id: string, image: Uint8Array, metadata: Metadata | undefined): Promise<OriginalAccepted>;
+  /** Puts an uploaded image under uploads/ in ORIGINALS, whose object-create event queues it for indexing. */
+  upload(upload: Upload): Promise<OriginalAccepted>;
 }
 
 function tooLarge(count: string, maxItems: number): never {
@@ -99,14 +128,53 @@ export function createJobService(options: JobServiceOptions): JobService {
     if (body.type === 'reindex') return reindexItems(body.namespace, body.from ?? options.servingModel);
     const { source } = body;
     if ('r2Prefix' in source) return prefixItems(source.r2Prefix);
-    if (source.urls.length > maxItems) tooLarge(String(source.urls.length), maxItems);
+    const [list, listed] = 'urls' in source ? ([source.urls, 'urls'] as const) : ([source.uploads, 'uploads'] as const);
+    if (list.length > maxItems) tooLarge(String(list.length), maxItems);
     const seen = new Set<string>();
-    return source.urls.map(({ id, url, metadata }, i) => {
+    return list.map((item, i) => {
+      const { id, metadata } = item;
       if (seen.has(id))
-        throw new ProblemError('invalid-field', `source.urls.${i}.id: "${id}" appears twice`, { field: `source.urls.${i}.id` });
+        throw new ProblemError('invalid-field', `source.${listed}.${i}.id: "${id}" appears twice`, { field: `source.${listed}.${i}.id` });
       seen.add(id);
-      return { id, origin: { url }, metadata };
+      const origin = 'url' in item ? { url: item.url } : { upload: uploadKey(body.namespace, id) };
+      return { id, origin, metadata };
     });
+  }
+
+  /** The metadata an upload carries: its own, or (for a job) none — the job's item has it. */
+  async function uploadMetadata({ namespace, id, metadata, job }: Upload): Promise<Record<string, string>> {
+    if (job === undefined) {
+      if (metadata === undefined) return {};
+      const text = JSON.stringify(metadata);
+      if (new TextEncoder().encode(text).length + UPLOAD_META.metadata.length > R2_CUSTOM_METADATA_BYTES) {
+        throw new ProblemError(
+          'invalid-field',
+          `metadata: an upload carries at most ${R2_CUSTOM_METADATA_BYTES - UPLOAD_META.metadata.length} bytes of JSON (R2's object metadata limit); list larger metadata in a job of uploads`,
+          { field: 'metadata' },
+        );
+      }
+      return { [UPLOAD_META.metadata]: text };
+    }
+    if (metadata !== undefined) {
+      throw new ProblemError('invalid-field', "metadata: an upload for a job takes its item's metadata from the job; leave it out", {
+        field: 'metadata',
+      });
+    }
+    const handle = jobs.job(job);
+    const state = await found(job, await handle.get());
+    if (state.namespace !== namespace) {
+      throw new ProblemError('invalid-field', `namespace: job "${job}" indexes into namespace "${state.namespace}", not "${namespace}"`, {
+        field: 'namespace',
+      });
+    }
+    if (!(await handle.awaitingUpload(id))) {
+      throw new ProblemError(
+        'invalid-field',
+        `job: job "${job}" (${state.state}) has no item "${id}" waiting for an upload (a job of uploads lists its ids when created; an item already indexed or cancelled takes none)`,
+        { field: 'job' },
+      );
+    }
+    return { [UPLOAD_META.job]: job };
   }
 
   async function found(id: string, job: Job | null): Promise<Job> {
@@ -143,16 +211,33 @@ export function createJobService(options: JobServiceOptions): JobService {
       const listed = await Promise.all(page.ids.map((id) => jobs.job(id).get()));
       return { jobs: listed.filter((job): job is Job => job !== null), cursor: page.cursor };
     },
-    async upload(namespace, id, image, metadata) {
+    async upload(upload) {
+      const { namespace, id, image, job } = upload;
       const bucket = requireOriginals();
       if (!sniffFormat(image)) {
-        throw new ProblemError('unsupported-image-format', 'not a JPEG, PNG, WebP, GIF or BMP image', { accepted: ACCEPTED_IMAGE_FORMATS });
+        throw new ProblemError(
+          'unsupported-image-format',
+          `The upload is not an image of a format this service reads: ${ACCEPTED_IMAGE_FORMATS.join(', ')}.`,
+          {
+            accepted: ACCEPTED_IMAGE_FORMATS,
+          },
+        );
       }
-      const contentHash = await sha256Hex(image);
-      const key = originalKey(contentHash);
-      if (!(await bucket.head(key))) await bucket.put(key, image);
-      await queue.send({ namespace, id, origin: { r2: key }, ...(metadata !== undefined && { metadata }) });
-      return { id, namespace, contentHash, state: 'queued' };
+      const customMetadata = await uploadMetadata(upload);
+      const [contentHash, key] = [await sha256Hex(image), uploadKey(namespace, id)];
+      const put = await bucket.put(key, image, { customMetadata });
+      if (options.uploadEvents === 'worker') {
+        // What the bucket's notification rule sends in a deployment (ORIGINALS_EVENTS = "r2"), sent here instead.
+        const event: R2EventNotification = {
+          account: 'local',
+          bucket: 'ORIGINALS',
+          action: 'PutObject',
+          object: { key, size: image.byteLength, ...(put && { eTag: put.etag }) },
+          eventTime: new Date().toISOString(),
+        };
+        await queue.send(event);
+      }
+      return { id, namespace, key, contentHash, ...(job !== undefined && { job }), state: 'queued' };
     },
   };
 }

@@ -9,6 +9,12 @@ import type { Metadata } from '../../store/types.ts';
 /** Where a queued item's image comes from: a remote URL, or an object of the ORIGINALS bucket. */
 export type ItemOrigin = { readonly url: string } | { readonly r2: string };
 
+/**
+ * Where a job item's image will come from: an upload to `uploads/<namespace>/<id>` (PUT /v1/originals/{id}?job=),
+ * whose object-create event brings it to the queue. The job's alarm sends no message for such an item.
+ */
+export type JobItemOrigin = ItemOrigin | { readonly upload: string };
+
 /** One queue message: one item to embed and store. */
 export interface IngestMessage {
   /** The job that counts it; absent for a single upload (PUT /v1/originals/{id}). */
@@ -24,7 +30,7 @@ export interface IngestMessage {
 /** An item of a job as created: its id, where its image is, its metadata. */
 export interface JobItem {
   readonly id: string;
-  readonly origin: ItemOrigin;
+  readonly origin: JobItemOrigin;
   readonly metadata?: Metadata | undefined;
 }
 
@@ -52,6 +58,8 @@ export interface JobHandle {
   get(): Promise<Job | null>;
   /** Of these ids, those still queued (neither finished nor cancelled): the consumer works on these only. */
   pending(ids: readonly string[]): Promise<string[]>;
+  /** The item waiting for its upload (a job of uploads), with its metadata; null when there is none. */
+  awaitingUpload(id: string): Promise<{ metadata?: Metadata | undefined } | null>;
   /** Records outcomes (an item leaves `queued` once); answers the job's state (the full job is `get`'s: it counts every row). */
   report(outcomes: readonly ItemOutcome[]): Promise<JobState | null>;
   /** Records the items the dead-letter queue received as failed, with the last problem a retry kept. */
@@ -74,8 +82,12 @@ export interface JobDirectory {
 /** The part of an R2 bucket the jobs use (the ORIGINALS binding). */
 export interface OriginalsBucket {
   get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer> } | null>;
-  head(key: string): Promise<unknown>;
-  put(key: string, value: Uint8Array, options?: { httpMetadata?: { contentType?: string } }): Promise<unknown>;
+  head(key: string): Promise<{ readonly customMetadata?: Record<string, string> | undefined } | null>;
+  put(
+    key: string,
+    value: Uint8Array,
+    options?: { httpMetadata?: { contentType?: string }; customMetadata?: Record<string, string> },
+  ): Promise<{ readonly size: number; readonly etag: string } | null>;
   delete(key: string): Promise<void>;
   list(options: { prefix: string; cursor?: string; limit?: number }): Promise<{
     objects: ReadonlyArray<{ readonly key: string }>;
@@ -84,11 +96,48 @@ export interface OriginalsBucket {
   }>;
 }
 
+/**
+ * The body of an R2 event notification (https://developers.cloudflare.com/r2/buckets/event-notifications/):
+ * what the ORIGINALS bucket sends to the ingest queue for an object put under `uploads/` in a deployment,
+ * and what PUT /v1/originals/{id} sends itself where no bucket does (locally: ORIGINALS_EVENTS = "local").
+ */
+export interface R2EventNotification {
+  readonly account: string;
+  readonly bucket: string;
+  readonly action: string;
+  readonly object: { readonly key: string; readonly size?: number; readonly eTag?: string };
+  readonly eventTime: string;
+  readonly copySource?: { readonly bucket: string; readonly object: string };
+}
+
+/** A message of the ingest queue: an item of a job (or a reindex), or an R2 event of the ORIGINALS bucket. */
+export type IngestQueueBody = IngestMessage | R2EventNotification;
+
+export function isR2Event(body: IngestQueueBody): body is R2EventNotification {
+  return 'action' in body && typeof body.object === 'object' && body.object !== null && typeof body.object.key === 'string';
+}
+
 /** The part of a queue producer binding the jobs use. */
 export interface IngestQueue {
-  sendBatch(messages: Iterable<{ body: IngestMessage }>): Promise<unknown>;
-  send(message: IngestMessage): Promise<unknown>;
+  sendBatch(messages: Iterable<{ body: IngestQueueBody }>): Promise<unknown>;
+  send(message: IngestQueueBody): Promise<unknown>;
 }
 
 /** The key of an image in ORIGINALS: by content, so one image stored under many ids is kept once. */
 export const originalKey = (contentHash: string): string => `originals/${contentHash}`;
+
+/**
+ * Uploads wait at `uploads/<namespace>/<id>` until the consumer has indexed them, then go (the original, if
+ * kept, is under originals/). An event notification rule on this prefix feeds the queue in a deployment.
+ */
+export const UPLOADS_PREFIX = 'uploads/';
+export const uploadKey = (namespace: string, id: string): string => `${UPLOADS_PREFIX}${namespace}/${id}`;
+
+/** The namespace and id an upload's key names; undefined for a key outside uploads/ or of another shape. */
+export function parseUploadKey(key: string): { namespace: string; id: string } | undefined {
+  const match = /^uploads\/([^/]+)\/([^/]+)$/.exec(key);
+  return match ? { namespace: match[1]!, id: match[2]! } : undefined;
+}
+
+/** The custom metadata an upload object carries (R2 `customMetadata`; S3 `x-amz-meta-*`). */
+export const UPLOAD_META = { job: 'job', metadata: 'metadata' } as const;
