@@ -100,7 +100,7 @@ export async function followJob(client: EdgeFeaturesClient, id: string, options:
   const bar = options.progress
     ? new cliProgress.SingleBar(
         {
-          format: ' {bar} {value}/{total} | {rate} items/s | ETA {eta} | failed {failed} | {state}',
+          format: ' {bar} {value}/{total} | {rate} items/s | ETA {left} | failed {failed} | {state}',
           hideCursor: true,
           stream: process.stderr,
         },
@@ -130,7 +130,7 @@ export async function followJob(client: EdgeFeaturesClient, id: string, options:
       const rate = job.rate ?? 0;
       const payload = {
         rate: rate.toFixed(1),
-        eta: rate > 0 ? seconds((job.counts.queued || 0) / rate) : '?',
+        left: rate > 0 ? seconds((job.counts.queued || 0) / rate) : '?',
         failed: job.counts.failed,
         state: job.state,
       };
@@ -168,6 +168,6 @@ export function describeJob(job: Job): string {
   if (job.failures.length > 0) lines.push('failed:');
   for (const f of job.failures) lines.push(`  ${f.id}  ${f.problem.type.split('/').pop()}: ${f.problem.detail}`);
   if (c.failed > job.failures.length)
-    lines.push(`  … and ${c.failed - job.failures.length} more (a job keeps the first ${job.failures.length} failures)`);
+    lines.push(`  … and ${c.failed - job.failures.length} more, not listed (a job lists its first 100 failures)`);
   return lines.join('\n');
 }

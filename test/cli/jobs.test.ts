@@ -2,7 +2,8 @@
  * `edge-features jobs` end to end against the Worker in `wrangler dev` (the 64-d narrow model; local Queues,
  * Durable Objects, R2 and KV): ingest a file of URLs served by a node:http server on 127.0.0.1 (the examples/
  * photos, a text file, a 404, and a slow answer for cancelling), follow jobs with --wait, list, get, cancel,
- * re-index to the second narrow model and with the serving one, and the refusals (a bad file line, JOB_MAX_ITEMS).
+ * re-index to the second narrow model and with the serving one, the refusals (a bad file line, JOB_MAX_ITEMS), and
+ * an ingest of an ORIGINALS prefix. Polls that fail for a moment: test/cli/jobs-follow.test.ts (a stub).
  * The server's limits are small so each case is fast and fixed: JOB_MAX_ITEMS=10, no retry delay.
  */
 import { execFile } from 'node:child_process';
@@ -233,5 +234,16 @@ describe('edge-features jobs against wrangler dev', () => {
     expect(answer.problem).toMatchObject({ status: 413, limit: 10 });
     expect(answer.problem.type).toMatch(/job-too-large$/);
     expect((await cli('jobs', 'ingest', '--urls', file)).stderr).toMatch(/^edge-features: .*at most 10 per job/);
+  });
+
+  it('ingest --r2-prefix: the originals the jobs before kept (KEEP_ORIGINALS) ingested into another namespace by key', async () => {
+    // originals/<sha256> of each distinct photo: the five examples/ files differ, so five objects, ids their hashes.
+    const job = await json<Job>(0, '-n', 'fromr2', 'jobs', 'ingest', '--r2-prefix', 'originals/', '--wait', '--interval', '200');
+    expect(job).toMatchObject({ namespace: 'fromr2', state: 'done', counts: { total: 5, done: 5, failed: 0, skipped: 0 } });
+    const coffee = await json<{ contentHash: string }>(0, '-n', 'photos', 'get', 'coffee.png');
+    expect(await json(0, '-n', 'fromr2', 'get', coffee.contentHash)).toMatchObject({
+      id: coffee.contentHash,
+      contentHash: coffee.contentHash,
+    });
   });
 });
