@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * @module The `edge-features` command line: index a folder of images, search, read and delete items, export and
- * import a namespace, follow jobs; every call through the typed client (src/client). The service URL and key
+ * import a namespace, start and follow jobs; every call through the typed client (src/client). The service URL and key
  * come from --url / --key or EDGE_FEATURES_URL / EDGE_FEATURES_KEY; --json prints one JSON document on stdout
  * for scripts (progress, if any, goes to stderr).
  *
