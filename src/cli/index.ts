@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * @module The `edge-features` command line: index a folder of images, search, read and delete items, export and
- * import a namespace, follow jobs; every call through the typed client (src/client). The service URL and key
+ * import a namespace, start and follow jobs; every call through the typed client (src/client). The service URL and key
  * come from --url / --key or EDGE_FEATURES_URL / EDGE_FEATURES_KEY; --json prints one JSON document on stdout
  * for scripts (progress, if any, goes to stderr).
  *
@@ -11,10 +11,12 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createClient, EdgeFeaturesError, type EdgeFeaturesClient } from '../client/index.ts';
+import { type CreateJobInput, createClient, EdgeFeaturesError, type EdgeFeaturesClient } from '../client/index.ts';
 import { describeSummary, indexFolder } from './indexing.ts';
+import { describeJob, exitCodeOf, followJob, JOB_EXIT_CODES, parseUrlList, URL_FILE_FORMAT } from './jobs.ts';
 import { openLocalEmbedder, type EngineChoice } from './local.ts';
 import { IndexState } from './state.ts';
 
@@ -248,9 +250,33 @@ program
     );
   });
 
-const jobs = program.command('jobs').description('bulk ingestion and re-index jobs (GET/POST /v1/jobs)');
+const jobs = program
+  .command('jobs')
+  .description('bulk ingestion and re-index jobs (GET/POST /v1/jobs; docs/jobs.md)')
+  .addHelpText('after', JOB_EXIT_CODES);
 const jobLine = (j: { id: string; type: string; state: string; counts: { done: number; total: number; failed: number } }) =>
   `${j.id}  ${j.type}  ${j.state}  ${j.counts.done}/${j.counts.total} done, ${j.counts.failed} failed`;
+const waitOption = () => new Option('--wait', 'follow the job until it ends (a progress bar on stderr), then print a summary');
+const intervalOption = () =>
+  new Option('--interval <ms>', 'with --wait: time between polls of the job').argParser(positiveInt).default(1000);
+
+/** Follows the job to its end, prints it (the job with --json, a summary otherwise) and sets the exit code. */
+async function waitFor(c: EdgeFeaturesClient, id: string, intervalMs: number): Promise<void> {
+  const g = globals();
+  const job = await followJob(c, id, { intervalMs, progress: !g.json && process.stderr.isTTY === true });
+  print(job, describeJob);
+  process.exitCode = exitCodeOf(job);
+}
+
+/** Starts a job; prints it, or follows it with --wait. */
+async function start(input: CreateJobInput, o: { wait?: boolean; interval: number }): Promise<void> {
+  const c = client();
+  const job = await c.createJob(input);
+  if (!o.wait) return print(job, (j) => `${jobLine(j)}\nfollow it: edge-features jobs wait ${j.id}`);
+  if (!globals().json) process.stderr.write(`started ${jobLine(job)}\n`);
+  await waitFor(c, job.id, o.interval);
+}
+
 jobs
   .command('list', { isDefault: true })
   .description('the newest jobs')
@@ -260,9 +286,15 @@ jobs
   });
 jobs
   .command('get')
+  .description('a job: its state, counts, first failures and rate')
   .argument('<id>')
-  .action(async (id: string) => {
-    const job = await client().getJob(id);
+  .addOption(waitOption())
+  .addOption(intervalOption())
+  .addHelpText('after', JOB_EXIT_CODES)
+  .action(async (id: string, o: { wait?: boolean; interval: number }) => {
+    const c = client();
+    if (o.wait) return waitFor(c, id, o.interval);
+    const job = await c.getJob(id);
     if (!job) {
       print({ id, found: false }, () => `no job "${id}"`);
       process.exitCode = 1;
@@ -271,10 +303,50 @@ jobs
     print(job, (j) => `${jobLine(j)}\n${JSON.stringify(j, null, 2)}`);
   });
 jobs
+  .command('wait')
+  .description('follow a job until it is done, failed or cancelled (a progress bar on stderr), then print a summary')
+  .argument('<id>')
+  .addOption(intervalOption())
+  .addHelpText('after', JOB_EXIT_CODES)
+  .action((id: string, o: { interval: number }) => waitFor(client(), id, o.interval));
+jobs
   .command('cancel')
+  .description('cancel a job: its items still queued are dropped; a finished job is answered as it is')
   .argument('<id>')
   .action(async (id: string) => {
     print(await client().cancelJob(id), jobLine);
+  });
+jobs
+  .command('ingest')
+  .description('start an ingest job of image URLs (--urls) or of the ORIGINALS objects under a prefix (--r2-prefix)')
+  .option('--urls <file>', `a file of image URLs, ${URL_FILE_FORMAT}; blank and "#" lines skipped; "-" reads stdin`)
+  .option('--r2-prefix <prefix>', 'every object of the ORIGINALS bucket under this prefix (an item id is the key after its last "/")')
+  .addOption(waitOption())
+  .addOption(intervalOption())
+  .addHelpText('after', JOB_EXIT_CODES)
+  .action(async (o: { urls?: string; r2Prefix?: string; wait?: boolean; interval: number }) => {
+    if ((o.urls === undefined) === (o.r2Prefix === undefined)) throw new Error('give one of --urls <file> and --r2-prefix <prefix>');
+    const source =
+      o.urls !== undefined
+        ? {
+            urls: parseUrlList(
+              o.urls === '-' ? await text(process.stdin) : await readFile(o.urls, 'utf8'),
+              o.urls === '-' ? 'stdin' : o.urls,
+            ),
+          }
+        : { r2Prefix: o.r2Prefix! };
+    await start({ type: 'ingest', source }, o);
+  });
+jobs
+  .command('reindex')
+  .description("start a re-index job: the namespace's items embedded again from their originals, e.g. before a model switch")
+  .option('--model <id>', 'the model to build vectors of (default: the serving model)')
+  .option('--from <id>', 'the model whose items are re-embedded (default: the serving model)')
+  .addOption(waitOption())
+  .addOption(intervalOption())
+  .addHelpText('after', JOB_EXIT_CODES)
+  .action(async (o: { model?: string; from?: string; wait?: boolean; interval: number }) => {
+    await start({ type: 'reindex', ...(o.model && { model: o.model }), ...(o.from && { from: o.from }) }, o);
   });
 
 try {
