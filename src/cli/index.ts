@@ -15,6 +15,7 @@ import { text } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type CreateJobInput, createClient, EdgeFeaturesError, type EdgeFeaturesClient } from '../client/index.ts';
+import { indexFolderAsJob } from './index-job.ts';
 import { describeSummary, indexFolder } from './indexing.ts';
 import { describeJob, exitCodeOf, followJob, JOB_EXIT_CODES, parseUrlList, URL_FILE_FORMAT } from './jobs.ts';
 import { openLocalEmbedder, type EngineChoice } from './local.ts';
@@ -70,6 +71,11 @@ program
   .argument('<folder|glob>', 'a folder, or a quoted glob such as "photos/**/*.jpg"')
   .option('-c, --concurrency <n>', 'requests (and local embeds) in flight', positiveInt, 4)
   .option('--local', 'embed here (onnxruntime in Node, same preprocessing) and upload only the vectors')
+  .option(
+    '--job',
+    "upload the images as one ingest job (PUT /v1/originals/{id}?job=) and follow it: the service's queue embeds them in batches",
+  )
+  .option('--interval <ms>', 'with --job: milliseconds between polls of the job', positiveInt, 1000)
   .addOption(
     new Option(
       '--engine <engine>',
@@ -87,13 +93,40 @@ program
   .action(
     async (
       target: string,
-      o: { concurrency: number; local?: boolean; engine: EngineChoice; modelsDir?: string; state?: string; progress: boolean },
+      o: {
+        concurrency: number;
+        local?: boolean;
+        job?: boolean;
+        interval: number;
+        engine: EngineChoice;
+        modelsDir?: string;
+        state?: string;
+        progress: boolean;
+      },
     ) => {
       const g = globals();
+      if (o.job && o.local) throw new Error('--job and --local are two ways to index: give one');
       const c = client(g);
       const serving = await servingModel(c);
       const model = { id: serving.id, version: serving.version, dims: serving.dims };
       const namespace = g.namespace || 'default';
+      const statePath = o.state ?? (await IndexState.defaultPath(process.cwd(), c.baseUrl, namespace, `${model.id}@${model.version}`));
+      const progress = o.progress && !g.json && process.stderr.isTTY === true;
+      if (o.job) {
+        const summary = await indexFolderAsJob({
+          client: c,
+          target,
+          namespace,
+          concurrency: o.concurrency,
+          model,
+          statePath,
+          progress,
+          intervalMs: o.interval,
+        });
+        print(summary, describeSummary);
+        if (summary.failed > 0 || summary.collisions.length > 0) process.exitCode = 2;
+        return;
+      }
       const local = o.local
         ? await openLocalEmbedder({
             baseUrl: c.baseUrl,
@@ -104,7 +137,6 @@ program
           })
         : undefined;
       try {
-        const statePath = o.state ?? (await IndexState.defaultPath(process.cwd(), c.baseUrl, namespace, `${model.id}@${model.version}`));
         const summary = await indexFolder({
           client: c,
           target,
@@ -113,7 +145,7 @@ program
           local,
           model,
           statePath,
-          progress: o.progress && !g.json && process.stderr.isTTY === true,
+          progress,
         });
         print(summary, describeSummary);
         if (summary.failed > 0 || summary.collisions.length > 0) process.exitCode = 2;

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
-import { EdgeFeaturesError, type EdgeFeaturesClient } from '../client/index.ts';
+import { EdgeFeaturesError, type EdgeFeaturesClient, type Job } from '../client/index.ts';
 import { IMAGE_ERROR_PROBLEMS, ProblemError } from '../contract/problems.ts';
 import { ImageError } from '../core/image/types.ts';
 import { sha256Hex } from '../core/util/sha256.ts';
@@ -38,7 +38,9 @@ export interface IndexFailure {
 }
 
 export interface IndexSummary {
-  readonly mode: 'upload' | 'local';
+  readonly mode: 'upload' | 'local' | 'job';
+  /** With --job: the ingest job, as it ended. */
+  readonly job?: Job;
   readonly engine?: string;
   readonly namespace: string;
   readonly model: string;
@@ -58,7 +60,8 @@ export interface IndexSummary {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function retryable(error: unknown): number | undefined {
+/** Milliseconds to wait before trying a failed request again; undefined: not worth a retry. */
+export function retryable(error: unknown): number | undefined {
   if (!(error instanceof EdgeFeaturesError)) return undefined;
   if (error.kind === 'network') return 1000;
   if (error.status === 429 || error.status === 503) return 1000;
@@ -66,11 +69,58 @@ function retryable(error: unknown): number | undefined {
 }
 
 /** The problem kind of a failure: the service's, or the one it would answer for a local embed's. */
-function kindOf(error: unknown): string | undefined {
+export function kindOf(error: unknown): string | undefined {
   if (error instanceof EdgeFeaturesError) return error.problemKind;
   if (error instanceof ProblemError) return error.kind;
   if (error instanceof ImageError) return IMAGE_ERROR_PROBLEMS[error.code];
   return undefined;
+}
+
+/** A failure as the summary lists it. */
+export function failureOf(image: FoundImage, error: unknown): IndexFailure {
+  return {
+    path: image.relative,
+    id: image.id,
+    status: error instanceof EdgeFeaturesError ? error.status : undefined,
+    kind: kindOf(error),
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
+
+/** `fn`, again after a 429, 503 or network error (waiting 1 s, doubling), at most `retries` times. */
+export async function withRetries<T>(fn: () => Promise<T>, retries: number): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const wait = retryable(error);
+      if (wait === undefined || attempt >= retries) throw error;
+      await sleep(wait * 2 ** attempt);
+    }
+  }
+}
+
+/** Runs `task` over `items`, `concurrency` at a time. */
+export async function pool<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.max(1, concurrency) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await task(item);
+    }),
+  );
+}
+
+/** A bar on stderr: count, rate, ETA and failures. */
+export function progressBar(what: string): cliProgress.SingleBar {
+  return new cliProgress.SingleBar(
+    {
+      format: ` ${what} {bar} {value}/{total} | {rate} img/s | ETA {eta_formatted} | failed {failed}`,
+      hideCursor: true,
+      stream: process.stderr,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
 }
 
 export async function indexFolder(options: IndexOptions): Promise<IndexSummary> {
@@ -78,17 +128,7 @@ export async function indexFolder(options: IndexOptions): Promise<IndexSummary> 
   const started = performance.now();
   const found = await findImages(options.target);
   const state = await IndexState.open(options.statePath);
-  const bar = options.progress
-    ? new cliProgress.SingleBar(
-        {
-          format: ' {bar} {value}/{total} | {rate} img/s | ETA {eta_formatted} | failed {failed}',
-          hideCursor: true,
-          stream: process.stderr,
-          etaBuffer: 50,
-        },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
+  const bar = options.progress ? progressBar('') : undefined;
   bar?.start(found.images.length, 0, { rate: '0.0', failed: 0 });
 
   let done = 0;
@@ -104,16 +144,7 @@ export async function indexFolder(options: IndexOptions): Promise<IndexSummary> 
   async function store(image: FoundImage, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
     const metadata = { file: image.relative };
     const source = local ? { vector: await local.extractor.embed(bytes), model } : { image: bytes };
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await client.putItem(image.id, source, { namespace, metadata });
-        return;
-      } catch (error) {
-        const wait = retryable(error);
-        if (wait === undefined || attempt >= (options.retries ?? 3)) throw error;
-        await sleep(wait * 2 ** attempt);
-      }
-    }
+    await withRetries(() => client.putItem(image.id, source, { namespace, metadata }), options.retries ?? 3);
   }
 
   async function one(image: FoundImage): Promise<void> {
@@ -128,25 +159,13 @@ export async function indexFolder(options: IndexOptions): Promise<IndexSummary> 
       await state.record(image.id, hash);
       indexed++;
     } catch (error) {
-      failures.push({
-        path: image.relative,
-        id: image.id,
-        status: error instanceof EdgeFeaturesError ? error.status : undefined,
-        kind: kindOf(error),
-        message: error instanceof Error ? error.message : String(error),
-      });
+      failures.push(failureOf(image, error));
     } finally {
       tick();
     }
   }
 
-  // A pool of `concurrency` workers over one queue.
-  const queue = [...found.images];
-  await Promise.all(
-    Array.from({ length: Math.max(1, options.concurrency) }, async () => {
-      for (let image = queue.shift(); image; image = queue.shift()) await one(image);
-    }),
-  );
+  await pool(found.images, options.concurrency, one);
   bar?.stop();
   const seconds = (performance.now() - started) / 1000;
   return {
@@ -174,6 +193,12 @@ export function describeSummary(summary: IndexSummary): string {
       `into "${summary.namespace}" (${summary.model}, ${summary.mode}${summary.engine ? ` ${summary.engine}` : ''}) in ` +
       `${summary.seconds.toFixed(1)} s: ${summary.rate.toFixed(1)} img/s`,
   ];
+  if (summary.job) {
+    const { id, state, counts } = summary.job;
+    lines.push(
+      `job ${id} ${state}: ${counts.done} done, ${counts.skipped} skipped, ${counts.failed} failed, ${counts.cancelled} cancelled of ${counts.total}`,
+    );
+  }
   if (summary.skippedFiles.length) lines.push(`${summary.skippedFiles.length} file(s) are not images and were skipped`);
   for (const c of summary.collisions) lines.push(`not indexed: ${c.paths.join(', ')} all map to id "${c.id}"`);
   const groups = new Map<string, IndexFailure[]>();

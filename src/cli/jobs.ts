@@ -90,6 +90,8 @@ export interface FollowOptions {
   readonly progress: boolean;
   /** Polls that may fail in a row (network, 429, 5xx) before giving up. */
   readonly retries?: number;
+  /** Stops following early once this holds (e.g. every item that was uploaded has an outcome). */
+  readonly until?: (job: Job) => boolean;
 }
 
 /**
@@ -138,7 +140,7 @@ export async function followJob(client: EdgeFeaturesClient, id: string, options:
       started = true;
       bar?.setTotal(job.counts.total);
       bar?.update(finished, payload);
-      if (STATES_AT_END.has(job.state)) return job;
+      if (STATES_AT_END.has(job.state) || options.until?.(job)) return job;
       await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
     }
   } finally {
@@ -156,7 +158,7 @@ function durationOf(job: Job): number | undefined {
 /** A finished job for people: its counts, rate and failures (the problem kind and detail of each). */
 export function describeJob(job: Job): string {
   const c = job.counts;
-  const cancelled = job.state === 'cancelled' ? `, ${c.total - finishedOf(job)} cancelled` : '';
+  const cancelled = c.cancelled > 0 ? `, ${c.cancelled} cancelled` : '';
   const took = durationOf(job);
   const speed = [took !== undefined && `in ${seconds(took)}`, job.rate !== undefined && `${job.rate.toFixed(1)} items/s`]
     .filter(Boolean)

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job } from '../../src/contract/jobs.ts';
 import { startServer, TEST_MODEL, TEST_WRITE_KEY, type Server } from '../browser/support.ts';
 
 const run = promisify(execFile);
@@ -98,6 +99,43 @@ describe('edge-features CLI against wrangler dev', () => {
 
     const second = await json<Summary>('-n', 'up', 'index', photos);
     expect(second).toMatchObject({ found: IDS.length, indexed: 0, unchanged: IDS.length, failed: 0 });
+  });
+
+  it("index --job: one ingest job of uploads, embedded by the queue, reaches done with the folder's counts; the vectors equal the synchronous upload's; a second run sends nothing", async () => {
+    const first = await json<Summary & { job: Job }>('-n', 'viajob', 'index', photos, '--job', '--interval', '200');
+    expect(first).toMatchObject({ mode: 'job', found: IDS.length, indexed: IDS.length, unchanged: 0, failed: 0 });
+    expect(first.skippedFiles.sort()).toEqual(['README.md', 'album/fake.jpg']);
+    expect(first.job).toMatchObject({
+      type: 'ingest',
+      namespace: 'viajob',
+      state: 'done',
+      counts: { total: IDS.length, queued: 0, done: IDS.length, failed: 0, skipped: 0, cancelled: 0 },
+    });
+    for (const id of IDS) expect(maxAbsDiff(await vectorOf('viajob', id), await vectorOf('up', id))).toBe(0);
+    const item = await json<{ metadata: { file: string } }>('-n', 'viajob', 'get', 'album:chelsea.webp');
+    expect(item.metadata).toEqual({ file: 'album/chelsea.webp' });
+
+    const second = await json<Summary & { job?: Job }>('-n', 'viajob', 'index', photos, '--job');
+    expect(second).toMatchObject({ mode: 'job', found: IDS.length, indexed: 0, unchanged: IDS.length, failed: 0 });
+    expect(second.job).toBeUndefined();
+  });
+
+  it('index --job: an upload the service refuses (over MAX_BODY_BYTES) is a failure in the summary; the job ends cancelled for it, the rest stored', async () => {
+    const folder = join(work, 'with-big');
+    await mkdir(folder);
+    await copyFile(join(ROOT, 'examples', 'coffee.png'), join(folder, 'coffee.png'));
+    // A PNG signature (so it is found as an image) and 25 MiB after it: over the 24 MiB default body limit.
+    const big = new Uint8Array(25 * 1024 * 1024);
+    big.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    await writeFile(join(folder, 'big.png'), big);
+    const result = await cli('--json', '-n', 'bigjob', 'index', folder, '--job', '--interval', '200');
+    expect(result.code).toBe(2);
+    const summary = JSON.parse(result.stdout) as Summary & { job: Job };
+    expect(summary).toMatchObject({ mode: 'job', found: 2, indexed: 1, failed: 1 });
+    expect(summary.failures).toEqual([expect.objectContaining({ id: 'big.png', status: 413, kind: 'body-too-large' })]);
+    expect(summary.job).toMatchObject({ state: 'cancelled', counts: { total: 2, done: 1, cancelled: 1, queued: 0 } });
+    expect((await json<{ id: string }>('-n', 'bigjob', 'get', 'coffee.png')).id).toBe('coffee.png');
+    expect((await cli('-n', 'bigjob', 'get', 'big.png')).code).not.toBe(0);
   });
 
   it('index --local (native and wasm): the vectors equal the Worker’s for the same files (max abs diff < 1e-4)', async () => {

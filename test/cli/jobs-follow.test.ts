@@ -28,7 +28,7 @@ const job = (id: string, state: string, counts: { queued: number; done: number; 
   type: 'ingest',
   namespace: 'default',
   state,
-  counts: { total: 200, skipped: 0, ...counts },
+  counts: { total: 200, skipped: 0, cancelled: 0, ...counts },
   failures: Array.from({ length: Math.min(counts.failed, 100) }, (_, i) => failure(i)),
   createdAt: '2026-12-07T12:00:00.000Z',
   startedAt: '2026-12-07T12:00:01.000Z',

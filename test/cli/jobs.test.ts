@@ -167,7 +167,11 @@ describe('edge-features jobs against wrangler dev', () => {
     expect(started).toMatchObject({ namespace: 'slow', counts: { total: 5, done: 0 } });
     expect(['queued', 'running']).toContain(started.state);
     const cancelled = await json<Job>(0, 'jobs', 'cancel', started.id);
-    expect(cancelled).toMatchObject({ id: started.id, state: 'cancelled', counts: { total: 5, done: 0, failed: 0, skipped: 0 } });
+    expect(cancelled).toMatchObject({
+      id: started.id,
+      state: 'cancelled',
+      counts: { total: 5, done: 0, failed: 0, skipped: 0, cancelled: 5 },
+    });
     // The slow answers come after the cancel: their items stay cancelled.
     await new Promise((resolve) => setTimeout(resolve, SLOW_MS + 1_000));
     const waited = await cli('jobs', 'wait', started.id);
