@@ -3,12 +3,20 @@
  * once per isolate and keeps the model session for the isolate's lifetime.
  */
 import { readConfig, type Config, type ConfigInput, type VariableName } from './config/index.ts';
-import { RATE_LIMIT_PERIOD_SECONDS } from './config/defaults.ts';
+import { MODEL_SWITCH_CHECK_MS, RATE_LIMIT_PERIOD_SECONDS } from './config/defaults.ts';
 import { createExtractor, type FeatureExtractor } from './core/extractor.ts';
 import { createApp, servicesOf, type AppOptions } from './http/app.ts';
 import { createEmbedder } from './services/embedder.ts';
 import { createIndexer, type Indexer } from './services/indexer.ts';
 import { consumeDeadLetters, consumeIngest } from './services/jobs/consumer.ts';
+import {
+  cachedSwitch,
+  kvModelSwitch,
+  migrationMirror,
+  servedModel,
+  type ModelSwitch,
+  type ServedModel,
+} from './services/jobs/model-switch.ts';
 import { originalsKeeper } from './services/jobs/originals.ts';
 import { createJobService } from './services/jobs/service.ts';
 import type { IngestQueueBody, JobDirectory, JobHandle, JobIndex } from './services/jobs/types.ts';
@@ -16,7 +24,7 @@ import { createEmbedCache, EMBED_CACHE_NAME, type EmbedCache } from './services/
 import { DEFAULT_INFERENCE_GATE } from './services/inference-gate.ts';
 import type { Limits } from './http/limits.ts';
 import { env as startupEnv } from 'cloudflare:workers';
-import { MODELS } from './models.ts';
+import { findModel, MODELS } from './models.ts';
 import { createWorkerdSession, runtimeStats } from './runtime/workerd.ts';
 import type { ModelManifest } from './core/model/manifest.ts';
 import { KvStore } from './store/kv.ts';
@@ -83,10 +91,26 @@ export interface Runtime {
   queue(batch: MessageBatch<IngestQueueBody>): Promise<void>;
 }
 
-/** Builds the app and the queue consumer from the bindings (exported so tests can build one over other bindings, e.g. a Vectorize fake). */
-export function buildRuntime(env: Env): Runtime {
+/** The served-model switch record of these bindings, read at most every MODEL_SWITCH_CHECK_MS per isolate. */
+const switchReaders = new WeakMap<KVNamespace, () => Promise<ModelSwitch | null>>();
+function switchReader(env: Env): () => Promise<ModelSwitch | null> {
+  const kv = env.ITEMS;
+  if (!kv) return async () => null;
+  let reader = switchReaders.get(kv);
+  if (!reader) switchReaders.set(kv, (reader = cachedSwitch(kvModelSwitch(kv), MODEL_SWITCH_CHECK_MS)));
+  return reader;
+}
+
+/**
+ * Builds the app and the queue consumer from the bindings (exported so tests can build one over other bindings,
+ * e.g. a Vectorize fake). `served` names another model than MODEL_ID's, as a re-index job switched it.
+ */
+export function buildRuntime(env: Env, served?: ServedModel): Runtime {
   const config = readConfig(env);
-  const { model, reason } = config.MODEL_ID;
+  const configured = config.MODEL_ID.model;
+  const switched = served && served.id !== configured.id ? findModel(served.id) : undefined;
+  const model = switched ?? configured;
+  const reason = switched ? served!.reason : config.MODEL_ID.reason;
   const limits: Limits = {
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxPixels: config.MAX_PIXELS,
@@ -145,6 +169,10 @@ export function buildRuntime(env: Env): Runtime {
     rateLimit: { perKey: env.RATE_LIMIT_KEY, perClient: env.RATE_LIMIT_IP, retryAfterSeconds: RATE_LIMIT_PERIOD_SECONDS },
     inference: { ...DEFAULT_INFERENCE_GATE, concurrency: config.INFERENCE_CONCURRENCY, maxQueue: config.INFERENCE_QUEUE },
     originals: keeperFor(model),
+    mirror:
+      env.INGEST_QUEUE && keeperFor(model)
+        ? migrationMirror({ configured: configured.id, served: model.id, read: switchReader(env), queue: env.INGEST_QUEUE, storeFor })
+        : undefined,
     jobs:
       jobs && env.INGEST_QUEUE && store
         ? createJobService({
@@ -153,6 +181,8 @@ export function buildRuntime(env: Env): Runtime {
             originals: env.ORIGINALS,
             maxItems: config.JOB_MAX_ITEMS,
             servingModel: model.id,
+            configuredModel: configured.id,
+            modelSwitch: env.ITEMS && kvModelSwitch(env.ITEMS),
             storeFor,
             uploadEvents: config.ORIGINALS_EVENTS,
           })
@@ -202,13 +232,24 @@ export function buildApp(env: Env): Hono {
 
 // Built at start-up (cheap: the model loads on first use) so that the serving model is said at once and a
 // bad configuration (src/config) fails the deployment instead of a request.
-const runtime = buildRuntime(startupEnv);
+const configuredRuntime = buildRuntime(startupEnv);
+const configuredModel = readConfig(startupEnv).MODEL_ID.model.id;
+/** The runtime of a model a re-index switched to, built on first use (one at a time: the last switch's). */
+let switchedRuntime: { readonly id: string; readonly runtime: Runtime } | undefined;
+
+/** The runtime of the model to serve now: MODEL_ID's, or the one a re-index job switched to (model-switch.ts). */
+async function servingRuntime(): Promise<Runtime> {
+  const served = servedModel(configuredModel, await switchReader(startupEnv)(), (id) => findModel(id) !== undefined);
+  if (served.id === configuredModel) return configuredRuntime;
+  if (switchedRuntime?.id !== served.id) switchedRuntime = { id: served.id, runtime: buildRuntime(startupEnv, served) };
+  return switchedRuntime.runtime;
+}
 
 export default {
-  fetch(request, env, ctx) {
-    return runtime.app.fetch(request, env, ctx);
+  async fetch(request, env, ctx) {
+    return (await servingRuntime()).app.fetch(request, env, ctx);
   },
-  queue(batch) {
-    return runtime.queue(batch);
+  async queue(batch) {
+    return (await servingRuntime()).queue(batch);
   },
 } satisfies ExportedHandler<Env, IngestQueueBody>;

@@ -68,6 +68,8 @@ export const DEFAULT_VECTORIZE_METRIC = 'cosine';
 export const DEFAULT_JOB_MAX_ITEMS = 100_000;
 /** `KEEP_ORIGINALS`: keep each embedded image in ORIGINALS by sha256, so a model change can re-index. */
 export const DEFAULT_KEEP_ORIGINALS = 'true';
+/** How often an isolate reads the served-model switch record (src/services/jobs/model-switch.ts), in ms. */
+export const MODEL_SWITCH_CHECK_MS = 5000;
 /** `ORIGINALS_EVENTS`: the upload route sends each upload's object-create event itself (no bucket rule needed). */
 export const DEFAULT_ORIGINALS_EVENTS = 'worker';
 /** Time a job's image URL has to answer in full, redirects included (`FETCH_TIMEOUT_MS`). */

@@ -4,7 +4,7 @@
  * in the ORIGINALS bucket and indexed through the same queue.
  */
 import * as z from 'zod';
-import { ItemId, jsonText, Metadata, Namespace, positiveIntText } from './common.ts';
+import { ItemId, jsonText, Metadata, Namespace, NamespaceName, positiveIntText } from './common.ts';
 
 export const JOB_TYPES = ['ingest', 'reindex'] as const;
 export const JOB_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
@@ -56,7 +56,10 @@ export const CreateJobJson = z
       z.object({ type: z.literal('ingest'), namespace: Namespace, source: IngestSource }),
       z.object({
         type: z.literal('reindex'),
-        namespace: Namespace,
+        namespace: NamespaceName.meta({
+          description:
+            'The namespace to re-index (default "default"); a re-index with `switch` covers every namespace, so leave it out there.',
+        }),
         model: z
           .string()
           .optional()
@@ -65,6 +68,10 @@ export const CreateJobJson = z
           .string()
           .optional()
           .meta({ description: 'The model whose items are re-embedded (their originals); default the serving model.' }),
+        switch: z.boolean().optional().meta({
+          description:
+            "Serve `model` once the job is done with no failed item (the deployment's configured model keeps serving until then, and image writes meanwhile are mirrored to `model`). Needs `from` to be the serving model.",
+        }),
       }),
     ],
     { error: 'type: must be "ingest" or "reindex"' },
@@ -82,6 +89,20 @@ export const JobCounts = z
   })
   .meta({ id: 'JobCounts' });
 
+export const JOB_SWITCH_STATES = ['pending', 'switched', 'not-switched'] as const;
+
+export const JobSwitch = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    state: z.enum(JOB_SWITCH_STATES).meta({
+      description:
+        '`pending` while the job runs; `switched` once it is done with no failed item (the Worker serves `to`); `not-switched` when it ended otherwise (see `detail`).',
+    }),
+    detail: z.string().optional(),
+  })
+  .meta({ id: 'JobSwitch', description: 'A re-index job created with `switch: true`: whether the served model has switched.' });
+
 export const JobProblem = z
   .object({ type: z.string(), title: z.string(), status: z.number().int(), detail: z.string() })
   .meta({ id: 'JobProblem' });
@@ -92,7 +113,9 @@ export const Job = z
   .object({
     id: z.string(),
     type: z.enum(JOB_TYPES),
-    namespace: z.string(),
+    namespace: z
+      .string()
+      .meta({ description: 'Its namespace; "*" for a re-index of every namespace (`switch`), whose items are named `<namespace>/<id>`.' }),
     model: z.string().optional().meta({ description: 'The model the job builds vectors of.' }),
     state: z.enum(JOB_STATES),
     counts: JobCounts,
@@ -104,6 +127,7 @@ export const Job = z
     startedAt: z.string().optional(),
     finishedAt: z.string().optional(),
     rate: z.number().optional().meta({ description: 'Items per second since the job started (to its end when finished).' }),
+    switch: JobSwitch.optional(),
   })
   .meta({ id: 'Job' });
 
@@ -148,6 +172,7 @@ export type Job = z.infer<typeof Job>;
 export type JobState = (typeof JOB_STATES)[number];
 export type JobType = (typeof JOB_TYPES)[number];
 export type JobProblem = z.infer<typeof JobProblem>;
+export type JobSwitch = z.infer<typeof JobSwitch>;
 export type JobFailure = z.infer<typeof JobFailure>;
 export type JobList = z.infer<typeof JobList>;
 export type OriginalAccepted = z.infer<typeof OriginalAccepted>;

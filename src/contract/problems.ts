@@ -28,6 +28,7 @@ export const PROBLEMS = {
   'job-not-found': { status: 404, title: 'No such job' },
   // 409
   'resource-model-mismatch': { status: 409, title: 'The classifier or clustering was made from another model' },
+  'switch-in-progress': { status: 409, title: 'Another re-index job is switching the served model' },
   // 413: over a limit of this deployment.
   'body-too-large': { status: 413, title: 'Request body too large' },
   'batch-too-large': { status: 413, title: 'Too many images or items in one request' },

@@ -8,7 +8,7 @@ import type { FeatureExtractor } from '../core/extractor.ts';
 import type { ModelManifest } from '../core/model/manifest.ts';
 import type { EmbedCache } from '../services/embed-cache.ts';
 import { createEmbedder } from '../services/embedder.ts';
-import { createIndexer } from '../services/indexer.ts';
+import { createIndexer, type IndexMirror } from '../services/indexer.ts';
 import type { InferenceGateOptions } from '../services/inference-gate.ts';
 import { createSearcher } from '../services/searcher.ts';
 import type { ResourceStore } from '../store/resources.ts';
@@ -81,6 +81,8 @@ export interface AppOptions {
   readonly jobs?: JobService | undefined;
   /** Keeps each embedded image by content (KEEP_ORIGINALS); without it none is kept. */
   readonly originals?: OriginalsKeeper | undefined;
+  /** Repeats the item writes elsewhere (a model migration: src/services/jobs/model-switch.ts). */
+  readonly mirror?: IndexMirror | undefined;
 }
 
 export type ReadAuth = 'open' | 'required';
@@ -117,6 +119,7 @@ export function servicesOf(options: AppOptions): AppServices {
       model,
       maxImages: limits.maxBatch,
       originals: options.originals,
+      mirror: options.mirror,
       thumbnails: options.thumbnails,
     }),
     searcher: createSearcher({ store, embedder, model }),

@@ -47,10 +47,21 @@ export interface IndexerOptions {
   readonly originals?: OriginalsKeeper | undefined;
   /** Thumbnails, deleted with their item. */
   readonly thumbnails?: { delete(key: string): Promise<void> } | undefined;
+  /** Told of every image item written and every item deleted (a model migration mirrors them: model-switch.ts). */
+  readonly mirror?: IndexMirror | undefined;
+}
+
+/** Writes to repeat elsewhere: an image item by its kept original, a deletion by id. */
+export interface IndexMirror {
+  put(
+    namespace: string,
+    items: ReadonlyArray<{ readonly id: string; readonly contentHash: string; readonly metadata: Metadata }>,
+  ): Promise<void>;
+  remove(namespace: string, id: string): Promise<void>;
 }
 
 export function createIndexer(options: IndexerOptions): Indexer {
-  const { store, embedder, model, maxImages, originals, thumbnails } = options;
+  const { store, embedder, model, maxImages, originals, thumbnails, mirror } = options;
 
   /** Originals the items held before this write, where it replaces them with other content. */
   async function previousHashes(namespace: string, ids: readonly string[]): Promise<Map<string, string>> {
@@ -109,6 +120,11 @@ export function createIndexer(options: IndexerOptions): Indexer {
           if (before !== undefined && before !== input.contentHash) await originals.release(before, ref);
         }),
       );
+      // Only images are mirrored: they have an original to embed again.
+      const images = inputs.flatMap(({ id, contentHash, metadata }) =>
+        contentHash ? [{ id, contentHash, metadata: metadata ?? {} }] : [],
+      );
+      if (mirror && images.length) await mirror.put(namespace, images);
     }
     return { written, cache: embedded?.cache };
   }
@@ -121,6 +137,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
       await Promise.all([
         thumbnails?.delete(thumbnailKey(namespace, id)),
         existing?.contentHash !== undefined ? originals?.release(existing.contentHash, { namespace, id }) : undefined,
+        mirror?.remove(namespace, id),
       ]);
       return written;
     },

@@ -83,6 +83,7 @@ export interface StoreAdapter {
   queryById(id: string, query: CheckedQuery): Promise<QueryResult | null>;
   /** Pages of at most `pageSize` items (none empty); a backend that cannot scan throws `unsupported`. */
   scan(request: CheckedScan): AsyncIterable<ScanPage>;
+  namespaces(): Promise<string[]>;
 }
 
 /** A VectorStore over an adapter: checks every call's input, then lets the adapter do the I/O. */
@@ -166,6 +167,10 @@ export class CheckedStore implements VectorStore {
     const pageSize = options.pageSize ?? DEFAULT_SCAN_PAGE;
     checkScan(options.values, pageSize, MAX_SCAN_PAGE);
     yield* this.#adapter.scan({ namespace, values: options.values, pageSize });
+  }
+
+  namespaces(): Promise<string[]> {
+    return this.#adapter.namespaces();
   }
 
   #query(options: QueryOptions, byId: boolean): CheckedQuery {

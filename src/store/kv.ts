@@ -18,7 +18,7 @@
 import { MAX_SEARCH_K_KV } from '../config/defaults.ts';
 import { METRICS } from '../core/vector/metrics.ts';
 import { CheckedStore, type CheckedItem, type CheckedList, type CheckedQuery, type CheckedScan, type StoreAdapter } from './checked.ts';
-import { BULK_GET_LIMIT, type KvBinding } from './kv/binding.ts';
+import { BULK_GET_LIMIT, listKeys, type KvBinding } from './kv/binding.ts';
 import { codeParts, decodeValue, encodeValue, listEntries, newToken, type StoredItem } from './kv/codec.ts';
 import { formatCursor, parseCursor, readPage } from './kv/cursor.ts';
 import { modelRoot, NamespaceKeys, partKey } from './kv/keys.ts';
@@ -185,6 +185,21 @@ class KvAdapter implements StoreAdapter, SearchSource {
       }),
     );
     return out;
+  }
+
+  /** Every key of the model, listed once (KV lists have no delimiter): the distinct namespace segments. */
+  async namespaces(): Promise<string[]> {
+    const ops = new Operations(this.#budget, 're-index one namespace at a time instead (a job per namespace, without switch).');
+    const prefix = `${this.#root}/`;
+    const found = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      ops.spend(1, 'listing the namespaces');
+      const page = await listKeys(this.kv, prefix, cursor);
+      for (const { name } of page.keys) found.add(name.slice(prefix.length, name.indexOf('/', prefix.length)));
+      cursor = page.list_complete ? undefined : page.cursor;
+    } while (cursor);
+    return [...found].sort();
   }
 
   scan(request: CheckedScan): AsyncIterable<ScanPage> {

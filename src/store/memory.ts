@@ -82,6 +82,13 @@ class MemoryAdapter implements StoreAdapter {
    * Pages in id order. Codes are made per page straight into its int8 buffer, as KV's codec makes them:
    * a codes scan holds no float32 copy of the items (100k × 512 is 51 MB of codes, not 205 MB of floats).
    */
+  async namespaces(): Promise<string[]> {
+    return [...this.#spaces]
+      .filter(([, space]) => space.size > 0)
+      .map(([name]) => name)
+      .sort();
+  }
+
   async *scan({ namespace, values, pageSize }: CheckedScan): AsyncIterable<ScanPage> {
     const dims = this.model.dims;
     const ids = [...(this.#spaces.get(namespace)?.keys() ?? [])].sort();

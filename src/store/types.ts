@@ -162,6 +162,8 @@ export interface VectorStore {
    * on the first page. Items written or deleted during a scan may or may not appear.
    */
   scan(options: ScanOptions): AsyncIterable<ScanPage>;
+  /** The namespaces holding items, sorted (a switching re-index visits each); Vectorize throws `unsupported`. */
+  namespaces(): Promise<string[]>;
 }
 
 export const DEFAULT_NAMESPACE = 'default';

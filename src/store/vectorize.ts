@@ -183,6 +183,10 @@ class VectorizeAdapter implements StoreAdapter {
     );
   }
 
+  async namespaces(): Promise<string[]> {
+    throw new StoreError('unsupported', 'the Vectorize binding cannot list namespaces (it answers queries and reads by id only)');
+  }
+
   // An async generator: the refusal arrives with the first page, as a rejection (checked.ts's rule).
   // biome-ignore lint/correctness/useYield: it refuses before yielding anything
   async *scan(): AsyncIterable<ScanPage> {

@@ -37,6 +37,7 @@ function recorder() {
     list: async (request: CheckedList) => (calls.push(['list', request]), { items: [], cursor: null }),
     query: async (_vector: Float32Array, query: CheckedQuery) => (calls.push(['query', query]), { matches: [] }),
     queryById: async (id: string, query: CheckedQuery) => (calls.push(['queryById', { id, ...query }]), null),
+    namespaces: async () => (calls.push(['namespaces', null]), []),
     async *scan(request: CheckedScan) {
       calls.push(['scan', request]);
       yield { ids: [], metadata: [], contentHashes: [], dims: 2 };

@@ -490,6 +490,28 @@ export function storeContract(name: string, harness: () => StoreHarness, options
       }
     });
 
+    it("names the namespaces holding its model's items (none of another model version), or says it cannot", async () => {
+      const { h, store, model } = fresh('1');
+      if (!store.capabilities.scan) {
+        await expectStoreError(store.namespaces(), 'unsupported');
+        return;
+      }
+      expect(await store.namespaces()).toEqual([]);
+      const next = random(29);
+      await store.upsert([{ id: 'a', vector: randomVector(dims, next) }]);
+      await store.upsert([
+        { id: 'a', namespace: 'zeta', vector: randomVector(dims, next) },
+        { id: 'b', namespace: 'zeta', vector: randomVector(dims, next) },
+      ]);
+      await store.upsert([{ id: 'c', namespace: 'alpha.1', vector: randomVector(dims, next) }]);
+      await h.create({ ...model, version: '2' }).upsert([{ id: 'x', namespace: 'other', vector: randomVector(dims, next) }]);
+      await h.settle();
+      expect(await store.namespaces()).toEqual(['alpha.1', 'default', 'zeta']);
+      await store.delete(['c'], { namespace: 'alpha.1' });
+      await h.settle();
+      expect(await store.namespaces()).toEqual(['default', 'zeta']);
+    });
+
     it('refuses a bad scan: namespace, values mode, page size', async () => {
       const { store } = fresh();
       await expectStoreError(scanAll(store, { namespace: 'bad/ns', values: 'codes' }), 'invalid');

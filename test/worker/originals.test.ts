@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/contract/jobs.ts';
 import { problemType } from '../../src/contract/problems.ts';
 import { sha256Hex } from '../../src/core/util/sha256.ts';
-import type { IngestQueueBody, R2EventNotification } from '../../src/services/jobs/types.ts';
+import type { IngestQueueBody, JobHandle, R2EventNotification } from '../../src/services/jobs/types.ts';
 import worker, { buildRuntime } from '../../src/worker.ts';
 import { call, expectProblem, fixture, itemIds, maxAbsDiff, request } from './helpers.ts';
 
@@ -212,6 +212,8 @@ describe('uploads and prefixes', () => {
     expect(await env.ORIGINALS!.head(`uploads/${namespace}/plain`)).toBeNull();
     expect(await env.ORIGINALS!.head(`originals/${hash}`)).toBeNull();
     expect((await env.ORIGINALS!.list({ prefix: `refs/${hash}/` })).objects).toEqual([]);
+    // An item without an original cannot be re-indexed: gone, so that the switching re-index below finds none.
+    expect((await call(`/v1/items/plain?namespace=${namespace}`, { method: 'DELETE' })).status).toBe(204);
   });
 
   it('an r2Prefix job indexes every object under the prefix (id = the key after its last "/"), a non-image fails', async () => {
@@ -318,5 +320,129 @@ describe('re-index to another model', () => {
       expect(found.results[0]!.id).toBe(id);
     }
     expect((await fetchSwitched(`/v1/items/vec?namespace=${namespace}`)).status).toBe(404);
+  });
+
+  /** The model GET /v1/models marks as serving (each isolate reads the switch record every 5 s). */
+  async function serving(): Promise<string> {
+    const models = (await (await call('/v1/models')).json()) as { id: string; serving: boolean }[];
+    return models.find((m) => m.serving)!.id;
+  }
+
+  async function servingBecomes(id: string): Promise<void> {
+    await until(`${id} to serve`, async () => ((await serving()) === id ? true : undefined), 15_000);
+  }
+
+  it('during a migration, image writes to the serving model are mirrored to the new one (embedded from the original), deletions too', async () => {
+    const namespace = freshNamespace();
+    const migrating = { configured: 'vgg16-narrow-synthetic', from: 'vgg16-narrow-synthetic', to: NEXT, job: 'none', state: 'migrating' };
+    await env.ITEMS!.put('config/model-switch', JSON.stringify({ ...migrating, at: new Date().toISOString() }));
+    try {
+      // The record is read at most every 5 s per isolate.
+      await new Promise((resolve) => setTimeout(resolve, 5500));
+      expect(await serving()).toBe('vgg16-narrow-synthetic');
+      expect((await putImage(namespace, 'late', 'coffee.png')).status).toBe(200);
+      const next = buildRuntime({ ...env, MODEL_ID: NEXT });
+      const inNext = (path: string) => next.app.fetch(request(path), env);
+      const copy = await until('the mirrored item', async () => {
+        const found = await inNext(`/v1/items/late?namespace=${namespace}`);
+        return found.status === 200 ? ((await found.json()) as { model: { id: string }; contentHash: string }) : undefined;
+      });
+      expect(copy).toMatchObject({ model: { id: NEXT }, contentHash: await sha256Hex(fixture('coffee.png')) });
+      expect((await call(`/v1/items/late?namespace=${namespace}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await inNext(`/v1/items/late?namespace=${namespace}`)).status).toBe(404);
+    } finally {
+      await env.ITEMS!.delete('config/model-switch');
+    }
+  });
+
+  it('a re-index item deleted (or replaced) since it was listed is skipped; one that still needs its lost original fails', async () => {
+    const namespace = freshNamespace();
+    expect((await putImage(namespace, 'kept', 'foo3x5x4indexed.png')).status).toBe(200);
+    const kept = await sha256Hex(fixture('foo3x5x4indexed.png'));
+    await env.ORIGINALS!.delete(`originals/${kept}`);
+    // A job as a re-index lists it, one of its items since deleted (its original released with it).
+    const id = crypto.randomUUID();
+    const stub = env.JOBS!.get(env.JOBS!.idFromName(id)) as unknown as JobHandle;
+    await stub.create({
+      id,
+      type: 'reindex',
+      namespace,
+      model: NEXT,
+      createdAt: new Date().toISOString(),
+      items: [
+        { id: 'deleted', origin: { r2: `originals/${'0'.repeat(64)}` } },
+        { id: 'kept', origin: { r2: `originals/${kept}` } },
+      ],
+    });
+    const job = await until(`job ${id}`, async () => {
+      const seen = await stub.get();
+      return seen && (seen.state === 'done' || seen.state === 'failed') ? seen : undefined;
+    });
+    expect(job.counts).toMatchObject({ total: 2, skipped: 1, failed: 1 });
+    expect(job.failures).toEqual([{ id: 'kept', problem: expect.objectContaining({ type: problemType('original-not-found') }) }]);
+    expect((await call(`/v1/items/kept?namespace=${namespace}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('a re-index with switch covers every namespace and, once done with no failure, the Worker serves the new model; a failed one does not switch', async () => {
+    const [first, second] = [freshNamespace(), freshNamespace()];
+    expect((await putImage(first, 'cat', 'chelsea-q90.jpg')).status).toBe(200);
+    expect((await putImage(first, 'cup', 'coffee.png')).status).toBe(200);
+    expect((await putImage(second, 'man', 'astronaut.png')).status).toBe(200);
+    const refusals = [
+      [{ type: 'reindex', model: NEXT, switch: true, namespace: first }, 'namespace'],
+      [{ type: 'reindex', model: 'vgg16-narrow-synthetic', switch: true }, 'model'],
+      [{ type: 'reindex', model: NEXT, from: NEXT, switch: true }, 'from'],
+    ] as const;
+    for (const [body, field] of refusals) {
+      const refused = await call('/v1/jobs', { method: 'POST', body: JSON.stringify(body), headers: json });
+      expect((await expectProblem(refused, 422)).field, JSON.stringify(body)).toBe(field);
+    }
+    try {
+      const job = await finishedJob({ type: 'reindex', model: NEXT, switch: true });
+      expect(job.failures, JSON.stringify(job.failures).slice(0, 2000)).toEqual([]);
+      expect(job).toMatchObject({
+        namespace: '*',
+        state: 'done',
+        switch: { from: 'vgg16-narrow-synthetic', to: NEXT, state: 'switched' },
+      });
+      // Every item of the deployment's namespaces (other tests' too), named <namespace>/<id>; these three among them.
+      expect(job.counts.failed).toBe(0);
+      expect(job.counts.done + job.counts.skipped).toBe(job.counts.total);
+      expect(job.counts.total).toBeGreaterThanOrEqual(3);
+
+      await servingBecomes(NEXT);
+      for (const [namespace, id, name] of [
+        [first, 'cat', 'chelsea-q90.jpg'],
+        [second, 'man', 'astronaut.png'],
+      ] as const) {
+        const search = await call(`/v1/search?namespace=${namespace}&k=1`, {
+          method: 'POST',
+          body: fixture(name),
+          headers: { 'content-type': 'application/octet-stream' },
+        });
+        expect(search.status).toBe(200);
+        const found = (await search.json()) as { model: { id: string }; results: { id: string; score: number }[] };
+        expect(found.results[0]).toMatchObject({ id });
+        expect(found.results[0]!.score).toBeCloseTo(1, 5);
+        const item = (await (await call(`/v1/items/${id}?namespace=${namespace}`)).json()) as { model: { id: string } };
+        expect(item.model.id).toBe(NEXT);
+      }
+
+      // Switching back fails for an item whose original is gone: the job records it and NEXT goes on serving.
+      const lost = await sha256Hex(fixture('astronaut.png'));
+      await env.ORIGINALS!.delete(`originals/${lost}`);
+      const back = await finishedJob({ type: 'reindex', model: 'vgg16-narrow-synthetic', switch: true });
+      expect(back.switch).toMatchObject({ from: NEXT, to: 'vgg16-narrow-synthetic', state: 'not-switched' });
+      expect(back.switch!.detail).toMatch(/failed .*: vgg16-narrow-synthetic-int8 goes on serving/);
+      expect(back.failures).toContainEqual({
+        id: `${second}/man`,
+        problem: expect.objectContaining({ type: problemType('original-not-found') }),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 5500));
+      expect(await serving()).toBe(NEXT);
+    } finally {
+      await env.ITEMS!.delete('config/model-switch');
+      await servingBecomes('vgg16-narrow-synthetic');
+    }
   });
 });

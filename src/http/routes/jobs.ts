@@ -32,7 +32,15 @@ export function jobRoutes(services: AppServices) {
       request: { body: { content: jsonContent(CreateJobJson) } },
       responses: { 202: { description: 'Accepted: the job, queued.', content: jsonContent(JobAnswer) } },
     },
-    [...JSON_BODY_PROBLEMS, 'job-too-large', 'jobs-unavailable', 'originals-unavailable', 'store-unavailable', 'not-supported'],
+    [
+      ...JSON_BODY_PROBLEMS,
+      'job-too-large',
+      'switch-in-progress',
+      'jobs-unavailable',
+      'originals-unavailable',
+      'store-unavailable',
+      'not-supported',
+    ],
   );
   const getJob = defineRoute(
     {

@@ -22,6 +22,8 @@ import type { Indexer } from '../indexer.ts';
 import { fetchImage, SourceError, type FetchLimits } from './fetch-image.ts';
 import {
   isR2Event,
+  jobKeyOf,
+  originalKey,
   parseUploadKey,
   UPLOAD_META,
   type IngestMessage,
@@ -137,7 +139,12 @@ async function indexOne(item: WorkItem, options: ConsumerOptions): Promise<'done
   const { id, namespace } = message;
   const metadata = item.upload ? await uploadMetadataOf(item, options) : message.metadata;
   const indexer = options.indexerFor(message.model);
-  const image = await imageOf(message, options);
+  const image = await imageOf(message, options).catch(async (error: unknown) => {
+    if (await goneFromSource(message, error, options)) return undefined;
+    throw error;
+  });
+  // Deleted or replaced since the job listed it: nothing to carry over (a deletion during a migration is mirrored).
+  if (!image) return 'skipped';
   const contentHash = await sha256Hex(image);
   const existing = await indexer.store.get(id, { namespace });
   let status: 'done' | 'skipped';
@@ -154,6 +161,17 @@ async function indexOne(item: WorkItem, options: ConsumerOptions): Promise<'done
   return status;
 }
 
+/**
+ * Whether a re-index (a message for another model) lost its original because the serving model's item is gone
+ * or holds other content now: its original was released with it, so the item has nothing left to carry over.
+ */
+async function goneFromSource(message: IngestMessage, error: unknown, options: ConsumerOptions): Promise<boolean> {
+  if (message.model === undefined || !('r2' in message.origin)) return false;
+  if (!(error instanceof SourceError) || error.kind !== 'original-not-found') return false;
+  const source = await options.indexerFor(undefined).store.get(message.id, { namespace: message.namespace });
+  return !source?.contentHash || originalKey(source.contentHash) !== message.origin.r2;
+}
+
 /** An upload's metadata: its job's item's (an upload for a job carries none), or its own custom metadata. */
 async function uploadMetadataOf(item: WorkItem, options: ConsumerOptions): Promise<Metadata | undefined> {
   const { job } = item.body;
@@ -162,13 +180,13 @@ async function uploadMetadataOf(item: WorkItem, options: ConsumerOptions): Promi
 }
 
 async function decide(item: WorkItem, options: ConsumerOptions): Promise<Decision> {
-  const { id } = item.body;
+  const id = jobKeyOf(item.body);
   try {
     return { outcome: { id, status: await indexOne(item, options) }, retry: false };
   } catch (error) {
     const known = await judged(error);
     if (known && !known.transient) return { outcome: { id, status: 'failed', problem: known.problem }, retry: false };
-    if (!known) console.error(`ingest ${item.body.namespace}/${id}: attempt ${item.message.attempts} failed:`, error);
+    if (!known) console.error(`ingest ${item.body.namespace}/${item.body.id}: attempt ${item.message.attempts} failed:`, error);
     return { outcome: { id, status: 'retrying', problem: known?.problem ?? internalProblem(error) }, retry: true };
   }
 }
@@ -216,8 +234,8 @@ export async function consumeIngest(messages: readonly QueueMessage[], options: 
     [...byJob(items)].map(async ([jobId, group]) => {
       const job = jobId !== undefined && options.jobs ? options.jobs.job(jobId) : undefined;
       // Items already finished (a redelivery) or cancelled are acked without work.
-      const pending = job ? new Set(await job.pending(group.map((item) => item.body.id))) : undefined;
-      const work = pending ? group.filter((item) => pending.has(item.body.id)) : group;
+      const pending = job ? new Set(await job.pending(group.map((item) => jobKeyOf(item.body)))) : undefined;
+      const work = pending ? group.filter((item) => pending.has(jobKeyOf(item.body))) : group;
       const dropped = group.filter((item) => !work.includes(item));
       await deleteUploads(dropped, options.originals);
       for (const item of dropped) item.message.ack();
@@ -274,7 +292,7 @@ export async function consumeDeadLetters(
   for (const message of messages) if (!items.some((item) => item?.message === message)) message.ack();
   await Promise.all(
     [...byJob(items.filter((item) => item !== undefined))].map(async ([jobId, group]) => {
-      if (jobId !== undefined && jobs) await jobs.job(jobId).exhausted(group.map((item) => item.body.id));
+      if (jobId !== undefined && jobs) await jobs.job(jobId).exhausted(group.map((item) => jobKeyOf(item.body)));
       else for (const { body } of group) console.error(`dead letter: ${body.namespace}/${body.id} was never indexed`);
       for (const { message } of group) message.ack();
     }),

@@ -6,9 +6,10 @@
  * A Durable Object is an entry point of its own: it reads its one binding (INGEST_QUEUE) from its env.
  */
 import { DurableObject } from 'cloudflare:workers';
-import type { Job, JobProblem, JobState } from '../../contract/jobs.ts';
+import type { Job, JobProblem, JobState, JobSwitch } from '../../contract/jobs.ts';
 import { PROBLEMS, problemType } from '../../contract/problems.ts';
 import type { Metadata } from '../../store/types.ts';
+import { kvModelSwitch, type ModelSwitchStore } from './model-switch.ts';
 import type { IngestMessage, ItemOutcome, JobHandle, JobIndex, JobSpec } from './types.ts';
 
 /** Messages one alarm sends (10 sendBatch calls); the next alarm sends the next chunk. */
@@ -30,10 +31,20 @@ interface JobRow {
   state: JobState;
   /** The highest seq sent to the queue. */
   enqueued: number;
+  /** A re-index that switches the served model when it is done (`configured`: MODEL_ID's model then). */
+  switch?: (JobSwitch & { readonly configured: string }) | undefined;
 }
 
 export interface JobObjectEnv {
   readonly INGEST_QUEUE?: Queue<IngestMessage>;
+  /** Where the served-model switch is recorded (model-switch.ts). */
+  readonly ITEMS?: KVNamespace;
+}
+
+const TERMINAL: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled']);
+
+function publicSwitch({ configured: _, ...visible }: NonNullable<JobRow['switch']>): JobSwitch {
+  return visible;
 }
 
 const EXHAUSTED: JobProblem = {
@@ -97,7 +108,42 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
       ...(row.startedAt !== undefined && { startedAt: row.startedAt }),
       ...(row.finishedAt !== undefined && { finishedAt: row.finishedAt }),
       ...(seconds > 0 && { rate: Math.round((finished / seconds) * 100) / 100 }),
+      ...(row.switch !== undefined && { switch: publicSwitch(row.switch) }),
     };
+  }
+
+  private switchStore(): ModelSwitchStore {
+    if (!this.env.ITEMS) throw new Error('job object: no ITEMS binding for the model switch');
+    return kvModelSwitch(this.env.ITEMS);
+  }
+
+  /**
+   * A finished job that switches the served model: switched when done with no failed item; otherwise the
+   * record goes back to serving `from`. Idempotent: a failed KV write is tried again by the next call.
+   */
+  private async settleSwitch(row: JobRow): Promise<JobRow> {
+    const pending = row.switch;
+    if (pending?.state !== 'pending' || !TERMINAL.has(row.state)) return row;
+    const store = this.switchStore();
+    const counts = this.counts();
+    const current = await store.read();
+    const at = new Date().toISOString();
+    const { configured, from, to } = pending;
+    let outcome: JobRow['switch'];
+    if (current?.job !== row.id) {
+      outcome = { ...pending, state: 'not-switched', detail: 'Its migration record was replaced or removed while it ran.' };
+    } else if (row.state === 'done' && counts.failed === 0) {
+      await store.write({ configured, from, to, job: row.id, state: 'switched', at });
+      outcome = { ...pending, state: 'switched' };
+    } else {
+      if (from === configured) await store.clear();
+      else await store.write({ configured, from, to: from, job: row.id, state: 'switched', at });
+      const why = row.state === 'done' ? `${counts.failed} item(s) failed (see failures)` : `the job was ${row.state}`;
+      outcome = { ...pending, state: 'not-switched', detail: `${why}: ${from} goes on serving.` };
+    }
+    const settled = { ...row, switch: outcome };
+    this.save(settled);
+    return settled;
   }
 
   /** Done (or failed, when every item failed) once nothing is queued. */
@@ -122,7 +168,8 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
         this.sql.exec(
           `INSERT INTO items (seq, id, origin, metadata, status) VALUES (?, ?, ?, ?, 'queued')`,
           seq + 1,
-          item.id,
+          // The item's key: ids are unique within one namespace, so a job over several names each by both.
+          item.namespace === undefined ? item.id : `${item.namespace}/${item.id}`,
           JSON.stringify(item.origin),
           item.metadata === undefined ? null : JSON.stringify(item.metadata),
         );
@@ -135,17 +182,18 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
         createdAt: spec.createdAt,
         state: 'queued',
         enqueued: 0,
+        ...(spec.switch && { switch: { ...spec.switch, state: 'pending' as const } }),
       };
       this.save(row);
     });
-    const row = this.settle(this.row()!);
+    const row = await this.settleSwitch(this.settle(this.row()!));
     if (row.state === 'queued') await this.ctx.storage.setAlarm(Date.now());
     return this.answer(row);
   }
 
   async get(): Promise<Job | null> {
     const row = this.row();
-    return row && this.answer(row);
+    return row && this.answer(await this.settleSwitch(row));
   }
 
   async pending(ids: readonly string[]): Promise<string[]> {
@@ -179,7 +227,7 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
         }
       }
     });
-    return this.settle(this.started(row)).state;
+    return (await this.settleSwitch(this.settle(this.started(row)))).state;
   }
 
   async exhausted(ids: readonly string[]): Promise<JobState | null> {
@@ -190,7 +238,7 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
       JSON.stringify(EXHAUSTED),
       JSON.stringify(ids),
     );
-    return this.settle(this.started(row)).state;
+    return (await this.settleSwitch(this.settle(this.started(row)))).state;
   }
 
   async cancel(): Promise<Job | null> {
@@ -202,7 +250,7 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
     const cancelled: JobRow = { ...row, state: 'cancelled', finishedAt: now };
     this.save(cancelled);
     await this.ctx.storage.deleteAlarm();
-    return this.answer(cancelled);
+    return this.answer(await this.settleSwitch(cancelled));
   }
 
   private started(row: JobRow): JobRow {
@@ -244,10 +292,12 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
     };
     for (const item of rows) {
       if (chunk.length === 0 && this.row()?.state === 'cancelled') return;
+      const slash = item.id.indexOf('/');
       const body: IngestMessage = {
         job: row.id,
-        namespace: row.namespace,
-        id: item.id,
+        ...(slash < 0
+          ? { namespace: row.namespace, id: item.id }
+          : { namespace: item.id.slice(0, slash), id: item.id.slice(slash + 1), key: item.id }),
         origin: JSON.parse(item.origin) as IngestMessage['origin'],
         ...(item.metadata !== null && { metadata: JSON.parse(item.metadata) as IngestMessage['metadata'] }),
         ...(row.model !== undefined && { model: row.model }),

@@ -10,8 +10,10 @@ import { ProblemError } from '../../contract/problems.ts';
 import { sniffFormat } from '../../core/image/sniff.ts';
 import { sha256Hex } from '../../core/util/sha256.ts';
 import { ID_PATTERN, ID_RULE } from '../../store/validate.ts';
-import type { Metadata, VectorStore } from '../../store/types.ts';
+import { DEFAULT_NAMESPACE, type Metadata, type VectorStore } from '../../store/types.ts';
+import type { ModelSwitch, ModelSwitchStore } from './model-switch.ts';
 import {
+  EVERY_NAMESPACE,
   originalKey,
   UPLOAD_META,
   uploadKey,
@@ -25,7 +27,14 @@ import {
 /** A create body as the contract reads it (namespace defaulted). */
 export type CreateJob =
   | { readonly type: 'ingest'; readonly namespace: string; readonly source: IngestSourceRead }
-  | { readonly type: 'reindex'; readonly namespace: string; readonly model?: string | undefined; readonly from?: string | undefined };
+  | {
+      readonly type: 'reindex';
+      /** Absent or empty: "default", or every namespace for a switch. */
+      readonly namespace?: string | undefined;
+      readonly model?: string | undefined;
+      readonly from?: string | undefined;
+      readonly switch?: boolean | undefined;
+    };
 
 type IngestSourceRead =
   | { readonly urls: ReadonlyArray<{ readonly id: string; readonly url: string; readonly metadata?: Metadata | undefined }> }
@@ -53,6 +62,10 @@ export interface JobServiceOptions {
   readonly maxItems: number;
   /** The serving model's id: a re-index builds its vectors unless it names another. */
   readonly servingModel: string;
+  /** MODEL_ID's model (the serving one unless a re-index switched it). */
+  readonly configuredModel: string;
+  /** Where a switching re-index records its migration (the ITEMS namespace); absent: no switching. */
+  readonly modelSwitch?: ModelSwitchStore | undefined;
   /** The models a re-index may name (ids), and the store of each. */
   readonly storeFor: (model: string) => VectorStore | undefined;
   /**
@@ -107,25 +120,65 @@ export function createJobService(options: JobServiceOptions): JobService {
     return items;
   }
 
-  /** Every item of the namespace under `from` that has an original, to be embedded again. */
+  /**
+   * Every item of the namespace (or of every namespace: `EVERY_NAMESPACE`) under `from` that has an original,
+   * to be embedded again.
+   */
   async function reindexItems(namespace: string, from: string): Promise<JobItem[]> {
     requireOriginals();
     const store = options.storeFor(from);
     if (!store) throw new ProblemError('invalid-field', `from: no model "${from}" in this build`, { field: 'from' });
+    const every = namespace === EVERY_NAMESPACE;
     const items: JobItem[] = [];
-    for await (const page of store.scan({ namespace, values: 'codes' })) {
-      page.ids.forEach((id, i) => {
-        const hash = page.contentHashes[i];
-        // Items stored as vectors have no image to embed again.
-        if (hash !== undefined) items.push({ id, origin: { r2: originalKey(hash) }, metadata: page.metadata[i] });
-      });
-      if (items.length > maxItems) tooLarge(`more than ${maxItems}`, maxItems);
+    for (const space of every ? await store.namespaces() : [namespace]) {
+      for await (const page of store.scan({ namespace: space, values: 'codes' })) {
+        page.ids.forEach((id, i) => {
+          const hash = page.contentHashes[i];
+          // Items stored as vectors have no image to embed again.
+          if (hash === undefined) return;
+          items.push({ id, ...(every && { namespace: space }), origin: { r2: originalKey(hash) }, metadata: page.metadata[i] });
+        });
+        if (items.length > maxItems) tooLarge(`more than ${maxItems}`, maxItems);
+      }
     }
     return items;
   }
 
-  async function itemsOf(body: CreateJob): Promise<JobItem[]> {
-    if (body.type === 'reindex') return reindexItems(body.namespace, body.from ?? options.servingModel);
+  /** A switching re-index: checked, and its migration recorded before the job exists (the job settles it). */
+  async function startSwitch(
+    jobId: string,
+    from: string,
+    to: string,
+  ): Promise<{ record: { configured: string; from: string; to: string }; previous: ModelSwitch | null }> {
+    const store = options.modelSwitch;
+    if (!store)
+      throw new ProblemError('not-supported', 'switch: the served model is switched through the ITEMS KV namespace, which is not bound');
+    if (from !== options.servingModel) {
+      throw new ProblemError('invalid-field', `from: a switch starts from the serving model ${options.servingModel}`, { field: 'from' });
+    }
+    if (to === options.servingModel) {
+      throw new ProblemError('invalid-field', `model: ${to} is already serving; nothing to switch to`, { field: 'model' });
+    }
+    const current = await store.read();
+    if (current?.state === 'migrating' && current.configured === options.configuredModel) {
+      const running = await jobs.job(current.job).get();
+      if (running && (running.state === 'queued' || running.state === 'running')) {
+        throw new ProblemError(
+          'switch-in-progress',
+          `Re-index job ${current.job} is switching to ${current.to}; wait for it or cancel it.`,
+          {
+            job: current.job,
+          },
+        );
+      }
+    }
+    const record = { configured: options.configuredModel, from, to };
+    await store.write({ ...record, job: jobId, state: 'migrating', at: new Date().toISOString() });
+    return { record, previous: current };
+  }
+
+  async function itemsOf(body: CreateJob, namespace: string): Promise<JobItem[]> {
+    if (body.type === 'reindex') return reindexItems(namespace, body.from ?? options.servingModel);
     const { source } = body;
     if ('r2Prefix' in source) return prefixItems(source.r2Prefix);
     const [list, listed] = 'urls' in source ? ([source.urls, 'urls'] as const) : ([source.uploads, 'uploads'] as const);
@@ -185,22 +238,42 @@ export function createJobService(options: JobServiceOptions): JobService {
   return {
     async create(body) {
       let model: string | undefined;
+      let namespace = body.namespace || DEFAULT_NAMESPACE;
       if (body.type === 'reindex') {
         model = body.model ?? options.servingModel;
         if (!options.storeFor(model))
           throw new ProblemError('invalid-field', `model: no model "${model}" in this build`, { field: 'model' });
+        if (body.switch) {
+          if (body.namespace) {
+            throw new ProblemError('invalid-field', 'namespace: a re-index with switch covers every namespace; leave namespace out', {
+              field: 'namespace',
+            });
+          }
+          namespace = EVERY_NAMESPACE;
+        }
       }
-      const items = await itemsOf(body);
+      const items = await itemsOf(body, namespace);
       const id = crypto.randomUUID();
       const createdAt = new Date().toISOString();
-      const job = await jobs.job(id).create({
-        id,
-        type: body.type,
-        namespace: body.namespace,
-        ...(model !== undefined && model !== options.servingModel && { model }),
-        createdAt,
-        items,
-      });
+      const switching =
+        body.type === 'reindex' && body.switch ? await startSwitch(id, body.from ?? options.servingModel, model!) : undefined;
+      let job: Job;
+      try {
+        job = await jobs.job(id).create({
+          id,
+          type: body.type,
+          namespace,
+          ...(model !== undefined && model !== options.servingModel && { model }),
+          createdAt,
+          items,
+          ...(switching && { switch: switching.record }),
+        });
+      } catch (error) {
+        // No job will settle the migration: it never started.
+        if (switching?.previous) await options.modelSwitch?.write(switching.previous);
+        else if (switching) await options.modelSwitch?.clear();
+        throw error;
+      }
       await jobs.index.add(id, createdAt);
       return job;
     },

@@ -21,15 +21,25 @@ export interface IngestMessage {
   readonly job?: string | undefined;
   readonly namespace: string;
   readonly id: string;
+  /** The job's name for the item where it is not `id`: `<namespace>/<id>` in a job over every namespace. */
+  readonly key?: string | undefined;
   readonly origin: ItemOrigin;
   readonly metadata?: Metadata | undefined;
   /** The model to embed with (a re-index to another model); absent: the serving model. */
   readonly model?: string | undefined;
 }
 
+/** How a job names an item: its id, or `<namespace>/<id>` in a job over every namespace (ids hold no "/"). */
+export const jobKeyOf = (message: IngestMessage): string => message.key ?? message.id;
+
+/** A job's `namespace` when it visits every namespace (a switching re-index). */
+export const EVERY_NAMESPACE = '*';
+
 /** An item of a job as created: its id, where its image is, its metadata. */
 export interface JobItem {
   readonly id: string;
+  /** Its namespace, in a job over every namespace; absent: the job's. */
+  readonly namespace?: string | undefined;
   readonly origin: JobItemOrigin;
   readonly metadata?: Metadata | undefined;
 }
@@ -41,6 +51,8 @@ export interface JobSpec {
   readonly model?: string | undefined;
   readonly createdAt: string;
   readonly items: readonly JobItem[];
+  /** A re-index that switches the served model from `from` to `to` once it is done with no failed item. */
+  readonly switch?: { readonly configured: string; readonly from: string; readonly to: string } | undefined;
 }
 
 /**
