@@ -197,8 +197,10 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
   }
 
   async pending(ids: readonly string[]): Promise<string[]> {
+    // `+status`: look the ids up by the id index. Without it SQLite plans a walk of the status index over every
+    // queued row (1.07 ms a call at 10,000 queued, against 0.02 ms; EXPLAIN QUERY PLAN in docs/jobs.md).
     return this.sql
-      .exec<{ id: string }>(`SELECT id FROM items WHERE status = 'queued' AND id IN (SELECT value FROM json_each(?))`, JSON.stringify(ids))
+      .exec<{ id: string }>(`SELECT id FROM items WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'queued'`, JSON.stringify(ids))
       .toArray()
       .map(({ id }) => id);
   }
@@ -234,7 +236,7 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
     const row = this.row();
     if (!row) return null;
     this.sql.exec(
-      `UPDATE items SET status = 'failed', problem = coalesce(problem, ?) WHERE status = 'queued' AND id IN (SELECT value FROM json_each(?))`,
+      `UPDATE items SET status = 'failed', problem = coalesce(problem, ?) WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'queued'`,
       JSON.stringify(EXHAUSTED),
       JSON.stringify(ids),
     );
