@@ -374,11 +374,16 @@ jobs
   .description("start a re-index job: the namespace's items embedded again from their originals, e.g. before a model switch")
   .option('--model <id>', 'the model to build vectors of (default: the serving model)')
   .option('--from <id>', 'the model whose items are re-embedded (default: the serving model)')
+  .option('--switch', 'serve --model once the job is done with no failed item; covers every namespace (docs/jobs.md)')
   .addOption(waitOption())
   .addOption(intervalOption())
   .addHelpText('after', JOB_EXIT_CODES)
-  .action(async (o: { model?: string; from?: string; wait?: boolean; interval: number }) => {
-    await start({ type: 'reindex', ...(o.model && { model: o.model }), ...(o.from && { from: o.from }) }, o);
+  .action(async (o: { model?: string; from?: string; switch?: boolean; wait?: boolean; interval: number }) => {
+    if (o.switch && globals().namespace) throw new Error('--switch re-indexes every namespace: leave -n/--namespace out');
+    await start(
+      { type: 'reindex', ...(o.model && { model: o.model }), ...(o.from && { from: o.from }), ...(o.switch && { switch: true }) },
+      o,
+    );
   });
 
 try {

@@ -167,6 +167,10 @@ export function describeJob(job: Job): string {
     `job ${job.id} (${job.type}${job.model ? ` to ${job.model}` : ''}, namespace "${job.namespace}") ${job.state}: ` +
       `${c.done} done, ${c.skipped} skipped, ${c.failed} failed${cancelled} of ${c.total}${speed ? ` (${speed})` : ''}`,
   ];
+  if (job.switch) {
+    const { from, to, state, detail } = job.switch;
+    lines.push(`served model: ${from} -> ${to}: ${state}${detail ? ` (${detail})` : ''}`);
+  }
   if (job.failures.length > 0) lines.push('failed:');
   for (const f of job.failures) lines.push(`  ${f.id}  ${f.problem.type.split('/').pop()}: ${f.problem.detail}`);
   if (c.failed > job.failures.length)

@@ -206,6 +206,7 @@ export interface EdgeFeaturesClient {
   checkDuplicate(image: ImageInput, options?: NamespaceOption & { readonly threshold?: number }): Promise<DuplicateCheck>;
   recommend(positive: readonly Example[], options?: RecommendOptions): Promise<RecommendResult>;
   /** Starts a job (202); follow it with {@link getJob}. A namespace of the input wins over the client's. */
+  /** `POST /v1/jobs` (write scope); the client's namespace unless the input names one (not for a switching re-index). */
   createJob(input: CreateJobInput): Promise<Job>;
   /** null when there is no such job. */
   getJob(id: string): Promise<Job | null>;
@@ -366,7 +367,9 @@ export function createClient(options: ClientOptions): EdgeFeaturesClient {
     baseUrl,
 
     async createJob(input) {
-      const namespace = input.namespace ?? defaultNamespace;
+      // A switching re-index covers every namespace: the client's default does not apply.
+      const switching = input.type === 'reindex' && input.switch === true;
+      const namespace = input.namespace ?? (switching ? undefined : defaultNamespace);
       const body = { ...input, ...(namespace !== undefined && { namespace }) };
       return (await read(await call('POST', '/v1/jobs', jsonBody(body)), contract.JobAnswer)).job;
     },

@@ -250,4 +250,28 @@ describe('edge-features jobs against wrangler dev', () => {
       contentHash: coffee.contentHash,
     });
   });
+
+  it(`reindex --switch --wait: every namespace embedded with ${OTHER_MODEL}, then the Worker serves it; -n is refused`, async () => {
+    const refused = await cli('-n', 'photos', 'jobs', 'reindex', '--model', OTHER_MODEL, '--switch');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/--switch re-indexes every namespace/);
+    const result = await cli('jobs', 'reindex', '--model', OTHER_MODEL, '--switch', '--wait', '--interval', '200');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`served model: ${TEST_MODEL} -> ${OTHER_MODEL}: switched`));
+    const [job] = (await json<JobList>(0, 'jobs', 'list')).jobs;
+    expect(job).toMatchObject({ type: 'reindex', namespace: '*', state: 'done', switch: { state: 'switched' } });
+    // The photos and fromr2 namespaces: every item that has an original (some skipped: built by the reindex before).
+    expect(job!.counts).toMatchObject({ total: 10, failed: 0 });
+    const deadline = Date.now() + 20_000;
+    let serving = '';
+    while (Date.now() < deadline) {
+      const models = (await (await fetch(`${server.url}/v1/models`)).json()) as { id: string; serving: boolean }[];
+      serving = models.find((m) => m.serving)!.id;
+      if (serving === OTHER_MODEL) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(serving).toBe(OTHER_MODEL);
+    const coffee = await json<{ model: { id: string } }>(0, '-n', 'photos', 'get', 'coffee.png');
+    expect(coffee.model.id).toBe(OTHER_MODEL);
+  });
 });
