@@ -320,6 +320,22 @@ describe('re-index to another model', () => {
       expect(found.results[0]!.id).toBe(id);
     }
     expect((await fetchSwitched(`/v1/items/vec?namespace=${namespace}`)).status).toBe(404);
+
+    // The other way, as after a MODEL_ID change: the serving model's vectors rebuilt `from` the old model's items.
+    expect((await fetchSwitched(`/v1/items/man?namespace=${namespace}`, { method: 'DELETE' })).status).toBe(204);
+    const created = await fetchSwitched('/v1/jobs', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ type: 'reindex', namespace, from: 'vgg16-narrow-synthetic' }),
+    });
+    expect(created.status).toBe(202);
+    const { job: rebuild } = (await created.json()) as { job: Job };
+    expect(rebuild.model).toBe(NEXT); // the serving model's, named
+    const rebuilt = await until(`job ${rebuild.id}`, async () => {
+      const { job: seen } = (await (await fetchSwitched(`/v1/jobs/${rebuild.id}`)).json()) as { job: Job };
+      return seen.state === 'done' || seen.state === 'failed' ? seen : undefined;
+    });
+    expect(rebuilt.counts).toMatchObject({ total: 3, done: 1, skipped: 2, failed: 0 });
   });
 
   /** The model GET /v1/models marks as serving (each isolate reads the switch record every 5 s). */

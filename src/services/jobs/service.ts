@@ -263,7 +263,8 @@ export function createJobService(options: JobServiceOptions): JobService {
           id,
           type: body.type,
           namespace,
-          ...(model !== undefined && model !== options.servingModel && { model }),
+          // Named even when it serves now: its messages must build it whichever model serves when they are consumed.
+          ...(model !== undefined && { model }),
           createdAt,
           items,
           ...(switching && { switch: switching.record }),
