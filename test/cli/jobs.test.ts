@@ -198,7 +198,7 @@ describe('edge-features jobs against wrangler dev', () => {
     });
     const same = await json<Job>(0, '-n', 'photos', 'jobs', 'reindex', '--from', TEST_MODEL, '--wait', '--interval', '200');
     expect(same).toMatchObject({ type: 'reindex', state: 'done', counts: { total: 5, done: 0, skipped: 5, failed: 0 } });
-    expect(same.model).toBeUndefined(); // the serving model
+    expect(same.model).toBe(TEST_MODEL); // the serving model, named
 
     const unknown = await json<{ problem: { type: string; field: string } }>(1, '-n', 'photos', 'jobs', 'reindex', '--model', 'nope');
     expect(unknown.problem).toMatchObject({ field: 'model' });
