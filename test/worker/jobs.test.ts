@@ -354,6 +354,10 @@ describe('the stall watchdog', () => {
     });
     const sentAt = Date.now();
     await jobRow(stub, { enqueued: items.length, progressAt: sentAt });
+    // An active job with no alarm (given up after failing, say) gets one when it is asked about.
+    expect(await runInDurableObject(stub, (_: JobObject, state) => state.storage.getAlarm())).toBeNull();
+    expect((await stub.get())!.state).toBe('queued');
+    expect(await runInDurableObject(stub, (_: JobObject, state) => state.storage.getAlarm())).toBeGreaterThanOrEqual(sentAt);
     await runInDurableObject(stub, (_: JobObject, state) => state.storage.setAlarm(sentAt + STALL_MS));
 
     // Within JOB_STALL_SECONDS of the last send: nothing sent again, the check is scheduled for its end.

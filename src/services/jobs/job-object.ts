@@ -222,9 +222,11 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
   }
 
   /**
-   * Schedules the alarm again when an active job has none that will fire: `wrangler dev` keeps a pending
-   * alarm in storage across a restart but does not run it (workers-sdk#7781), so a job asked after a restart would otherwise wait for ever. Deployed, an
-   * alarm is never lost and this finds it pending.
+   * Schedules the alarm again when an active job has none that will fire, so a job asked about is never left
+   * with nothing to move it on: the runtime gives an alarm up after its handler threw six times (e.g. every
+   * sendBatch failing through a queue outage), and older `wrangler dev` releases kept an alarm pending at a
+   * restart without running it (workers-sdk#7781; the release this project pins runs it:
+   * test/jobs/restart.test.ts). One alarm read per answer of an active job.
    */
   private async rearm(row: JobRow): Promise<void> {
     if (!active(row) || !this.sendsQueued()) return;
