@@ -78,6 +78,11 @@ export const DEFAULT_FETCH_TIMEOUT_MS = 10_000;
 export const DEFAULT_FETCH_MAX_REDIRECTS = 3;
 /** Seconds before a failed queue message is retried the first time; doubling each attempt (`JOB_RETRY_DELAY_SECONDS`). */
 export const DEFAULT_JOB_RETRY_DELAY_SECONDS = 5;
+/**
+ * Seconds a job may go without progress before its Durable Object sends its still-queued items again
+ * (`JOB_STALL_SECONDS`): 30 min, far past the queue's whole retry chain (~155 s with the defaults, then the DLQ).
+ */
+export const DEFAULT_JOB_STALL_SECONDS = 1800;
 
 /** Largest thumbnail upload, in bytes. */
 export const MAX_THUMBNAIL_BYTES = 64 * KiB;

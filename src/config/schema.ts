@@ -16,6 +16,7 @@ import {
   DEFAULT_FETCH_TIMEOUT_MS,
   DEFAULT_JOB_MAX_ITEMS,
   DEFAULT_JOB_RETRY_DELAY_SECONDS,
+  DEFAULT_JOB_STALL_SECONDS,
   DEFAULT_KEEP_ORIGINALS,
   DEFAULT_ORIGINALS_EVENTS,
   DEFAULT_INFERENCE_CONCURRENCY,
@@ -224,6 +225,13 @@ export const VARIABLES = {
     description:
       'Delay before the first retry of an item that failed for a transient reason; each further attempt waits twice as long (at most 900 s).',
     schema: integer(0),
+  }),
+  JOB_STALL_SECONDS: variable({
+    default: String(DEFAULT_JOB_STALL_SECONDS),
+    accepts: 'a positive integer (seconds)',
+    description:
+      "Time a job with items still queued may go without progress (no item finished, nothing sent) before its Durable Object sends those items to the queue again: a message lost (a local queue's backlog is gone when wrangler dev restarts; a send whose outcome was unknown). Keep it well above the queue's whole retry chain (max_retries with JOB_RETRY_DELAY_SECONDS doubling: ~155 s by default), so an item still being retried is not sent twice; a duplicate is harmless, only wasted work.",
+    schema: integer(1),
   }),
 } as const;
 

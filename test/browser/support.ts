@@ -27,9 +27,14 @@ export const TEST_WRITE_KEY = 'browser-test-write-key-0123456789';
 /**
  * `wrangler dev` serving `model`, its KV and R2 state in a fresh temporary folder, with one API key
  * (TEST_WRITE_KEY; given explicitly, so a developer's .dev.vars does not change what the tests see).
+ * `persistTo` names the state folder instead (kept on stop, for a restart over the same state; the caller removes it).
  */
-export async function startServer(model = TEST_MODEL, vars: Record<string, string> = {}): Promise<Server> {
-  const state = await mkdtemp(join(tmpdir(), 'edge-features-browser-'));
+export async function startServer(
+  model = TEST_MODEL,
+  vars: Record<string, string> = {},
+  options: { readonly persistTo?: string } = {},
+): Promise<Server> {
+  const state = options.persistTo ?? (await mkdtemp(join(tmpdir(), 'edge-features-browser-')));
   const server = await startWranglerDev({ MODEL_ID: model, API_KEYS: `browser:read+write:${TEST_WRITE_KEY}`, ...vars }, 180_000, {
     args: ['--persist-to', state],
   });
@@ -37,7 +42,7 @@ export async function startServer(model = TEST_MODEL, vars: Record<string, strin
     url: server.url,
     async stop() {
       await server.stop();
-      await rm(state, { recursive: true, force: true });
+      if (options.persistTo === undefined) await rm(state, { recursive: true, force: true });
     },
   };
 }

@@ -68,6 +68,14 @@ const CASES: { readonly [K in VariableName]: Case } = {
     bad: '2.5',
     message: 'JOB_RETRY_DELAY_SECONDS must be a non-negative integer (seconds), got "2.5"',
   },
+  JOB_STALL_SECONDS: {
+    unset: (c) => c.JOB_STALL_SECONDS,
+    expectedDefault: 1800,
+    good: '3',
+    goodReads: 3,
+    bad: '0',
+    message: 'JOB_STALL_SECONDS must be a positive integer (seconds), got "0"',
+  },
   MODEL_ID: {
     unset: (c) => c.MODEL_ID.model.id,
     expectedDefault: autoModel,

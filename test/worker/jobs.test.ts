@@ -5,7 +5,14 @@
  * FETCH_TIMEOUT_MS=500 and JOB_RETRY_DELAY_SECONDS=0 (retries at once) for this project.
  */
 /// <reference path="../../node_modules/@cloudflare/vitest-plugin/types/cloudflare-test.d.ts" />
-import { createExecutionContext, createMessageBatch, evictDurableObject, getQueueResult, runInDurableObject } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  evictDurableObject,
+  getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../../src/client/index.ts';
@@ -317,6 +324,89 @@ describe('the consumer, batch by batch', () => {
     const failures = Object.fromEntries(job.failures.map((f) => [f.id, f.problem]));
     expect(failures.a).toEqual(problem);
     expect(failures.b!.type).toBe(problemType('internal'));
+  });
+});
+
+/** The stall watchdog's clock (JOB_STALL_SECONDS: the default, 1800 s, in this project). */
+const STALL_MS = 1800 * 1000;
+
+/** A job's stored row (src/services/jobs/job-object.ts JobRow), read or changed as a test needs. */
+async function jobRow(stub: DurableObjectStub<JobObject>, change?: Record<string, unknown>): Promise<Record<string, unknown>> {
+  return runInDurableObject(stub, async (_: JobObject, state) => {
+    const read = () =>
+      JSON.parse(state.storage.sql.exec<{ v: string }>(`SELECT v FROM meta WHERE k = 'job'`).one().v) as Record<string, unknown>;
+    if (change) state.storage.sql.exec(`UPDATE meta SET v = ? WHERE k = 'job'`, JSON.stringify({ ...read(), ...change }));
+    return read();
+  });
+}
+
+describe('the stall watchdog', () => {
+  it('sends the items of a job whose messages were lost again once it made no progress for JOB_STALL_SECONDS: done, nothing lost', async () => {
+    const namespace = freshNamespace();
+    const jobId = crypto.randomUUID();
+    const stub = env.JOBS!.get(env.JOBS!.idFromName(jobId));
+    const items = PHOTOS.map((name, i) => ({ id: `lost-${i}`, origin: { url: `${IMG}/fixture/${name}` } }));
+    // A job whose every sendBatch was lost, as a queue restart (or a send whose outcome was unknown) leaves it:
+    // its object says every item was sent, the queue holds none, and the alarm is the watchdog's.
+    await runInDurableObject(stub, async (instance: JobObject, state) => {
+      await instance.create({ id: jobId, type: 'ingest', namespace, createdAt: new Date().toISOString(), items });
+      await state.storage.deleteAlarm();
+    });
+    const sentAt = Date.now();
+    await jobRow(stub, { enqueued: items.length, progressAt: sentAt });
+    // An active job with no alarm (given up after failing, say) gets one when it is asked about.
+    expect(await runInDurableObject(stub, (_: JobObject, state) => state.storage.getAlarm())).toBeNull();
+    expect((await stub.get())!.state).toBe('queued');
+    expect(await runInDurableObject(stub, (_: JobObject, state) => state.storage.getAlarm())).toBeGreaterThanOrEqual(sentAt);
+    await runInDurableObject(stub, (_: JobObject, state) => state.storage.setAlarm(sentAt + STALL_MS));
+
+    // Within JOB_STALL_SECONDS of the last send: nothing sent again, the check is scheduled for its end.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await stub.get())!.counts).toMatchObject({ total: 3, queued: 3 });
+    expect(await runInDurableObject(stub, (_: JobObject, state) => state.storage.getAlarm())).toBe(sentAt + STALL_MS);
+    expect((await jobRow(stub)).resent).toBeUndefined();
+
+    // No progress for longer: every queued item is sent again, and the job finishes with exact counts.
+    await jobRow(stub, { progressAt: Date.now() - STALL_MS - 1000 });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await jobRow(stub)).resent).toBe(1);
+    const deadline = Date.now() + 60_000;
+    let job = (await stub.get())!;
+    while (job.state === 'queued' || job.state === 'running') {
+      if (Date.now() > deadline) throw new Error(`job still ${job.state}: ${JSON.stringify(job.counts)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      job = (await stub.get())!;
+    }
+    expect(job.state).toBe('done');
+    expect(job.counts).toEqual({ total: 3, queued: 0, done: 3, failed: 0, skipped: 0, cancelled: 0 });
+    expect(await itemIds(namespace)).toEqual(items.map((item) => item.id).sort());
+    for (const [i, item] of items.entries()) expect(await storedHash(namespace, item.id)).toBe(await sha256Hex(fixture(PHOTOS[i]!)));
+    // Finished: no alarm is left behind.
+    expect(await runInDurableObject(stub, (_: JobObject, state) => state.storage.getAlarm())).toBeNull();
+  });
+
+  it('leaves the items of a job of uploads to their uploads, stalled or not', async () => {
+    const namespace = freshNamespace();
+    const jobId = crypto.randomUUID();
+    const stub = env.JOBS!.get(env.JOBS!.idFromName(jobId));
+    await runInDurableObject(stub, async (instance: JobObject) => {
+      await instance.create({
+        id: jobId,
+        type: 'ingest',
+        namespace,
+        createdAt: new Date().toISOString(),
+        items: [{ id: 'u', origin: { upload: 'u' } }],
+      });
+    });
+    await runDurableObjectAlarm(stub);
+    await jobRow(stub, { progressAt: Date.now() - STALL_MS - 1000 });
+    await runInDurableObject(stub, (_: JobObject, state) => state.storage.setAlarm(Date.now() + 60_000));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await jobRow(stub)).resent).toBeUndefined();
+    expect(await runInDurableObject(stub, (_: JobObject, state) => state.storage.getAlarm())).toBeNull();
+    // Asking for it schedules nothing either.
+    expect((await stub.get())!).toMatchObject({ state: 'queued', counts: { total: 1, queued: 1 } });
+    expect(await runInDurableObject(stub, (_: JobObject, state) => state.storage.getAlarm())).toBeNull();
   });
 });
 

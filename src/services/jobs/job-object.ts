@@ -2,12 +2,16 @@
  * @module The job Durable Objects (SQLite storage). One object per job holds its items and what became of
  * each, so counts are exact however often the queue delivers a message (an item leaves `queued` once); its
  * alarm feeds the items to the ingest queue in chunks, so a 100,000-item job needs no long request and
- * resumes where it was after a restart. A second object, the index, lists the jobs newest first.
- * A Durable Object is an entry point of its own: it reads its one binding (INGEST_QUEUE) from its env.
+ * resumes where it was after a restart. Once every item is sent, the same alarm is a stall watchdog: a job
+ * that made no progress for JOB_STALL_SECONDS sends its still-queued items again (a message can be lost).
+ * A second object, the index, lists the jobs newest first.
+ * A Durable Object is an entry point of its own: it reads its bindings (INGEST_QUEUE, ITEMS) and its one
+ * variable (JOB_STALL_SECONDS, through readConfig like the Worker) from its env.
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Job, JobProblem, JobState, JobSwitch } from '../../contract/jobs.ts';
 import { PROBLEMS, problemType } from '../../contract/problems.ts';
+import { readConfig, type ConfigInput } from '../../config/index.ts';
 import type { Metadata } from '../../store/types.ts';
 import { kvModelSwitch, type ModelSwitchStore } from './model-switch.ts';
 import type { IngestMessage, ItemOutcome, JobHandle, JobIndex, JobSpec } from './types.ts';
@@ -19,6 +23,8 @@ const SEND_BATCH_MESSAGES = 100;
 const SEND_BATCH_BYTES = 200 * 1024;
 /** Failures a job answer lists (the counts have them all). */
 const LISTED_FAILURES = 100;
+/** An alarm this far past its time has not fired: `wrangler dev` does not run alarms it had pending before a restart. */
+const OVERDUE_MS = 2000;
 
 interface JobRow {
   id: string;
@@ -31,17 +37,22 @@ interface JobRow {
   state: JobState;
   /** The highest seq sent to the queue. */
   enqueued: number;
+  /** When an item last left `queued` or a batch was last sent (ms since the epoch); the stall watchdog's clock. */
+  progressAt?: number | undefined;
+  /** How many times the stall watchdog sent the still-queued items again (kept here and logged, not answered). */
+  resent?: number | undefined;
   /** A re-index that switches the served model when it is done (`configured`: MODEL_ID's model then). */
   switch?: (JobSwitch & { readonly configured: string }) | undefined;
 }
 
-export interface JobObjectEnv {
+export interface JobObjectEnv extends ConfigInput {
   readonly INGEST_QUEUE?: Queue<IngestMessage>;
   /** Where the served-model switch is recorded (model-switch.ts). */
   readonly ITEMS?: KVNamespace;
 }
 
 const TERMINAL: ReadonlySet<JobState> = new Set(['done', 'failed', 'cancelled']);
+const active = (row: JobRow | null): row is JobRow => row !== null && (row.state === 'queued' || row.state === 'running');
 
 function publicSwitch({ configured: _, ...visible }: NonNullable<JobRow['switch']>): JobSwitch {
   return visible;
@@ -56,10 +67,13 @@ const EXHAUSTED: JobProblem = {
 
 export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle {
   private readonly sql: SqlStorage;
+  /** JOB_STALL_SECONDS in ms: no progress for this long and the still-queued items are sent again. */
+  private readonly stallMs: number;
 
   constructor(ctx: DurableObjectState, env: JobObjectEnv) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.stallMs = readConfig(env).JOB_STALL_SECONDS * 1000;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS items (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, origin TEXT NOT NULL,
         metadata TEXT, status TEXT NOT NULL, problem TEXT);
@@ -193,7 +207,32 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
 
   async get(): Promise<Job | null> {
     const row = this.row();
-    return row && this.answer(await this.settleSwitch(row));
+    if (!row) return null;
+    await this.rearm(row);
+    return this.answer(await this.settleSwitch(row));
+  }
+
+  /**
+   * Whether the alarm still has work: items queued that this object sends itself (a job of uploads has its
+   * items sent by their uploads' events; a job's items are all of one kind, so the first queued one says).
+   */
+  private sendsQueued(): boolean {
+    const first = this.sql.exec<{ origin: string }>(`SELECT origin FROM items WHERE status = 'queued' LIMIT 1`).toArray()[0];
+    return first !== undefined && !('upload' in (JSON.parse(first.origin) as object));
+  }
+
+  /**
+   * Schedules the alarm again when an active job has none that will fire, so a job asked about is never left
+   * with nothing to move it on: the runtime gives an alarm up after its handler threw six times (e.g. every
+   * sendBatch failing through a queue outage), and older `wrangler dev` releases kept an alarm pending at a
+   * restart without running it (workers-sdk#7781; the release this project pins runs it:
+   * test/jobs/restart.test.ts). One alarm read per answer of an active job.
+   */
+  private async rearm(row: JobRow): Promise<void> {
+    if (!active(row) || !this.sendsQueued()) return;
+    const at = await this.ctx.storage.getAlarm();
+    if (at !== null && at > Date.now() - OVERDUE_MS) return;
+    await this.ctx.storage.setAlarm(Date.now());
   }
 
   async pending(ids: readonly string[]): Promise<string[]> {
@@ -219,28 +258,46 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
   async report(outcomes: readonly ItemOutcome[]): Promise<JobState | null> {
     const row = this.row();
     if (!row) return null;
+    let moved = 0;
     this.ctx.storage.transactionSync(() => {
       for (const outcome of outcomes) {
         if (outcome.status === 'retrying') {
           this.sql.exec(`UPDATE items SET problem = ? WHERE id = ? AND status = 'queued'`, JSON.stringify(outcome.problem), outcome.id);
         } else {
           const problem = outcome.status === 'failed' ? JSON.stringify(outcome.problem) : null;
-          this.sql.exec(`UPDATE items SET status = ?, problem = ? WHERE id = ? AND status = 'queued'`, outcome.status, problem, outcome.id);
+          moved += this.sql.exec(
+            `UPDATE items SET status = ?, problem = ? WHERE id = ? AND status = 'queued'`,
+            outcome.status,
+            problem,
+            outcome.id,
+          ).rowsWritten;
         }
       }
     });
-    return (await this.settleSwitch(this.settle(this.started(row)))).state;
+    return this.afterOutcomes(row, moved);
   }
 
   async exhausted(ids: readonly string[]): Promise<JobState | null> {
     const row = this.row();
     if (!row) return null;
-    this.sql.exec(
+    const moved = this.sql.exec(
       `UPDATE items SET status = 'failed', problem = coalesce(problem, ?) WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'queued'`,
       JSON.stringify(EXHAUSTED),
       JSON.stringify(ids),
-    );
-    return (await this.settleSwitch(this.settle(this.started(row)))).state;
+    ).rowsWritten;
+    return this.afterOutcomes(row, moved);
+  }
+
+  /** After a report: the watchdog's clock when an item left `queued`; started, settled; no alarm once finished. */
+  private async afterOutcomes(row: JobRow, moved: number): Promise<JobState> {
+    let next = this.started(row);
+    if (moved > 0 && active(next)) {
+      next = { ...next, progressAt: Date.now() };
+      this.save(next);
+    }
+    const settled = await this.settleSwitch(this.settle(next));
+    if (active(row) && !active(settled)) await this.ctx.storage.deleteAlarm();
+    return settled.state;
   }
 
   async cancel(): Promise<Job | null> {
@@ -262,23 +319,52 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
     return started;
   }
 
-  /** Sends the next chunk of items to the queue; schedules itself again until every item is sent. */
-  override async alarm(): Promise<void> {
-    let row = this.row();
-    if (!row || (row.state !== 'queued' && row.state !== 'running')) return;
-    const queue = this.env.INGEST_QUEUE;
-    if (!queue) throw new Error('job object: no INGEST_QUEUE binding');
-    const rows = this.sql
+  /** The next items to send after seq `after`. */
+  private unsent(after: number) {
+    return this.sql
       .exec<{ seq: number; id: string; origin: string; metadata: string | null }>(
         // An item of uploads is sent by its upload's event, not from here.
         `SELECT seq, id, origin, metadata FROM items WHERE seq > ? AND status = 'queued' AND json_extract(origin, '$.upload') IS NULL
          ORDER BY seq LIMIT ?`,
-        row.enqueued,
+        after,
         ENQUEUE_PER_ALARM,
       )
       .toArray();
-    // A job of uploads has nothing to send: it starts with its first upload's report.
-    if (rows.length === 0) return;
+  }
+
+  /**
+   * Sends the next chunk of items to the queue; schedules itself again until every item is sent. Then it is
+   * the stall watchdog: scheduled at the last progress + JOB_STALL_SECONDS, it sends the items still queued
+   * again when nothing moved for that long. A message can be lost: `wrangler dev`'s queue keeps its backlog in
+   * memory, gone at a restart while this object's state says its items were sent; deployed, a `sendBatch`
+   * whose outcome was unknown. A duplicate is harmless (the consumer acks an item no longer queued —
+   * `pending()` — and skips one stored with the same content for the model), but wasted work, and an item
+   * still being retried by the queue makes no progress meanwhile: JOB_STALL_SECONDS must stay well above the
+   * queue's whole retry chain (max_retries 5 with JOB_RETRY_DELAY_SECONDS 5 doubling: 5+10+20+40+80 = 155 s,
+   * then the dead-letter queue records it), hence its default of 30 min.
+   */
+  override async alarm(): Promise<void> {
+    let row = this.row();
+    if (!active(row)) return;
+    const queue = this.env.INGEST_QUEUE;
+    if (!queue) throw new Error('job object: no INGEST_QUEUE binding');
+    let rows = this.unsent(row.enqueued);
+    if (rows.length === 0) {
+      // Every item was sent. A job of uploads has nothing to send (it starts with its first upload's report).
+      if (!this.sendsQueued()) return;
+      const since = row.progressAt ?? Date.parse(row.createdAt);
+      if (Date.now() - since < this.stallMs) {
+        await this.ctx.storage.setAlarm(since + this.stallMs);
+        return;
+      }
+      const resent = (row.resent ?? 0) + 1;
+      console.warn(
+        `job ${row.id}: no progress for ${Math.round((Date.now() - since) / 1000)} s, sending its queued items again (${resent})`,
+      );
+      row = { ...row, enqueued: 0, resent };
+      this.save(row);
+      rows = this.unsent(0);
+    }
     row = this.started(row);
     let chunk: { body: IngestMessage }[] = [];
     let bytes = 0;
@@ -287,8 +373,8 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
       if (chunk.length === 0) return;
       await queue.sendBatch(chunk);
       // Sent: a restart resumes after it (a message sent twice is harmless, its item leaves `queued` once).
-      // Read again: a cancel may have come in while the batch was sent.
-      this.save({ ...this.row()!, enqueued: last });
+      // Read again: a cancel or a report may have come in while the batch was sent.
+      this.save({ ...this.row()!, enqueued: last, progressAt: Date.now() });
       chunk = [];
       bytes = 0;
     };
@@ -311,7 +397,9 @@ export class JobObject extends DurableObject<JobObjectEnv> implements JobHandle 
       last = item.seq;
     }
     await flush();
-    if (rows.length === ENQUEUE_PER_ALARM) await this.ctx.storage.setAlarm(Date.now());
+    if (!active(this.row())) return;
+    // The next chunk at once; after the last, the watchdog.
+    await this.ctx.storage.setAlarm(rows.length === ENQUEUE_PER_ALARM ? Date.now() : Date.now() + this.stallMs);
   }
 }
 
