@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { EdgeFeaturesClient, Job } from '../client/index.ts';
 import { sha256Hex } from '../core/util/sha256.ts';
 import { findImages, type FoundImage } from './files.ts';
-import { failureOf, type IndexFailure, type IndexSummary, pool, progressBar, withRetries } from './indexing.ts';
+import { failureOf, type IndexFailure, type IndexSummary, pool, progressBar, summaryOf, withRetries } from './indexing.ts';
 import { finishedOf, followJob } from './jobs.ts';
 import { IndexState } from './state.ts';
 
@@ -84,25 +84,16 @@ export async function indexFolderAsJob(options: JobIndexOptions): Promise<IndexS
       for (const { image, hash } of uploaded) if (!failed.has(image.id)) await state.record(image.id, hash);
     }
   }
-  const seconds = (performance.now() - started) / 1000;
-  const indexed = job?.counts.done ?? 0;
-  return {
+  return summaryOf(found, state, options.model, started, {
     mode: 'job',
     ...(job && { job }),
     namespace,
-    model: `${options.model.id}@${options.model.version}`,
-    found: found.images.length,
-    indexed,
+    indexed: job?.counts.done ?? 0,
     // Already stored: by an earlier run (the state log), or with the same content (the service skipped it).
     unchanged: unchanged + (job?.counts.skipped ?? 0),
     failed: failures.length + (job ? Math.max(0, job.counts.failed - job.failures.length) : 0),
-    skippedFiles: found.skipped,
-    collisions: found.collisions,
     failures,
-    seconds,
-    rate: indexed / seconds,
-    state: state.path,
-  };
+  });
 }
 
 /** Uploads each image for the job, `concurrency` at a time; answers those the service took. */

@@ -10,7 +10,7 @@ import { EdgeFeaturesError, type EdgeFeaturesClient, type Job } from '../client/
 import { IMAGE_ERROR_PROBLEMS, ProblemError } from '../contract/problems.ts';
 import { ImageError } from '../core/image/types.ts';
 import { sha256Hex } from '../core/util/sha256.ts';
-import { findImages, type FoundImage } from './files.ts';
+import { findImages, type Found, type FoundImage } from './files.ts';
 import type { LocalEmbedder } from './local.ts';
 import { IndexState } from './state.ts';
 
@@ -167,21 +167,34 @@ export async function indexFolder(options: IndexOptions): Promise<IndexSummary> 
 
   await pool(found.images, options.concurrency, one);
   bar?.stop();
-  const seconds = (performance.now() - started) / 1000;
-  return {
+  return summaryOf(found, state, model, started, {
     mode: local ? 'local' : 'upload',
     ...(local && { engine: local.engine }),
     namespace,
-    model: `${model.id}@${model.version}`,
-    found: found.images.length,
     indexed,
     unchanged,
     failed: failures.length,
+    failures,
+  });
+}
+
+/** A run's summary: what it counted, with what the folder walk and the state log say and its rate since `started`. */
+export function summaryOf(
+  found: Found,
+  state: IndexState,
+  model: { readonly id: string; readonly version: string },
+  started: number,
+  counted: Pick<IndexSummary, 'mode' | 'engine' | 'job' | 'namespace' | 'indexed' | 'unchanged' | 'failed' | 'failures'>,
+): IndexSummary {
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    ...counted,
+    model: `${model.id}@${model.version}`,
+    found: found.images.length,
     skippedFiles: found.skipped,
     collisions: found.collisions,
-    failures,
     seconds,
-    rate: indexed / seconds,
+    rate: counted.indexed / seconds,
     state: state.path,
   };
 }

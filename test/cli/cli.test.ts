@@ -4,43 +4,23 @@
  * search, similar, export, import into another namespace (bit-exact), get, delete; every command's --json parses.
  * Local vectors equal the Worker's for the same files (max abs diff < 1e-4).
  */
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../src/contract/jobs.ts';
+import { type CliResult, ROOT, runCli } from './support.ts';
 import { startServer, TEST_MODEL, TEST_WRITE_KEY, type Server } from '../browser/support.ts';
 
-const run = promisify(execFile);
-const ROOT = new URL('../../', import.meta.url).pathname;
-const CLI = join(ROOT, 'src/cli/index.ts');
 const EXAMPLES = ['chelsea.png', 'chelsea.webp', 'chelsea-q90.jpg', 'coffee.png', 'rocket.jpg'];
 
 let server: Server;
 let work: string;
 let photos: string;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI (Node 22 strips the types) in `work`, with the URL and key from the environment. */
-async function cli(...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      cwd: work,
-      env: { ...process.env, EDGE_FEATURES_URL: server.url, EDGE_FEATURES_KEY: TEST_WRITE_KEY },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+/** Runs the CLI in `work`, with the URL and key from the environment. */
+function cli(...args: string[]): Promise<CliResult> {
+  return runCli(work, server.url, TEST_WRITE_KEY, args);
 }
 
 async function json<T>(...args: string[]): Promise<T> {

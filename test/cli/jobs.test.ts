@@ -6,20 +6,16 @@
  * an ingest of an ORIGINALS prefix. Polls that fail for a moment: test/cli/jobs-follow.test.ts (a stub).
  * The server's limits are small so each case is fast and fixed: JOB_MAX_ITEMS=10, no retry delay.
  */
-import { execFile } from 'node:child_process';
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job, JobList } from '../../src/client/index.ts';
+import { type CliResult, ROOT, runCli } from './support.ts';
 import { startServer, TEST_MODEL, TEST_WRITE_KEY, type Server } from '../browser/support.ts';
 
-const run = promisify(execFile);
-const ROOT = new URL('../../', import.meta.url).pathname;
-const CLI = join(ROOT, 'src/cli/index.ts');
 /** The model a re-index builds (models/index.json: the int8 twin of TEST_MODEL, same 64 dims). */
 const OTHER_MODEL = 'vgg16-narrow-synthetic-int8';
 const EXAMPLES = ['chelsea.png', 'chelsea.webp', 'chelsea-q90.jpg', 'coffee.png', 'rocket.jpg'];
@@ -32,24 +28,9 @@ let images: HttpServer;
 let imageBase: string;
 let work: string;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI (Node 22 strips the types) in `work`, with the URL and key from the environment. */
-async function cli(...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      cwd: work,
-      env: { ...process.env, EDGE_FEATURES_URL: server.url, EDGE_FEATURES_KEY: TEST_WRITE_KEY },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+/** Runs the CLI in `work`, with the URL and key from the environment. */
+function cli(...args: string[]): Promise<CliResult> {
+  return runCli(work, server.url, TEST_WRITE_KEY, args);
 }
 
 /** `--json` and the given arguments; the exit code must be `code`. */
